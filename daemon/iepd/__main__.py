@@ -1,0 +1,3 @@
+from iepd.cli import main
+
+raise SystemExit(main())
