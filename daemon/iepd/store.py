@@ -1,0 +1,403 @@
+"""The state database, the one source of truth: requests, messages, send progress, events.
+
+SQLite in WAL mode with ``synchronous=FULL``, so a committed row survives a power cut;
+explicit ``BEGIN IMMEDIATE`` transactions, so a reader never sees half of a change. Every raw
+message is written to ``state_dir/mail/`` and fsynced before the row that names it commits.
+The event log is append-only (triggers refuse UPDATE and DELETE) and hash-chained, so an edit
+made behind SQLite's back is found by ``verify``. This is the only module that imports sqlite3;
+``schema`` (tables, migrations), ``records`` (row types), ``mailfolder`` (private files),
+``store_messages`` and ``store_trail`` (table groups mixed into ``Store``) are its parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from iepd import mailfolder
+from iepd.errors import StoreError
+from iepd.records import (
+    EventRow,
+    MessageRow,
+    OutgoingRow,
+    RequestRow,
+    request_row,
+)
+from iepd.schema import (
+    MIGRATIONS,
+    REQUEST_STATES,
+    SCHEMA_VERSION,
+    STEPS,
+    allowed_steps,
+    format_optional_time,
+    format_time,
+)
+from iepd.store_messages import InvalidStepError, MessageTables
+from iepd.store_trail import EventLog
+
+__all__ = [
+    "REQUEST_STATES",
+    "SCHEMA_VERSION",
+    "STEPS",
+    "EventRow",
+    "InvalidStepError",
+    "MessageRow",
+    "OutgoingRow",
+    "RequestRow",
+    "Store",
+    "allowed_steps",
+]
+
+logger = logging.getLogger(__name__)
+
+DB_NAME = "iepd.sqlite3"
+MAIL_DIR = "mail"
+BUSY_TIMEOUT_MS = 10_000
+
+_TIME_COLUMNS = frozenset({"sent_at", "answered_at", "meeting_at", "last_followup_at"})
+_REQUEST_COLUMNS = _TIME_COLUMNS | {
+    "child",
+    "reason",
+    "urgent",
+    "state",
+    "subject",
+    "message_id",
+    "meeting_location",
+    "followup_count",
+}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    try:
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"{path}: SQLite refused WAL mode (got {mode!r})")
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _column_value(column: str, value: Any) -> Any:
+    if column in _TIME_COLUMNS:
+        return format_optional_time(value)
+    if column == "urgent":
+        return int(bool(value))
+    return value
+
+
+class Store(MessageTables, EventLog):
+    """The state database and the raw-mail folder of one ``state_dir``.
+
+    This class holds the connection, the transactions, the schema and the requests table;
+    the message tables (``store_messages``) and the event log (``store_trail``) are mixed
+    in. One connection, shared by threads under a lock; a transaction holds the lock, so a
+    thread never joins another thread's transaction by accident.
+    """
+
+    def __init__(self, state_dir: Path, connection: sqlite3.Connection) -> None:
+        """Wrap an open connection; use ``Store.open``, which prepares folders and schema."""
+        self.state_dir = state_dir
+        self.mail_dir = state_dir / MAIL_DIR
+        self._connection: sqlite3.Connection | None = connection
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # -- lifecycle
+
+    @classmethod
+    def open(cls, state_dir: Path) -> Store:
+        """Given the state folder, return an open store, creating or migrating it.
+
+        Raise StoreError if the folder cannot be made private, the file is not a SQLite
+        database, or its schema is newer than this iepd.
+        """
+        state_dir = Path(state_dir).expanduser()
+        mailfolder.private_dir(state_dir)
+        mailfolder.private_dir(state_dir / MAIL_DIR)
+        path = state_dir / DB_NAME
+        mailfolder.private_database_file(path)
+        try:
+            connection = _connect(path)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the state database {path}: {error}") from error
+        store = cls(state_dir, connection)
+        try:
+            store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        mailfolder.private_database_file(path)
+        mailfolder.remove_temporaries(store.mail_dir)
+        return store
+
+    def close(self) -> None:
+        """Close the connection; the last one to close folds the WAL back into the file."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        path = self.state_dir / DB_NAME
+        try:
+            found = self._user_version()
+        except StoreError as error:
+            raise StoreError(f"{path} is not a usable SQLite database: {error}") from error
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} has schema version {found}, newer than this iepd knows"
+                f" ({SCHEMA_VERSION}); upgrade iepd"
+            )
+        if found == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            # Another process may have migrated between the check and the lock.
+            found = self._user_version()
+            for version in range(found, SCHEMA_VERSION):
+                logger.info("migrating %s to schema version %d", path, version + 1)
+                for statement in MIGRATIONS[version]:
+                    self._execute(statement)
+            self._execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _user_version(self) -> int:
+        return int(self._fetchall("PRAGMA user_version")[0][0])
+
+    # -- transactions and queries
+
+    def _open_connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise StoreError("the store is closed")
+        return self._connection
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one ``BEGIN IMMEDIATE`` transaction, committed durably on exit.
+
+        A nested use joins the outer transaction as a savepoint: an exception rolls back
+        the inner block only, and nothing is durable before the outer COMMIT. An sqlite3
+        error becomes StoreError.
+        """
+        with self._lock:
+            connection = self._open_connection()
+            if self._depth:
+                name = f"nested_{self._depth}"
+                connection.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute(f"ROLLBACK TO {name}")
+                        connection.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    connection.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot lock the state database: {error}") from error
+            self._depth = 1
+            try:
+                yield
+                connection.execute("COMMIT")
+            except BaseException as error:
+                if connection.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise StoreError(f"state database error: {error}") from error
+                raise
+            finally:
+                self._depth = 0
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Read several tables as of one moment, without taking the write lock."""
+        with self._lock:
+            if self._depth:
+                yield
+                return
+            connection = self._open_connection()
+            self._execute("BEGIN DEFERRED")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                if connection.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+
+    def _execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            try:
+                return self._open_connection().execute(sql, parameters)
+            except sqlite3.Error as error:
+                raise StoreError(f"state database error: {error}") from error
+
+    def _fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._execute(sql, parameters).fetchall())
+
+    def _insert(self, table: str, values: Mapping[str, Any]) -> int:
+        columns = ", ".join(f'"{column}"' for column in values)
+        placeholders = ", ".join("?" for _ in values)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        return int(self._execute(sql, tuple(values.values())).lastrowid or 0)
+
+    def connection_settings(self) -> dict[str, Any]:
+        """Return the pragmas this connection runs with (journal_mode, synchronous, ...)."""
+        names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        return {name: self._fetchall(f"PRAGMA {name}")[0][0] for name in names}
+
+    def integrity_check(self) -> str:
+        """Return SQLite's ``PRAGMA integrity_check`` result ("ok" when sound)."""
+        return "\n".join(str(row[0]) for row in self._fetchall("PRAGMA integrity_check"))
+
+    def write_eml(self, raw: bytes, name: str) -> tuple[str, str]:
+        """Given raw bytes and a name, write ``mail/<name>.eml`` durably (0600, fsynced).
+
+        Return (the path relative to state_dir, the SHA-256 hex). Writing the same bytes
+        again is a no-op (a retry after a crash). Raise StoreError if a different file of
+        that name exists or the write fails.
+        """
+        filename = mailfolder.safe_name(name) + ".eml"
+        digest = mailfolder.write_durably(self.mail_dir, filename, raw)
+        return f"{MAIL_DIR}/{filename}", digest
+
+    # -- requests
+
+    def upsert_request(
+        self,
+        *,
+        id: str,
+        child: str,
+        reason: str,
+        urgent: bool,
+        state_if_new: str,
+        subject: str | None,
+        now: datetime,
+    ) -> RequestRow:
+        """Given a request from the config, insert it (state ``state_if_new``) or refresh it.
+
+        A new row logs ``request_drafted`` (state draft) or ``request_queued``; an existing
+        row gets child, reason, urgent and subject updated, never its state.
+        """
+        if state_if_new not in REQUEST_STATES:
+            raise ValueError(f"unknown request state {state_if_new!r}")
+        stamp = format_time(now)
+        wanted = {"child": child, "reason": reason, "urgent": int(bool(urgent)), "subject": subject}
+        with self.transaction():
+            existing = self.get_request(id)
+            if existing is None:
+                timestamps = {"created_at": stamp, "updated_at": stamp}
+                self._insert("requests", {"id": id, "state": state_if_new, **wanted, **timestamps})
+                kind = "request_drafted" if state_if_new == "draft" else "request_queued"
+                self.append_event(
+                    request_id=id, kind=kind, at=now, subject=subject, detail=state_if_new
+                )
+            elif (existing.child, existing.reason, existing.urgent, existing.subject) != (
+                child,
+                reason,
+                bool(urgent),
+                subject,
+            ):
+                self.update_request(id, now=now, **wanted)
+            return self._required_request(id)
+
+    def get_request(self, request_id: str) -> RequestRow | None:
+        """Given a request id, return its row, or None if the store has none."""
+        rows = self._fetchall("SELECT * FROM requests WHERE id = ?", (request_id,))
+        return request_row(rows[0]) if rows else None
+
+    def _required_request(self, request_id: str) -> RequestRow:
+        row = self.get_request(request_id)
+        if row is None:
+            raise StoreError(f"no request {request_id!r} in the store")
+        return row
+
+    def list_requests(self) -> list[RequestRow]:
+        """Return every request, oldest first."""
+        rows = self._fetchall("SELECT * FROM requests ORDER BY created_at, id")
+        return [request_row(row) for row in rows]
+
+    def update_request(self, request_id: str, *, now: datetime, **fields: Any) -> RequestRow:
+        """Given a request id and column values, update them and return the new row.
+
+        Datetimes must be aware (None clears). Raise ValueError for a column that may not
+        be changed this way or an unknown state, StoreError for an unknown request.
+        """
+        unknown = sorted(set(fields) - _REQUEST_COLUMNS)
+        if unknown:
+            raise ValueError(f"update_request cannot change {', '.join(unknown)}")
+        if "state" in fields and fields["state"] not in REQUEST_STATES:
+            raise ValueError(f"unknown request state {fields['state']!r}")
+        values = {column: _column_value(column, value) for column, value in fields.items()}
+        values["updated_at"] = format_time(now)
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        with self.transaction():
+            self._required_request(request_id)
+            self._execute(
+                f"UPDATE requests SET {assignments} WHERE id = ?",  # noqa: S608 (whitelisted)
+                (*values.values(), request_id),
+            )
+            return self._required_request(request_id)
+
+    # -- IMAP progress
+
+    def last_uid(self, mailbox: str, uidvalidity: int) -> int | None:
+        """Return the highest UID processed in that mailbox generation, or None."""
+        rows = self._fetchall(
+            "SELECT last_uid FROM imap_state WHERE mailbox = ? AND uidvalidity = ?",
+            (mailbox, uidvalidity),
+        )
+        return int(rows[0]["last_uid"]) if rows else None
+
+    def known_uidvalidity(self, mailbox: str) -> int | None:
+        """Return the UIDVALIDITY last recorded for a mailbox (a change means a rescan)."""
+        rows = self._fetchall(
+            "SELECT uidvalidity FROM imap_state WHERE mailbox = ?"
+            " ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+            (mailbox,),
+        )
+        return int(rows[0]["uidvalidity"]) if rows else None
+
+    def set_last_uid(self, mailbox: str, uidvalidity: int, uid: int, *, now: datetime) -> None:
+        """Record that UIDs up to ``uid`` are processed; a lower value changes nothing."""
+        with self.transaction():
+            self._execute(
+                "INSERT INTO imap_state (mailbox, uidvalidity, last_uid, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (mailbox, uidvalidity) DO UPDATE SET"
+                " last_uid = excluded.last_uid, updated_at = excluded.updated_at"
+                " WHERE excluded.last_uid > imap_state.last_uid",
+                (mailbox, uidvalidity, uid, format_time(now)),
+            )
