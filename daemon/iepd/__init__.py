@@ -1,3 +1,3 @@
-"""iepd: ask for an IEP meeting in writing, watch for the answer, follow up, keep the paper trail."""
+"""iepd: ask for an IEP meeting in writing, watch for the answer, follow up, keep a record."""
 
 __version__ = "0.1.0"
