@@ -1,0 +1,346 @@
+"""One logged-in IMAP connection, and the few things iepd does with it for sending: find
+the Sent folder, look a Message-ID up, file the Sent copy. The only module that imports
+``imapclient`` (the inbox watcher builds on :class:`ImapSession`).
+
+imapclient is synchronous: the service calls this module through ``asyncio.to_thread``.
+Every failure leaves as a MailServerError whose message names the server and says what
+to do; the secret never appears in one.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import ssl
+from collections.abc import Iterable
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import imapclient
+import imapclient.exceptions
+
+from iepd.config_types import ImapSettings
+from iepd.credentials import Secret
+from iepd.errors import MailServerError
+from iepd.tls import client_context, explain_tls_error, find_tls_error
+
+logger = logging.getLogger(__name__)
+
+SEEN = b"\\Seen"
+_SENT_FLAG = b"\\SENT"
+_MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+
+
+class ImapSession:
+    """A context manager: on entry connect (implicit TLS, STARTTLS required, or plain on
+    loopback) and log in; on exit log out."""
+
+    def __init__(
+        self,
+        imap: ImapSettings,
+        *,
+        username: str,
+        secret: Secret,
+        auth: str,
+        ca_file: Path | None,
+        timeout: float = 60,
+    ) -> None:
+        self.settings = imap
+        self.username = username
+        self._secret = secret
+        self._auth = auth
+        self._ca_file = ca_file
+        self._timeout = timeout
+        self._client: Any = None
+
+    def __repr__(self) -> str:
+        state = "open" if self._client is not None else "closed"
+        return f"<ImapSession {self.where} as {self.username} {state}>"
+
+    @property
+    def where(self) -> str:
+        return f"IMAP {self.settings.host}:{self.settings.port}"
+
+    @property
+    def client(self) -> Any:
+        """The logged-in ``imapclient.IMAPClient``, for the inbox watcher."""
+        if self._client is None:
+            raise MailServerError(f"{self.where}: not connected")
+        return self._client
+
+    def __enter__(self) -> ImapSession:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Connect, secure the connection and log in.
+
+        Raise MailServerError if the server cannot be reached, TLS fails, STARTTLS is
+        not offered, or the login is refused.
+        """
+        settings = self.settings
+        context = (
+            client_context(self._ca_file) if settings.security in ("tls", "starttls") else None
+        )
+        try:
+            client = imapclient.IMAPClient(
+                settings.host,
+                port=settings.port,
+                ssl=settings.security == "tls",
+                ssl_context=context,
+                timeout=self._timeout,
+            )
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise self._connection_error(exc) from None
+        try:
+            if settings.security == "starttls":
+                if not client.has_capability("STARTTLS"):
+                    raise MailServerError(
+                        f"{self.where} does not offer STARTTLS, so the password would "
+                        'travel in clear: iepd stops here; check mail.imap.security ("tls" '
+                        "for port 993) and mail.imap.port"
+                    )
+                client.starttls(context)
+            self._login(client)
+        except MailServerError:
+            _shut(client)
+            raise
+        except imapclient.exceptions.LoginError as exc:
+            _shut(client)
+            raise MailServerError(
+                f"the IMAP server {settings.host} refused the login for {self.username}: "
+                "check the password (iepd password set) or the password source in the "
+                f"config; the server said: {_server_words(exc)}"
+            ) from None
+        except (OSError, imaplib.IMAP4.error) as exc:
+            _shut(client)
+            raise self._connection_error(exc) from None
+        self._client = client
+        logger.debug("%s: logged in as %s", self.where, self.username)
+
+    def close(self) -> None:
+        """Log out (or, if that fails, drop the connection). Never raises."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (OSError, imaplib.IMAP4.error) as exc:
+            logger.debug("%s: logout failed, closing: %s", self.where, exc)
+            _shut(client)
+
+    def _login(self, client: Any) -> None:
+        if self._auth == "xoauth2":
+            client.oauth2_login(self.username, self._secret.reveal())
+        else:
+            client.login(self.username, self._secret.reveal())
+
+    def _connection_error(self, exc: BaseException) -> MailServerError:
+        if find_tls_error(exc) is not None:
+            return MailServerError(f"{self.where}: {explain_tls_error(exc, self.settings.host)}")
+        if isinstance(exc, ConnectionRefusedError):
+            return MailServerError(
+                f"{self.where}: the connection was refused (is the server running, and is "
+                "the port right?)"
+            )
+        if isinstance(exc, TimeoutError):
+            return MailServerError(f"{self.where}: the server did not answer in time")
+        if isinstance(exc, OSError):
+            return MailServerError(
+                f"{self.where}: cannot connect: {exc.strerror or exc or type(exc).__name__}"
+            )
+        return MailServerError(f"{self.where}: the server broke off: {_server_words(exc)}")
+
+    def capabilities(self) -> frozenset[str]:
+        """Return the server's capabilities, upper case (e.g. "IDLE", "UIDPLUS")."""
+        raw = self._call("CAPABILITY", lambda client: client.capabilities())
+        return frozenset(_text(item).upper() for item in raw)
+
+    def find_sent_folder(self) -> str | None:
+        """Return the name of the folder flagged \\Sent (RFC 6154 special use), or None."""
+        folders = self._call("LIST", lambda client: client.list_folders())
+        for flags, _delimiter, name in folders:
+            if any(_as_bytes(flag).upper() == _SENT_FLAG for flag in flags):
+                return str(name)
+        return None
+
+    def folder_exists(self, folder: str) -> bool:
+        """Return True if folder exists on the server."""
+        return bool(self._call("LIST", lambda client: client.folder_exists(folder)))
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """Given a folder and a Message-ID (with its angle brackets), return True if a
+        message in that folder carries exactly that Message-ID.
+
+        Raise MailServerError if the folder cannot be opened or searched.
+        """
+        wanted = message_id.strip().lower()
+
+        def search(client: Any) -> bool:
+            # EXAMINE, not SELECT: looking must not change \Recent or any flag.
+            client.select_folder(folder, readonly=True)
+            uids = client.search(["HEADER", "Message-ID", message_id.strip()])
+            if not uids:
+                return False
+            # SEARCH HEADER matches substrings; confirm the whole Message-ID.
+            fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+            for data in fetched.values():
+                header = data.get(_MESSAGE_ID_FIELD, b"") or b""
+                parsed = BytesHeaderParser(policy=default_policy).parsebytes(header)
+                found = str(parsed.get("Message-ID", "")).strip().lower()
+                if found == wanted:
+                    return True
+            return False
+
+        return bool(self._call(f"SEARCH in {folder!r}", search))
+
+    def append(
+        self,
+        folder: str,
+        raw: bytes,
+        *,
+        flags: Iterable[bytes] = (SEEN,),
+        when: datetime | None = None,
+    ) -> None:
+        """Given a folder and a raw message, APPEND it with flags (and INTERNALDATE when).
+
+        Raise MailServerError if the server refuses.
+        """
+        flag_list = tuple(flags)
+        self._call(
+            f"APPEND to {folder!r}",
+            lambda client: client.append(folder, raw, flags=flag_list, msg_time=when),
+        )
+        logger.info("%s: appended a message to %s", self.where, folder)
+
+    def file_sent_copy(self, folder: str, raw: bytes, message_id: str) -> bool:
+        """Given the Sent folder, the raw letter and its Message-ID, APPEND the letter
+        flagged \\Seen unless a message with that Message-ID is already there (Gmail and
+        Microsoft 365 file one themselves). Return True if this call appended it.
+
+        Raise MailServerError if the folder cannot be searched or appended to.
+        """
+        if self.has_message_id(folder, message_id):
+            logger.info(
+                "%s: %s is already in %s; not filing another copy", self.where, message_id, folder
+            )
+            return False
+        self.append(folder, raw, flags=(SEEN,))
+        return True
+
+    def _call(self, what: str, action: Any) -> Any:
+        client = self.client
+        try:
+            return action(client)
+        except imapclient.exceptions.IMAPClientAbortError as exc:
+            self._drop()
+            raise MailServerError(
+                f"{self.where}: the connection broke during {what}: {_server_words(exc)}"
+            ) from None
+        except imaplib.IMAP4.error as exc:
+            raise MailServerError(
+                f"{self.where}: the server refused {what}: {_server_words(exc)}"
+            ) from None
+        except OSError as exc:
+            self._drop()
+            raise MailServerError(
+                f"{self.where}: the connection broke during {what}: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _shut(client)
+
+
+def check_imap(
+    imap: ImapSettings,
+    *,
+    username: str,
+    secret: Secret,
+    auth: str,
+    ca_file: Path | None,
+    timeout: float = 30,
+) -> str:
+    """Given the IMAP settings and the login, log in, look at the inbox and the Sent
+    folder, and return one line that reports it.
+
+    Raise MailServerError with the failure (TLS, login, a missing folder) in words.
+    """
+    session = ImapSession(
+        imap, username=username, secret=secret, auth=auth, ca_file=ca_file, timeout=timeout
+    )
+    with session:
+        parts = [_tls_words(imap, session.client), f"login ok as {username}"]
+        if not session.folder_exists(imap.inbox):
+            raise MailServerError(
+                f'{session.where}: the inbox folder "{imap.inbox}" (mail.imap.inbox) does not exist'
+            )
+        parts.append(f'inbox "{imap.inbox}" ok')
+        if imap.sent_folder:
+            if not session.folder_exists(imap.sent_folder):
+                flagged = session.find_sent_folder()
+                hint = (
+                    f'; the server marks "{flagged}" as its Sent folder: set '
+                    f'mail.imap.sent_folder = "{flagged}"'
+                    if flagged
+                    else ""
+                )
+                raise MailServerError(
+                    f'{session.where}: the Sent folder "{imap.sent_folder}" '
+                    f"(mail.imap.sent_folder) does not exist{hint}"
+                )
+            parts.append(f'Sent folder "{imap.sent_folder}" ok')
+        else:
+            parts.append("no Sent copies (mail.imap.sent_folder is empty)")
+        idle = "IDLE" in session.capabilities()
+        parts.append("IDLE supported" if idle else "no IDLE: polling")
+    return f"{session.where}: {', '.join(parts)}"
+
+
+def _tls_words(imap: ImapSettings, client: Any) -> str:
+    sock = client.socket()
+    version = sock.version() if isinstance(sock, ssl.SSLSocket) else None
+    label = {"tls": "TLS ok", "starttls": "STARTTLS ok"}.get(imap.security)
+    if label is None:
+        return "no TLS (loopback)"
+    return f"{label} ({version})" if version else label
+
+
+def _shut(client: Any) -> None:
+    try:
+        client.shutdown()
+    except (OSError, imaplib.IMAP4.error) as exc:
+        logger.debug("closing the IMAP connection failed: %s", exc)
+
+
+def _server_words(exc: BaseException) -> str:
+    text = str(exc).strip()
+    # imaplib wraps the server's text as "b'[AUTHENTICATIONFAILED] ...'".
+    if text.startswith(("b'", 'b"')) and text.endswith(("'", '"')):
+        text = text[2:-1]
+    return text or type(exc).__name__
+
+
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", "replace")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace")
+    return str(value)
