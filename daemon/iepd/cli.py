@@ -1,0 +1,266 @@
+"""The command line. Imports are made inside each command so `iepd --help` stays quick."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from iepd import __version__
+from iepd.errors import IepdError
+
+if TYPE_CHECKING:
+    from iepd.config_types import Config
+    from iepd.store import Store
+
+logger = logging.getLogger("iepd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iepd",
+        description="Ask the school for an IEP meeting in writing, watch for the answer, "
+        "follow up, and keep the paper trail.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the config file (default: $IEPD_CONFIG, then ~/.config/iepd/config.toml, "
+        "then /etc/iepd/config.toml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    parser.add_argument("--version", action="version", version=f"iepd {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="the daemon, in the foreground (systemd runs it)")
+    run.add_argument(
+        "--once",
+        action="store_true",
+        help="one pass: send what is due, deliver what waits, then exit",
+    )
+
+    check = commands.add_parser("check", help="validate the config")
+    check.add_argument(
+        "--connect", action="store_true", help="also log in to the IMAP and SMTP servers and report"
+    )
+
+    preview = commands.add_parser("preview", help="print the exact letter a request would send")
+    preview.add_argument("request_id", metavar="ID")
+
+    status = commands.add_parser("status", help="one row per request")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    timeline = commands.add_parser("timeline", help="the paper trail of one request")
+    timeline.add_argument("request_id", metavar="ID")
+    timeline.add_argument("--json", action="store_true", help="machine-readable output")
+
+    verify = commands.add_parser("verify", help="check the event hash chain and stored messages")
+    verify.add_argument("request_id", metavar="ID", nargs="?")
+
+    password = commands.add_parser("password", help="manage the mail password")
+    password_commands = password.add_subparsers(dest="password_command", required=True)
+    password_commands.add_parser("set", help="store the mail password in the keyring")
+    return parser
+
+
+def load(args: argparse.Namespace) -> Config:
+    from iepd.config import find_config_path, load_config
+
+    return load_config(find_config_path(args.config, os.environ), os.environ)
+
+
+def open_store(config: Config) -> Store:
+    from iepd.store import Store
+
+    return Store.open(config.state_dir)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from iepd.service import Service
+
+    config = load(args)
+    with open_store(config) as store:
+        service = Service.from_config(config, store)
+        if args.once:
+            asyncio.run(service.run_once())
+            return 0
+        raise IepdError("the long-running daemon arrives with issue 4; use `iepd run --once`")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from iepd import letters
+
+    config = load(args)
+    problems = letters.check_templates(config)
+    for problem in problems:
+        print(f"template: {problem}")
+    if problems:
+        return 78
+    print(
+        f"config ok: {config.path} ({len(config.children)} children, "
+        f"{len(config.requests)} requests)"
+    )
+    if not args.connect:
+        return 0
+    return asyncio.run(_check_connect(config))
+
+
+async def _check_connect(config: Config) -> int:
+    from iepd.credentials import get_secret
+    from iepd.errors import MailServerError
+    from iepd.imap import check_imap
+    from iepd.outbox import check_smtp
+
+    mail = config.mail
+    secret = get_secret(mail, os.environ)
+    status = 0
+    try:
+        print(
+            await asyncio.to_thread(
+                check_imap,
+                mail.imap,
+                username=mail.username,
+                secret=secret,
+                auth=mail.auth,
+                ca_file=mail.ca_file,
+            )
+        )
+    except MailServerError as error:
+        print(f"FAILED: {error}")
+        status = 69
+    try:
+        print(
+            await check_smtp(
+                mail.smtp,
+                username=mail.username,
+                secret=secret,
+                auth=mail.auth,
+                ca_file=mail.ca_file,
+            )
+        )
+    except MailServerError as error:
+        print(f"FAILED: {error}")
+        status = 69
+    return status
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    import email.policy
+    from datetime import UTC, datetime
+
+    from iepd import letters
+
+    config = load(args)
+    try:
+        config.request(args.request_id)
+    except KeyError:
+        raise IepdError(f"no request {args.request_id!r} in {config.path}") from None
+    message = letters.render_request(
+        config,
+        args.request_id,
+        message_id=letters.make_message_id(config.parent.email),
+        date=datetime.now(UTC),
+    )
+    sys.stdout.write(
+        message.as_bytes(policy=email.policy.SMTP).decode("utf-8", "replace").replace("\r\n", "\n")
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from iepd import views
+    from iepd.progress import next_step_function
+
+    config = load(args)
+    now = datetime.now(UTC)
+    with open_store(config) as store:
+        rows = views.status_rows(store, next_step_function(config, store, now))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(views.format_status(rows, config.parent.timezone, now))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from iepd import views
+
+    config = load(args)
+    with open_store(config) as store:
+        if store.get_request(args.request_id) is None:
+            raise IepdError(
+                f"no request {args.request_id!r} in the store yet "
+                "(it appears once `iepd run` has seen it)"
+            )
+        rows = views.timeline_rows(store.events(args.request_id))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(views.format_timeline(rows, config.parent.timezone))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    config = load(args)
+    with open_store(config) as store:
+        problems = store.verify()
+    if args.request_id:
+        problems = [p for p in problems if args.request_id in p] or problems
+    for problem in problems:
+        print(f"TAMPERED: {problem}")
+    if problems:
+        return 1
+    print("ok: the event chain and every stored message verify")
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from iepd.credentials import store_password
+
+    config = load(args)
+    if config.mail.password.source != "keyring":
+        print(
+            f"note: {config.path} reads the password from {config.mail.password.source!r}, "
+            "not the keyring",
+            file=sys.stderr,
+        )
+    secret = getpass.getpass(f"mail password for {config.mail.username}: ")
+    if not secret:
+        raise IepdError("no password given; nothing stored")
+    store_password(config.mail.username, secret)
+    print(f'stored in the keyring for service "iepd", user "{config.mail.username}"')
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "check": cmd_check,
+    "preview": cmd_preview,
+    "status": cmd_status,
+    "timeline": cmd_timeline,
+    "verify": cmd_verify,
+    "password": cmd_password,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from iepd.logsetup import setup_logging
+
+    setup_logging(args.verbose)
+    try:
+        return COMMANDS[args.command](args)
+    except IepdError as error:
+        print(f"iepd: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,89 @@
+"""Snapshots of the requests for the planner, read from the store and the config.
+
+The store is the source of truth for what happened (sent, answered, which reminders went
+out); the config for what the parent wants (hold, closed, send_at, meeting_at). This module
+joins the two into the planner's plain data, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from iepd.config_types import Config, RequestSettings
+from iepd.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
+from iepd.store import RequestRow, Store
+
+SETTLED_STEPS = frozenset({"done", "failed", "uncertain"})
+LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
+
+RequestNextStep = tuple[str, datetime | None] | None
+
+
+def local_to_utc(value: datetime | None, timezone: str) -> datetime | None:
+    """Given a naive local date-time from the config, return it as an aware UTC instant."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def rules_for(config: Config) -> TimingRules:
+    return timing_rules(config.timing, config.parent.timezone)
+
+
+def snapshot(config: Config, store: Store, row: RequestRow) -> RequestSnapshot:
+    """Given the config, the store and one request row, return the planner's snapshot."""
+    settings: RequestSettings | None
+    try:
+        settings = config.request(row.id)
+    except KeyError:
+        settings = None  # removed from the config: nothing more is done for it
+    outgoing = store.list_outgoing(row.id)
+    followups = sorted(
+        (
+            out.accepted_at
+            for out in outgoing
+            if out.purpose in ("followup", "escalation") and out.accepted_at is not None
+        ),
+    )
+    reminders = frozenset(
+        out.dedup_key.split(":", 3)[3]
+        for out in outgoing
+        if out.purpose == "reminder" and out.dedup_key.count(":") >= 3
+    )
+    busy = any(out.purpose in LETTER_PURPOSES and out.step not in SETTLED_STEPS for out in outgoing)
+    timezone = config.parent.timezone
+    return RequestSnapshot(
+        id=row.id,
+        state=row.state,
+        urgent=row.urgent,
+        hold=settings.hold if settings else True,
+        closed=settings.closed if settings else True,
+        send_at=local_to_utc(settings.send_at, timezone) if settings else None,
+        sent_at=row.sent_at,
+        followups_sent=tuple(followups),
+        answered_at=row.answered_at,
+        meeting_at=row.meeting_at,
+        reminders_sent=reminders,
+        outbox_busy=busy,
+    )
+
+
+def snapshots(config: Config, store: Store) -> list[RequestSnapshot]:
+    return [snapshot(config, store, row) for row in store.list_requests()]
+
+
+def next_step_function(
+    config: Config, store: Store, now: datetime
+) -> Callable[[str], RequestNextStep]:
+    """Return a function giving a request's next step and when, for `iepd status`."""
+    rules = rules_for(config)
+
+    def next_step(request_id: str) -> RequestNextStep:
+        row = store.get_request(request_id)
+        if row is None:
+            return None
+        return request_next_step(snapshot(config, store, row), rules, now)
+
+    return next_step

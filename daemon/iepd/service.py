@@ -1,0 +1,126 @@
+"""The composition root: build the parts from a config and run a pass over every request.
+
+The one sentence: the config's requests are copied into the store, the store is reconciled
+after any crash, the planner decides what is due from the store alone, and the sender
+carries each action out, writing the store before every step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from iepd.config_types import Config, RequestSettings
+from iepd.credentials import Secret, get_secret
+from iepd.plan import Remind, SendFollowUp, SendLetter, next_actions
+from iepd.progress import local_to_utc, rules_for, snapshots
+from iepd.sending import Sender
+from iepd.store import RequestRow, Store
+from iepd.transport import MailTransport
+
+logger = logging.getLogger(__name__)
+
+FINAL_STATES = frozenset(
+    {"answered", "declined", "meeting_scheduled", "undeliverable", "failed", "closed"}
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Service:
+    """Given a config and a store, keep the store in step with the config and act on it."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        transport: MailTransport,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.sender = Sender(config, store, transport, clock)
+
+    @classmethod
+    def from_config(cls, config: Config, store: Store, secret: Secret | None = None) -> Service:
+        import os
+
+        secret = secret if secret is not None else get_secret(config.mail, os.environ)
+        return cls(config, store, MailTransport(config, secret))
+
+    # -- the config is the parent's word; copy it into the store
+
+    def sync_requests(self) -> None:
+        """Create store rows for new requests and apply hold, closed and meeting_at."""
+        now = self.clock()
+        for settings in self.config.requests:
+            row = self.store.upsert_request(
+                id=settings.id,
+                child=settings.child,
+                reason=settings.reason,
+                urgent=settings.urgent,
+                state_if_new="draft" if settings.hold else "queued",
+                subject="",
+                now=now,
+            )
+            self._apply_settings(settings, row, now)
+
+    def _apply_settings(self, settings: RequestSettings, row: RequestRow, now: datetime) -> None:
+        if settings.closed and row.state != "closed":
+            with self.store.transaction():
+                self.store.update_request(row.id, now=now, state="closed")
+                self.store.append_event(
+                    request_id=row.id, kind="closed", at=now, detail="closed by the parent"
+                )
+            return
+        if row.state == "draft" and not settings.hold:
+            self._change_state(row, "queued", now, "taken off hold")
+        elif row.state == "queued" and settings.hold and row.message_id is None:
+            self._change_state(row, "draft", now, "put on hold")
+        meeting_at = local_to_utc(settings.meeting_at, self.config.parent.timezone)
+        if meeting_at is not None and meeting_at != row.meeting_at:
+            with self.store.transaction():
+                self.store.update_request(row.id, now=now, meeting_at=meeting_at)
+                self.store.append_event(
+                    request_id=row.id,
+                    kind="meeting_scheduled",
+                    at=now,
+                    detail=meeting_at.isoformat(),
+                )
+
+    def _change_state(self, row: RequestRow, state: str, now: datetime, why: str) -> None:
+        with self.store.transaction():
+            self.store.update_request(row.id, now=now, state=state)
+            self.store.append_event(
+                request_id=row.id, kind="state_changed", at=now, detail=f"{state}: {why}"
+            )
+
+    # -- what is due, decided by the planner from the store alone
+
+    async def act(self) -> None:
+        """Carry out every action the planner says is due now."""
+        plan = next_actions(
+            snapshots(self.config, self.store), rules_for(self.config), self.clock()
+        )
+        for action in plan.actions:
+            if isinstance(action, SendLetter):
+                logger.info("%s: sending the meeting request", action.request_id)
+                self.sender.queue_letter(action.request_id)
+            elif isinstance(action, SendFollowUp):
+                logger.info("%s: sending follow-up %d", action.request_id, action.number)
+                self.sender.queue_followup(action.request_id, action.number)
+            elif isinstance(action, Remind):
+                self.sender.queue_reminder(
+                    action.request_id, action.kind, action.key, dict(action.context)
+                )
+        await self.sender.flush()
+
+    async def run_once(self) -> None:
+        """One pass: copy the config in, reconcile, send what is due, deliver what waits."""
+        self.sync_requests()
+        await self.sender.reconcile()
+        await self.act()

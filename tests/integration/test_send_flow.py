@@ -1,0 +1,238 @@
+"""The send path end to end, in-process, against a real Dovecot and a real aiosmtpd server.
+
+A request goes out once, to the right people, with one copy in the parent's Sent folder, a
+`sent` reminder in the parent's inbox and a paper trail in the store; each SMTP failure ends
+where the SPEC says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from familyconfig import CHILD_NAME, Family, speech_request
+from iepd.config import load_config
+from iepd.credentials import Secret
+from iepd.errors import MailServerError
+from iepd.service import Service
+from iepd.store import Store
+from mailservers import Dovecot, MailAccount, SmtpServer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def family(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_server: SmtpServer,
+    new_mail_account: Callable[[str], MailAccount],
+) -> Family:
+    parent = new_mail_account("parent")
+    case_manager = new_mail_account("school")
+    principal = new_mail_account("school")
+    return Family(
+        root=tmp_path,
+        parent=parent.user,
+        parent_password=parent.password,
+        case_manager=case_manager.user,
+        principal=principal.user,
+        passwords=dict([case_manager, principal]),
+        imap_port=dovecot.imap_port,
+        smtp_port=smtp_server.port,
+        ca_file=Path(dovecot.ca_file),
+        requests=[speech_request()],
+    )
+
+
+def run_once(family: Family, clock: Clock | None = None, password: str | None = None) -> Store:
+    config = load_config(family.write(), family.environ())
+    store = Store.open(config.state_dir)
+    secret = Secret(password if password is not None else family.parent_password)
+    service = Service.from_config(config, store, secret)
+    if clock is not None:
+        service = Service(config, store, service.sender.transport, clock)
+    try:
+        asyncio.run(service.run_once())
+    finally:
+        store.close()
+    return Store.open(config.state_dir)
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def inbox(dovecot: Dovecot, user: str, password: str, folder: str = "INBOX") -> list[Any]:
+    return [parsed(raw) for raw in dovecot.messages(user, password, folder)]
+
+
+def school_inbox(dovecot: Dovecot, family: Family, who: str) -> list[EmailMessage]:
+    return [parsed(raw) for raw in dovecot.messages(who, family.passwords[who])]
+
+
+def test_run_once_sends_the_letter_to_the_case_manager_with_one_sent_copy_and_a_reminder(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    store = run_once(family)
+
+    [envelope] = [e for e in smtp_server.received if family.case_manager in e.rcpt_tos]
+    assert envelope.mail_from == family.parent
+    assert envelope.rcpt_tos == [family.case_manager]
+
+    [letter] = school_inbox(dovecot, family, family.case_manager)
+    assert letter["From"].addresses[0].addr_spec == family.parent
+    assert [a.addr_spec for a in letter["To"].addresses] == [family.case_manager]
+    assert letter["Cc"] is None
+    assert CHILD_NAME in str(letter["Subject"])
+    assert str(letter["Message-ID"]).endswith("@example.test>")
+    assert not [name for name in letter.keys() if name.lower().startswith("x-iepd")]
+    assert letter["Auto-Submitted"] is None
+    assert school_inbox(dovecot, family, family.principal) == []
+
+    sent = dovecot.messages(family.parent, family.parent_password, "Sent")
+    assert len(sent) == 1
+    assert parsed(sent[0])["Message-ID"] == letter["Message-ID"]
+    assert all(
+        "\\Seen" in flags
+        for flags in dovecot.flags(family.parent, family.parent_password, "Sent").values()
+    )
+
+    [reminder] = inbox(dovecot, family.parent, family.parent_password)
+    assert reminder["X-IEPD-Kind"] == "sent"
+    assert reminder["X-IEPD-Request"] == "sam-speech"
+    assert reminder["Auto-Submitted"] == "auto-generated"
+    assert str(reminder["Subject"]).startswith("[iepd] ")
+    attached = [part for part in reminder.walk() if part.get_content_type() == "message/rfc822"]
+    assert len(attached) == 1
+
+    request = store.get_request("sam-speech")
+    assert request is not None
+    assert request.state == "sent"
+    assert request.message_id == letter["Message-ID"]
+    kinds = [event.kind for event in store.events("sam-speech")]
+    assert kinds.count("request_sent") == 1
+    assert kinds.count("reminder_sent") == 1
+    assert store.verify() == []
+
+
+def test_a_second_run_sends_nothing_again(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    run_once(family).close()
+    received = len(smtp_server.received)
+    run_once(family).close()
+    assert len(smtp_server.received) == received
+    assert len(school_inbox(dovecot, family, family.case_manager)) == 1
+    assert len(dovecot.messages(family.parent, family.parent_password, "Sent")) == 1
+
+
+def test_an_urgent_request_copies_the_principal_and_says_urgent(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    family.requests = [speech_request(urgent=True)]
+    run_once(family).close()
+    [letter] = school_inbox(dovecot, family, family.case_manager)
+    assert [a.addr_spec for a in letter["Cc"].addresses] == [family.principal]
+    assert "urgent" in str(letter["Subject"]).lower()
+    assert len(school_inbox(dovecot, family, family.principal)) == 1
+
+
+def test_a_held_request_is_never_sent(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    family.requests = [speech_request(extra="hold = true")]
+    store = run_once(family)
+    assert smtp_server.received == []
+    request = store.get_request("sam-speech")
+    assert request is not None and request.state == "draft"
+
+
+def test_a_5xx_marks_the_request_failed_and_tells_the_parent(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    smtp_server.fail_next("data", "554 5.7.1 message refused")
+    store = run_once(family)
+    request = store.get_request("sam-speech")
+    assert request is not None and request.state == "failed"
+    assert school_inbox(dovecot, family, family.case_manager) == []
+    [reminder] = inbox(dovecot, family.parent, family.parent_password)
+    assert reminder["X-IEPD-Kind"] == "send_failed"
+    assert "send_failed" in [event.kind for event in store.events("sam-speech")]
+    assert dovecot.messages(family.parent, family.parent_password, "Sent") == []
+
+
+def test_a_4xx_is_retried_later_with_the_same_message_id(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    clock = Clock()
+    smtp_server.fail_next("mail", "451 4.3.0 try again later")
+    store = run_once(family, clock)
+    row = store.get_outgoing("request:sam-speech")
+    assert row is not None and row.step == "queued"
+    assert row.next_try_at is not None and row.next_try_at > clock.now
+    assert school_inbox(dovecot, family, family.case_manager) == []
+    message_id = row.message_id
+    store.close()
+
+    run_once(family, clock).close()  # not due yet: nothing is tried
+    assert school_inbox(dovecot, family, family.case_manager) == []
+
+    clock.now += timedelta(minutes=5)
+    store = run_once(family, clock)
+    [letter] = school_inbox(dovecot, family, family.case_manager)
+    assert letter["Message-ID"] == message_id
+    request = store.get_request("sam-speech")
+    assert request is not None and request.state == "sent"
+
+
+def test_a_connection_lost_after_data_is_not_resent_and_the_parent_is_asked_to_check(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    smtp_server.drop_after_data_next()
+    store = run_once(family)
+    request = store.get_request("sam-speech")
+    assert request is not None and request.state == "uncertain"
+    assert "send_uncertain" in [event.kind for event in store.events("sam-speech")]
+    store.close()
+    run_once(family).close()
+    # The school got it once (the server kept it); iepd did not send it a second time.
+    assert len(school_inbox(dovecot, family, family.case_manager)) == 1
+    kinds = [m["X-IEPD-Kind"] for m in inbox(dovecot, family.parent, family.parent_password)]
+    assert kinds == ["send_uncertain"]
+
+
+def test_a_wrong_password_is_explained_and_nothing_is_sent(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
+) -> None:
+    with pytest.raises(MailServerError, match="login"):
+        run_once(family, password="not-the-password")
+    assert smtp_server.received == []
+    store = Store.open(family.state_dir)
+    row = store.get_outgoing("request:sam-speech")
+    assert row is not None and row.step == "queued"
+
+
+def test_an_untrusted_certificate_is_explained_and_nothing_is_sent(
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    family.ca_file = Path(dovecot.tls.other_ca_file)  # an unrelated CA
+    with pytest.raises(MailServerError, match="certificate"):
+        run_once(family)
+    assert smtp_server.received == []
