@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 
 LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
 FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
+LETTER_NAMES = {
+    "request": "request for an IEP meeting",
+    "followup": "follow-up letter",
+    "escalation": "second follow-up letter",
+}
 WAITING_STATES = frozenset({"queued", "uncertain", "sent", "followed_up", "escalated"})
 MAX_RETRY_DELAY = timedelta(hours=1)
 
@@ -280,7 +285,10 @@ class Sender:
                 self.store.update_request(row.request_id, now=now, state="failed")
             if row.purpose in LETTER_PURPOSES:
                 self.queue_reminder(
-                    row.request_id, "send_failed", _message_id(row), {"error": error}
+                    row.request_id,
+                    "send_failed",
+                    _message_id(row),
+                    {"error": error, "letter": LETTER_NAMES[row.purpose]},
                 )
         return failed
 
@@ -299,18 +307,18 @@ class Sender:
                     row.request_id,
                     "send_failed",
                     _message_id(row),
-                    {"error": f"The school's server refused: {refused}"},
+                    {
+                        "error": f"the server refused some recipients: {refused}",
+                        "letter": LETTER_NAMES[row.purpose],
+                    },
                 )
 
     async def _resolve_unknown_outcome(self, row: OutgoingRow) -> OutgoingRow:
         """The end of DATA may have reached the server: look for proof, else tell the parent."""
+        if row.purpose not in LETTER_PURPOSES:
+            return await self._resolve_reminder(row)
         try:
-            if row.purpose in LETTER_PURPOSES:
-                found = await self.transport.sent_copy_exists(_message_id(row))
-            elif self.config.parent.remind_to == self.config.mail.username:
-                found = await self.transport.inbox_has(_message_id(row))
-            else:
-                found = False
+            found = await self.transport.sent_copy_exists(_message_id(row))
         except MailServerError as error:
             # Without the mailbox we cannot decide; deciding wrong means a second letter.
             logger.warning("%s: outcome unknown and IMAP unreachable: %s", row.dedup_key, error)
@@ -333,21 +341,37 @@ class Sender:
                 detail="the connection ended after the message was handed over; "
                 "no copy was found, so it was not resent",
             )
-            if row.purpose in LETTER_PURPOSES:
-                if row.purpose == "request":
-                    self.store.update_request(row.request_id, now=now, state="uncertain")
-                self.queue_reminder(
-                    row.request_id,
-                    "send_uncertain",
-                    _message_id(row),
-                    {
-                        "subject": row.subject,
-                        "queued_at": row.created_at,
-                        "recipients": row.recipients,
-                    },
-                    attachment=row.read_raw(),
-                )
+            if row.purpose == "request":
+                self.store.update_request(row.request_id, now=now, state="uncertain")
+            self.queue_reminder(
+                row.request_id,
+                "send_uncertain",
+                _message_id(row),
+                {
+                    "letter": LETTER_NAMES[row.purpose],
+                    "attempted_at": row.updated_at,
+                    "letter_subject": row.subject,
+                },
+                attachment=row.read_raw(),
+            )
         return uncertain
+
+    async def _resolve_reminder(self, row: OutgoingRow) -> OutgoingRow:
+        """A reminder whose send was interrupted: a lost reminder is worse than a second
+        one, so unless it is found in the parent's inbox it is sent again."""
+        found = False
+        if self.config.parent.remind_to == self.config.mail.username:
+            try:
+                found = await self.transport.inbox_has(_message_id(row))
+            except MailServerError as error:
+                logger.warning("%s: cannot look in the inbox: %s", row.dedup_key, error)
+        now = self.clock()
+        if found:
+            return self.store.set_step(row.message_row, "accepted", now=now)
+        logger.info("%s: interrupted and not found in the inbox; sending again", row.dedup_key)
+        return self.store.set_step(
+            row.message_row, "queued", now=now, error="interrupted after DATA; not found"
+        )
 
     async def _file_copy(self, row: OutgoingRow) -> OutgoingRow:
         if row.purpose in LETTER_PURPOSES and self.transport.files_sent_copies:

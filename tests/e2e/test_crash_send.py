@@ -1,0 +1,161 @@
+"""Kill `iepd run --once` with SIGKILL at every step boundary of a send, then run it again.
+
+After the restart: the school has the letter exactly once, or the parent has been told its
+fate is uncertain (and it was not resent); the Sent folder holds at most one copy; the
+paper trail verifies; SQLite's integrity check passes. The process kills itself at the
+point named by IEPD_CRASH_AT (see iepd/faults.py), so each boundary is hit exactly.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from familyconfig import Family, speech_request
+from iepd.store import Store
+from mailservers import Dovecot, MailAccount, SmtpServer
+
+# point -> what the school and the parent must see after the restart
+DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a `sent` reminder
+NEVER_LEFT = "never-left"  # killed before DATA: nothing reached the school; parent told
+UNCERTAIN = "uncertain"  # killed after the end of DATA: the school has it, the parent told
+
+CRASH_POINTS = {
+    "store.outgoing_eml_written": DELIVERED,  # the .eml is on disk, no row yet
+    "queued": DELIVERED,
+    "smtp": DELIVERED,
+    "data": NEVER_LEFT,  # recorded right before DATA: the outcome is unknown to iepd
+    "data-accepted": UNCERTAIN,  # the server said 250, iepd had not yet written it down
+    "accepted": DELIVERED,
+    "filed": DELIVERED,
+    "done": DELIVERED,
+    # the same boundaries of the second message: the parent's `sent` reminder
+    "store.outgoing_eml_written#2": DELIVERED,
+    "smtp#2": DELIVERED,
+    "data#2": DELIVERED,
+    "data-accepted#2": DELIVERED,  # found in the parent's inbox, so not resent
+    "accepted#2": DELIVERED,
+    "done#2": DELIVERED,
+}
+
+
+@pytest.fixture
+def family(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_server: SmtpServer,
+    new_mail_account: Callable[[str], MailAccount],
+) -> Family:
+    parent = new_mail_account("parent")
+    case_manager = new_mail_account("school")
+    principal = new_mail_account("school")
+    family = Family(
+        root=tmp_path,
+        parent=parent.user,
+        parent_password=parent.password,
+        case_manager=case_manager.user,
+        principal=principal.user,
+        passwords=dict([case_manager, principal]),
+        imap_port=dovecot.imap_port,
+        smtp_port=smtp_server.port,
+        ca_file=Path(dovecot.ca_file),
+        requests=[speech_request()],
+    )
+    family.write()
+    return family
+
+
+def run_iepd(family: Family, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = family.environ({"PATH": os.environ["PATH"], "HOME": str(family.root)})
+    if crash_at:
+        env["IEPD_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "iepd", "run", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def kinds_in(dovecot: Dovecot, user: str, password: str, folder: str = "INBOX") -> list[str]:
+    found = []
+    for raw in dovecot.messages(user, password, folder):
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        found.append(str(message["X-IEPD-Kind"] or "letter"))
+    return found
+
+
+@pytest.mark.parametrize("point", list(CRASH_POINTS))
+def test_a_kill_at_any_step_of_a_send_neither_loses_nor_repeats_the_letter(
+    point: str, family: Family, dovecot: Dovecot
+) -> None:
+    crashed = run_iepd(family, crash_at=point)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+
+    restarted = run_iepd(family)
+    assert restarted.returncode == 0, restarted.stderr
+
+    school = dovecot.messages(family.case_manager, family.passwords[family.case_manager])
+    sent_copies = dovecot.messages(family.parent, family.parent_password, "Sent")
+    reminders = kinds_in(dovecot, family.parent, family.parent_password)
+    store = Store.open(family.state_dir)
+    request = store.get_request("sam-speech")
+    assert request is not None
+    events = [event.kind for event in store.events("sam-speech")]
+
+    expected = CRASH_POINTS[point]
+    if expected == DELIVERED:
+        assert len(school) == 1
+        assert len(sent_copies) == 1
+        assert reminders == ["sent"]
+        assert request.state == "sent"
+        assert events.count("request_sent") == 1
+    else:
+        assert len(school) == (1 if expected == UNCERTAIN else 0)
+        assert sent_copies == []
+        assert reminders == ["send_uncertain"]
+        assert request.state == "uncertain"
+        assert events.count("send_uncertain") == 1
+        assert "request_sent" not in events
+
+    assert store.verify() == []
+    assert store.integrity_check() == "ok"
+    store.close()
+
+    # A third run changes nothing: nothing is ever sent twice.
+    again = run_iepd(family)
+    assert again.returncode == 0, again.stderr
+    assert len(dovecot.messages(family.case_manager, family.passwords[family.case_manager])) == len(
+        school
+    )
+    assert kinds_in(dovecot, family.parent, family.parent_password) == reminders
+
+
+def test_a_kill_after_data_counts_as_sent_when_the_provider_filed_a_copy(
+    family: Family, dovecot: Dovecot
+) -> None:
+    crashed = run_iepd(family, crash_at="data-accepted")
+    assert crashed.returncode == -signal.SIGKILL
+    # Gmail and Microsoft 365 file a copy of what they accept in Sent themselves.
+    [eml] = (family.state_dir / "mail").glob("*.eml")
+    dovecot.append(family.parent, family.parent_password, "Sent", eml.read_bytes())
+
+    restarted = run_iepd(family)
+    assert restarted.returncode == 0, restarted.stderr
+
+    assert len(dovecot.messages(family.case_manager, family.passwords[family.case_manager])) == 1
+    assert len(dovecot.messages(family.parent, family.parent_password, "Sent")) == 1
+    assert kinds_in(dovecot, family.parent, family.parent_password) == ["sent"]
+    with sqlite3.connect(family.state_dir / "iepd.sqlite3") as connection:
+        [(state,)] = connection.execute("SELECT state FROM requests WHERE id = 'sam-speech'")
+    assert state == "sent"
