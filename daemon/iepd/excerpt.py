@@ -1,0 +1,181 @@
+"""The new text of a reply: quoted history and signatures cut away; HTML turned into text.
+
+Classification must read only what the school wrote now. The parent's own letter is usually
+quoted below the answer and is full of words such as "meeting" and "check-in", so every
+decision in ``classify`` is made on :func:`new_text`, never on the whole body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from html.parser import HTMLParser
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_LIMIT = 600
+# html.parser is pure Python; a hostile 50 MB HTML part must not stall the watcher.
+HTML_INPUT_LIMIT = 512 * 1024
+
+# A line that starts quoted history: everything from here on is the older message.
+_HISTORY_STARTS = (
+    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*Forwarded message\s*-{2,}", re.IGNORECASE),
+    re.compile(r"^\s*Begin forwarded message:", re.IGNORECASE),
+    re.compile(r"^\s*_{10,}\s*$"),
+)
+# "On <date>, <person> wrote:" and its translations, above the quoted message.
+_ATTRIBUTIONS = (
+    re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*El\b.{0,300}\bescribió:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*Am\b.{0,300}\bschrieb\b.{0,100}:\s*$", re.IGNORECASE),
+)
+# "On Mon, Dec 1, 2026 at 9:14 AM Jordan Rivera <" wrapped onto a second line by the mailer.
+_WROTE_START = re.compile(r"^\s*On\b.{0,300}$", re.IGNORECASE)
+_WROTE_END = re.compile(r"\bwrote:\s*$", re.IGNORECASE)
+# Outlook's reply header: "From: ..." followed by "Sent:" or "Date:" within a few lines.
+_OUTLOOK_FROM = re.compile(r"^\s*\*?(From|De|Von):\*?\s", re.IGNORECASE)
+_OUTLOOK_SENT = re.compile(r"^\s*\*?(Sent|Date|Envoyé|Gesendet):\*?\s", re.IGNORECASE)
+_SIGNATURE = re.compile(r"^-- ?$")
+_MOBILE_SIGNATURE = re.compile(r"^\s*Sent from my (iPhone|iPad|Android|mobile)", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def new_text(text: str) -> str:
+    """Given a plain-text body, return the part the sender wrote now: lines before the first
+    quoted-history marker, without ``>`` quoted lines and without the signature after ``-- ``.
+    Line breaks are kept, so phrases can still be found sentence by sentence."""
+    lines = text.splitlines()
+    kept: list[str] = []
+    skip_until = -1
+    for index, line in enumerate(lines):
+        if index <= skip_until:
+            continue
+        if _is_attribution(lines, index) and _quote_follows(lines, index + 1):
+            # "On ... wrote:" above "> " lines: the quote is dropped line by line, so that an
+            # answer written below it (bottom-posting, inline replies) is still read.
+            single = any(pattern.match(line) for pattern in _ATTRIBUTIONS)
+            skip_until = index if single else index + 1
+            continue
+        if _starts_history(lines, index):
+            break
+        if _SIGNATURE.match(line) or _MOBILE_SIGNATURE.match(line):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _is_attribution(lines: list[str], index: int) -> bool:
+    """Return True when lines[index] starts an "On ... wrote:" line (maybe wrapped)."""
+    line = lines[index]
+    if any(pattern.match(line) for pattern in _ATTRIBUTIONS):
+        return True
+    if _WROTE_START.match(line) and index + 1 < len(lines):
+        following = lines[index + 1]
+        return bool(_WROTE_END.search(following)) and len(line) + len(following) < 400
+    return False
+
+
+def _quote_follows(lines: list[str], start: int) -> bool:
+    for line in lines[start : start + 4]:
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            return True
+        if stripped and not _WROTE_END.search(stripped):
+            return False
+    return False
+
+
+def _starts_history(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if any(pattern.match(line) for pattern in _HISTORY_STARTS) or _is_attribution(lines, index):
+        return True
+    if _OUTLOOK_FROM.match(line):
+        window = lines[index + 1 : index + 4]
+        return any(_OUTLOOK_SENT.match(candidate) for candidate in window)
+    return False
+
+
+def make_excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    """Given a plain-text body, return its new text whitespace-collapsed and cut to at most
+    ``limit`` characters at a word boundary (an ellipsis marks the cut)."""
+    collapsed = _WHITESPACE.sub(" ", new_text(text)).strip()
+    if len(collapsed) <= limit:
+        return collapsed
+    cut = collapsed[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text; blockquotes become ``>`` lines so that :func:`new_text` drops them."""
+
+    _BLOCK = frozenset(
+        {"p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5",
+         "h6", "hr", "pre", "section", "article", "header", "footer", "blockquote", "dd", "dt"}
+    )  # fmt: skip
+    _SKIP = frozenset({"script", "style", "head", "title", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._current: list[str] = []
+        self._skip_depth = 0
+        self._quote_depth = 0
+
+    def _flush(self) -> None:
+        line = _WHITESPACE.sub(" ", "".join(self._current)).strip()
+        self._current = []
+        if line:
+            prefix = "> " if self._quote_depth else ""
+            self.lines.append(prefix + line)
+        elif self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skip_depth += 1
+            return
+        if tag in self._BLOCK:
+            self._flush()
+        if tag == "hr":
+            # Outlook puts an <hr> right above the quoted "From: / Sent:" block.
+            self.lines.append("_" * 32)
+        if tag == "blockquote":
+            self._quote_depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in ("br", "hr"):
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skip_depth = max(0, self._skip_depth - 1)
+            return
+        if tag in self._BLOCK:
+            self._flush()
+        if tag == "blockquote":
+            self._quote_depth = max(0, self._quote_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self._current.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Given an HTML document or fragment, return its text with one line per block; quoted
+    blocks (``<blockquote>``) come back as ``>`` lines. Never raises."""
+    extractor = _TextExtractor()
+    try:
+        extractor.feed(html[:HTML_INPUT_LIMIT])
+        extractor.close()
+    except Exception:  # html.parser is lenient, but a hostile document must not crash us
+        logger.warning("HTML part could not be fully converted to text", exc_info=True)
+    extractor._flush()
+    return "\n".join(extractor.lines).strip()

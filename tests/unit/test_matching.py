@@ -1,0 +1,292 @@
+"""matching: which open request a message belongs to (pure, table-driven)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+import pytest
+
+from iepd.bounces import Failures
+from iepd.incoming import IncomingMessage, MessageParts
+from iepd.matching import Match, MatchContext, OpenRequest, is_candidate, match
+
+A1, A2, B1 = "<a1.iepd@family.example>", "<a2.iepd@family.example>", "<b1.iepd@family.example>"
+NAMES = "sender_names_child"
+SOLE = "sole_open_request"
+
+SAM = OpenRequest(
+    request_id="sam-speech",
+    child_id="sam",
+    child_name="Sam Rivera",
+    sent_message_ids=frozenset({A1, A2}),
+    case_manager="dalvarez@district.example",
+    principal="lchen@district.example",
+    school_domains=("district.example",),
+)
+MAYA = OpenRequest(
+    request_id="maya-reading",
+    child_id="maya",
+    child_name="Maya Rivera",
+    sent_message_ids=frozenset({B1}),
+    case_manager="dalvarez@district.example",
+    principal="mbrooks@hamiltonms.example",
+    school_domains=("district.example", "hamiltonms.example"),
+)
+CTX = MatchContext(parent_addresses=frozenset({"jordan@family.example"}), requests=(SAM, MAYA))
+
+
+def message(
+    *,
+    sender: str | None = "dalvarez@district.example",
+    subject: str = "",
+    text: str = "",
+    in_reply_to: tuple[str, ...] = (),
+    references: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
+    parts: MessageParts | None = None,
+    message_id: str = "<x1@district.example>",
+    from_name: str = "",
+) -> IncomingMessage:
+    return IncomingMessage(
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        from_addr=sender,
+        from_name=from_name,
+        subject=subject,
+        text=text,
+        headers=MappingProxyType(dict(headers or {})),
+        parts=parts or MessageParts(),
+    )
+
+
+THREAD_CASES = [
+    ("in_reply_to_names_the_request", dict(in_reply_to=(A1,)), "sam-speech"),
+    ("in_reply_to_names_the_follow_up", dict(in_reply_to=(A2,)), "sam-speech"),
+    ("references_only", dict(references=("<zz@x>", B1)), "maya-reading"),
+    (
+        "in_reply_to_wins_over_references",
+        dict(in_reply_to=(B1,), references=(A1,)),
+        "maya-reading",
+    ),
+    (
+        "latest_reference_wins",
+        dict(references=(A1, B1)),
+        "maya-reading",
+    ),
+    ("message_id_case_differs", dict(in_reply_to=("<A1.IEPD@Family.Example>",)), "sam-speech"),
+    (
+        "thread_beats_a_name_of_the_other_child",
+        dict(in_reply_to=(B1,), subject="About Sam"),
+        "maya-reading",
+    ),
+    ("no_from_header_but_threaded", dict(sender=None, in_reply_to=(A1,)), "sam-speech"),
+    (
+        "unknown_sender_but_threaded",
+        dict(sender="sub@elsewhere.example", in_reply_to=(A1,)),
+        "sam-speech",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "fields", "expected"), THREAD_CASES, ids=[c[0] for c in THREAD_CASES]
+)
+def test_match_in_thread_returns_the_request_iepd_sent(
+    case: str, fields: dict[str, object], expected: str
+) -> None:
+    found = match(message(**fields), CTX)  # type: ignore[arg-type]
+    assert found == Match(expected, "thread")
+
+
+SENDER_CASES = [
+    (
+        "case_manager_names_first_name",
+        dict(text="Sam's speech sessions"),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "principal_names_full_name",
+        dict(sender="lchen@district.example", text="About SAM RIVERA."),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "school_domain_address",
+        dict(sender="frontoffice@district.example", subject="Maya"),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "school_subdomain_address",
+        dict(sender="t@lincoln.district.example", text="maya"),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "both_named_subject_decides",
+        dict(subject="Sam", text="Sam and Maya"),
+        Match("sam-speech", NAMES),
+    ),
+    ("both_named_in_subject_is_ambiguous", dict(subject="Sam and Maya"), None),
+    ("both_named_only_in_text_is_ambiguous", dict(subject="Dates", text="Sam and Maya"), None),
+    (
+        "name_inside_a_longer_word_is_no_name",
+        dict(
+            sender="office@hamiltonms.example", text="Samantha's sample of Mayan art; IEP meeting"
+        ),
+        Match("maya-reading", SOLE),
+    ),
+    ("no_name_sender_with_two_requests", dict(text="About your IEP meeting request"), None),
+    (
+        "no_name_sender_with_one_request",
+        dict(sender="office@hamiltonms.example", text="Your IEP meeting request"),
+        Match("maya-reading", SOLE),
+    ),
+    (
+        "no_name_and_not_about_a_meeting",
+        dict(sender="office@hamiltonms.example", text="Picture day is Friday."),
+        None,
+    ),
+    (
+        "sole_request_but_another_child_named",
+        dict(sender="office@hamiltonms.example", text="Sam's IEP meeting"),
+        None,
+    ),
+    (
+        "unrelated_sender_names_child",
+        dict(sender="coach@soccerclub.example", text="Sam scored"),
+        None,
+    ),
+    ("lookalike_domain", dict(sender="x@notdistrict.example", text="Sam"), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "fields", "expected"), SENDER_CASES, ids=[c[0] for c in SENDER_CASES]
+)
+def test_match_by_sender_needs_the_school_and_one_named_child(
+    case: str, fields: dict[str, object], expected: Match | None
+) -> None:
+    assert match(message(**fields), CTX) == expected  # type: ignore[arg-type]
+
+
+NEVER_CASES = [
+    ("list_id", dict(headers={"list-id": "<families.lists.district.example>"})),
+    ("list_unsubscribe", dict(headers={"list-unsubscribe": "<mailto:u@district.example>"})),
+    ("precedence_bulk_unthreaded", dict(headers={"precedence": "bulk"})),
+    ("precedence_junk_unthreaded", dict(headers={"precedence": "JUNK"})),
+    ("precedence_list_unthreaded", dict(headers={"precedence": "list"})),
+    ("iepd_reminder", dict(headers={"x-iepd-kind": "answer"}, in_reply_to=(A1,))),
+    ("parent_own_mail_threaded", dict(sender="jordan@family.example", in_reply_to=(A1,))),
+    ("list_mail_even_when_threaded", dict(headers={"list-id": "<l>"}, in_reply_to=(A1,))),
+    ("iepd_own_letter_in_the_inbox", dict(message_id=A1)),
+]
+
+
+@pytest.mark.parametrize(("case", "fields"), NEVER_CASES, ids=[c[0] for c in NEVER_CASES])
+def test_match_never_takes_list_bulk_parent_or_iepd_mail(
+    case: str, fields: dict[str, object]
+) -> None:
+    fields = {"text": "Sam's IEP meeting", **fields}
+    incoming = message(**fields)  # type: ignore[arg-type]
+    assert match(incoming, CTX) is None
+    assert not is_candidate(replace(incoming, text=""), CTX)
+
+
+def test_match_with_parent_address_in_other_case_still_excludes_the_parent() -> None:
+    ctx = replace(CTX, parent_addresses=frozenset({"Jordan@Family.Example"}))
+    incoming = message(sender="jordan@family.example", in_reply_to=(A1,))
+    assert match(incoming, ctx) is None
+
+
+def test_match_threaded_auto_reply_with_precedence_bulk_still_matches() -> None:
+    incoming = message(
+        headers={"precedence": "bulk", "x-autoreply": "yes"},
+        in_reply_to=(A1,),
+    )
+    assert match(incoming, CTX) == Match("sam-speech", "thread")
+
+
+def test_match_sent_ids_without_brackets_are_still_found() -> None:
+    request = replace(SAM, sent_message_ids=frozenset({" a1.iepd@family.example "}))
+    ctx = replace(CTX, requests=(request, MAYA))
+    found = match(message(in_reply_to=(A1,)), ctx)
+    assert found == Match("sam-speech", "thread")
+
+
+BOUNCE = dict(sender="mailer-daemon@mx.anywhere.example", from_name="Mail Delivery System")
+
+
+def test_match_bounce_from_any_domain_by_returned_original() -> None:
+    parts = MessageParts(returned_message_ids=(B1,))
+    assert match(message(**BOUNCE, parts=parts), CTX) == Match("maya-reading", "bounce")  # type: ignore[arg-type]
+
+
+def test_match_bounce_by_its_in_reply_to_when_nothing_is_returned() -> None:
+    incoming = message(**BOUNCE, in_reply_to=(A2,))  # type: ignore[arg-type]
+    assert match(incoming, CTX) == Match("sam-speech", "bounce")
+
+
+def test_match_bounce_of_another_message_is_not_matched_even_from_the_school() -> None:
+    parts = MessageParts(
+        report_type="delivery-status",
+        returned_message_ids=("<other@family.example>",),
+        failures=Failures(permanent=("x@district.example",)),
+    )
+    incoming = message(sender="postmaster@district.example", text="Sam Rivera", parts=parts)
+    assert match(incoming, CTX) is None
+
+
+def test_match_forwarded_letter_from_a_person_is_not_a_bounce() -> None:
+    parts = MessageParts(returned_message_ids=(A1,))
+    incoming = message(sender="coach@soccerclub.example", parts=parts)
+    assert match(incoming, CTX) is None
+
+
+def test_match_two_open_requests_for_the_named_child_is_ambiguous_unless_threaded() -> None:
+    second = replace(SAM, request_id="sam-behavior", sent_message_ids=frozenset({"<c1@f>"}))
+    ctx = replace(CTX, requests=(SAM, second, MAYA))
+    assert match(message(text="About Sam"), ctx) is None
+    assert match(message(in_reply_to=("<c1@f>",)), ctx) == Match("sam-behavior", "thread")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("I will call you tomorrow about the IEP", False),
+        ("Will's reading goals", True),
+        ("WILL RIVERA", True),
+        ("will rivera", True),
+    ],
+)
+def test_first_names_that_are_words_count_only_when_capitalised(text: str, named: bool) -> None:
+    will = replace(SAM, child_name="Will Rivera", request_id="will-iep", child_id="will")
+    ctx = replace(CTX, requests=(will, MAYA))
+    expected = Match("will-iep", NAMES) if named else None
+    assert match(message(sender="lchen@district.example", text=text), ctx) == expected
+
+
+def test_is_candidate_is_false_without_open_requests() -> None:
+    ctx = replace(CTX, requests=())
+    assert not is_candidate(message(in_reply_to=(A1,)), ctx)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        dict(in_reply_to=(A1,), sender="x@elsewhere.example"),
+        dict(sender="dalvarez@district.example"),
+        dict(sender="anyone@hamiltonms.example"),
+        dict(sender="MAILER-DAEMON@mx.family.example".lower()),
+        dict(sender="noreply@bank.example", subject="Undelivered Mail Returned to Sender"),
+        dict(
+            sender="noreply@bank.example",
+            headers={"content-type": "multipart/report; report-type=delivery-status"},
+        ),
+    ],
+)
+def test_is_candidate_fetches_threads_school_mail_and_bounces(fields: dict[str, object]) -> None:
+    assert is_candidate(message(**fields), CTX)  # type: ignore[arg-type]
+
+
+def test_is_candidate_skips_strangers() -> None:
+    assert not is_candidate(message(sender="deals@shop.example", subject="Sam, 20% off"), CTX)
