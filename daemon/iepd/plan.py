@@ -207,6 +207,7 @@ def awaits_answer(snapshot: RequestSnapshot) -> bool:
         and not snapshot.closed
         and not snapshot.hold
         and snapshot.sent_at is not None
+        and snapshot.answered_at is None
         # A meeting agreed outside email (config meeting_at) is an answer too: asking the
         # school when a date will be set would be wrong once there is one.
         and snapshot.meeting_at is None
