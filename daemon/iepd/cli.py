@@ -81,15 +81,11 @@ def open_store(config: Config) -> Store:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from iepd.service import Service
+    from iepd.config import find_config_path
+    from iepd.daemon import Daemon
 
-    config = load(args)
-    with open_store(config) as store:
-        service = Service.from_config(config, store)
-        if args.once:
-            asyncio.run(service.run_once())
-            return 0
-        raise IepdError("the long-running daemon arrives with issue 4; use `iepd run --once`")
+    daemon = Daemon(find_config_path(args.config, os.environ))
+    return asyncio.run(daemon.run(once=args.once))
 
 
 def cmd_check(args: argparse.Namespace) -> int:

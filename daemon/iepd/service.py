@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from iepd.config_types import Config, RequestSettings
 from iepd.credentials import Secret, get_secret
-from iepd.plan import Remind, SendFollowUp, SendLetter, next_actions
+from iepd.plan import Plan, Remind, SendFollowUp, SendLetter, next_actions
 from iepd.progress import local_to_utc, rules_for, snapshots
 from iepd.sending import Sender
 from iepd.store import RequestRow, Store
@@ -28,6 +28,27 @@ FINAL_STATES = frozenset(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _moment(text: str) -> datetime | str:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def reminder_context(action: Remind) -> dict[str, object]:
+    """Given a planner Remind (times as ISO text), return what its reminder template needs."""
+    context: dict[str, object] = {
+        key: _moment(value) for key, value in action.context.items() if value
+    }
+    if "meeting_at" in context:
+        context["meeting_start"] = context["meeting_at"]
+    if action.kind == "no_response":
+        context["followup_dates"] = [
+            context[key] for key in ("followup_at", "escalation_at") if key in context
+        ]
+    return context
 
 
 class Service:
@@ -101,11 +122,14 @@ class Service:
 
     # -- what is due, decided by the planner from the store alone
 
-    async def act(self) -> None:
-        """Carry out every action the planner says is due now."""
-        plan = next_actions(
+    def plan(self) -> Plan:
+        """Ask the planner what is due now, from the store alone."""
+        return next_actions(
             snapshots(self.config, self.store), rules_for(self.config), self.clock()
         )
+
+    async def carry_out(self, plan: Plan) -> None:
+        """Queue every action of the plan, then deliver whatever waits in the outbox."""
         for action in plan.actions:
             if isinstance(action, SendLetter):
                 logger.info("%s: sending the meeting request", action.request_id)
@@ -115,9 +139,21 @@ class Service:
                 self.sender.queue_followup(action.request_id, action.number)
             elif isinstance(action, Remind):
                 self.sender.queue_reminder(
-                    action.request_id, action.kind, action.key, dict(action.context)
+                    action.request_id, action.kind, action.key, reminder_context(action)
                 )
         await self.sender.flush()
+
+    async def act(self) -> None:
+        await self.carry_out(self.plan())
+
+    def next_retry(self) -> datetime | None:
+        """Return when the earliest message waiting to be retried is due, if any."""
+        waiting = [
+            row.next_try_at
+            for row in self.store.pending_outgoing()
+            if row.step == "queued" and row.next_try_at is not None
+        ]
+        return min(waiting, default=None)
 
     async def run_once(self) -> None:
         """One pass: copy the config in, reconcile, send what is due, deliver what waits."""

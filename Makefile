@@ -1,0 +1,54 @@
+# make test: create .venv, install iepd with its test extras, install Dovecot when missing,
+# then ruff, mypy and pytest. Every step is skipped when already done, so a second run only
+# runs the checks. VENV=/some/path uses another virtual environment.
+
+VENV ?= .venv
+PYTHON3 ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DOVECOT := /usr/sbin/dovecot
+DOVECOT_PACKAGES := dovecot-imapd dovecot-lmtpd
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y $(DOVECOT_PACKAGES)
+
+.PHONY: test lint typecheck unit pytest dovecot
+
+test: $(STAMP) dovecot
+	$(BIN)/ruff check daemon tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check daemon tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Pure logic only: no mail server is started.
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+pytest: $(STAMP) dovecot
+	$(BIN)/python -m pytest
+
+# bin/pip appears only when venv succeeded; a half-made venv is removed so the next run retries.
+$(BIN)/pip:
+	$(PYTHON3) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "python3 -m venv failed; on Debian/Ubuntu: sudo apt-get install -y python3-venv" >&2; \
+	  exit 1; }
+
+# Reinstalled whenever pyproject.toml changes (new dependency, new extra).
+$(STAMP): pyproject.toml | $(BIN)/pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+dovecot:
+	@if [ ! -x $(DOVECOT) ] || [ ! -x /usr/lib/dovecot/lmtp ] || [ ! -x /usr/lib/dovecot/imap ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Dovecot: $(DOVECOT_PACKAGES)"; \
+	    apt-get update && $(APT_INSTALL); \
+	  else \
+	    echo "Dovecot is missing; the integration tests need it. Run:" >&2; \
+	    echo "  sudo apt-get update && sudo $(APT_INSTALL)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi

@@ -1,0 +1,36 @@
+"""Real mail servers on 127.0.0.1 for the tests: a private Dovecot, an aiosmtpd submission
+server and pymap, plus the test PKI they present.
+
+Nothing here imports pytest: `tests/conftest.py` wraps these classes in fixtures, and a
+benchmark or a shell session can use them directly (`sys.path` must hold `tests/`).
+"""
+
+from __future__ import annotations
+
+from .certificates import TlsFiles, make_certs
+from .dovecot import DOVECOT_BINARY, DOVECOT_INSTALL, Dovecot, MailAccount
+from .imap import imap_append, imap_flags, imap_login, imap_messages, imap_uidvalidity
+from .processes import HOST, free_ports, live_processes_in_group
+from .pymap_server import Pymap
+from .smtp import Envelope, Rejection, SmtpServer
+
+__all__ = [
+    "DOVECOT_BINARY",
+    "DOVECOT_INSTALL",
+    "HOST",
+    "Dovecot",
+    "Envelope",
+    "MailAccount",
+    "Pymap",
+    "Rejection",
+    "SmtpServer",
+    "TlsFiles",
+    "free_ports",
+    "imap_append",
+    "imap_flags",
+    "imap_login",
+    "imap_messages",
+    "imap_uidvalidity",
+    "live_processes_in_group",
+    "make_certs",
+]
