@@ -209,6 +209,10 @@ class Daemon:
                 plan = self.service.plan()
         await self.service.carry_out(plan)
         self.inbox.refresh()
+        # What was just sent starts new clocks (a follow-up is due a week after the letter).
+        plan = self.service.plan()
+        if plan.actions:
+            self._wake.set()
         wake = min(
             (when for when in (plan.next_wake, self.service.next_retry()) if when is not None),
             default=None,
