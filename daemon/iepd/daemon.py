@@ -15,6 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -38,18 +39,29 @@ CATCH_UP_TIMEOUT = 30.0
 STOP_TIMEOUT = 3.0
 
 
-class StoreLedger:
-    """The watcher's UID progress, kept in the store (its connection is shared under a lock)."""
+@dataclass(frozen=True)
+class UidRecorded:
+    """The watcher is done with a UID: written to the store only after the messages queued
+    before it were recorded, so a crash in between re-delivers (the store de-duplicates)
+    rather than skips."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    mailbox: str
+    uidvalidity: int
+    uid: int
+
+
+class QueuedLedger:
+    """The watcher's UID progress: read from the store, written through the event queue."""
+
+    def __init__(self, store: Store, enqueue: Callable[[UidRecorded], None]) -> None:
         self._store = store
-        self._clock = clock
+        self._enqueue = enqueue
 
     def last_uid(self, mailbox: str, uidvalidity: int) -> int | None:
         return self._store.last_uid(mailbox, uidvalidity)
 
     def set_last_uid(self, mailbox: str, uidvalidity: int, uid: int) -> None:
-        self._store.set_last_uid(mailbox, uidvalidity, uid, now=self._clock())
+        self._enqueue(UidRecorded(mailbox, uidvalidity, uid))
 
     def known_uidvalidity(self, mailbox: str) -> int | None:
         return self._store.known_uidvalidity(mailbox)
@@ -65,7 +77,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
         self._wake = asyncio.Event()
-        self._incoming: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._incoming: asyncio.Queue[Delivery | UidRecorded] = asyncio.Queue()
 
     async def run(self, once: bool = False) -> int:
         """Run until SIGTERM (or, with once, for one pass); return the exit status."""
@@ -98,6 +110,7 @@ class Daemon:
                 watchdog.cancel()
                 timer.stop()
                 await asyncio.to_thread(watcher.stop, STOP_TIMEOUT)
+                self._drain()  # what the watcher handed over before it stopped
         logger.info("stopped")
         return 0
 
@@ -121,13 +134,13 @@ class Daemon:
                 ca_file=mail.ca_file,
             )
 
-        def deliver(item: Delivery) -> None:
+        def deliver(item: Delivery | UidRecorded) -> None:
             loop.call_soon_threadsafe(self._incoming.put_nowait, item)
 
         watcher = Watcher(
             connect,
             mail.imap.inbox,
-            ledger=StoreLedger(self.store, self.clock),
+            ledger=QueuedLedger(self.store, deliver),
             # Called in the watcher thread; Inbox.wants only reads the store.
             is_candidate=lambda headers: self.inbox.wants(headers),
             deliver=deliver,
@@ -153,6 +166,9 @@ class Daemon:
         changed = False
         while not self._incoming.empty():
             item = self._incoming.get_nowait()
+            if isinstance(item, UidRecorded):
+                self.store.set_last_uid(item.mailbox, item.uidvalidity, item.uid, now=self.clock())
+                continue
             if isinstance(item, UidValidityChanged):
                 logger.warning(
                     "%s: UIDVALIDITY changed from %s to %s; rescanning",
