@@ -250,3 +250,28 @@ def test_an_out_of_office_reply_does_not_stop_the_follow_up(
     with Store.open(family.state_dir) as store:
         request = store.get_request("sam-speech")
         assert request is not None and request.state == "followed_up"
+
+
+def test_sighup_reloads_the_config_and_a_bad_one_is_refused_without_stopping(
+    family: Family, dovecot: Dovecot, start: Callable[[], Daemon]
+) -> None:
+    family.requests = [speech_request(extra="hold = true")]
+    family.write()
+    daemon = start()
+    with_hold = family.config_path.read_text()
+    wait_for(lambda: (family.state_dir / "iepd.sqlite3").exists(), "the store")
+    time.sleep(2)
+    assert school(dovecot, family) == []
+
+    family.config_path.write_text(with_hold + "\n[surprise]\n")  # an unknown table
+    daemon.process.send_signal(signal.SIGHUP)
+    time.sleep(2)
+    assert daemon.process.poll() is None, "a bad config on reload must not stop iepd"
+    assert school(dovecot, family) == []
+
+    family.config_path.write_text(with_hold.replace("hold = true", "hold = false"))
+    daemon.process.send_signal(signal.SIGHUP)
+    wait_for(lambda: len(school(dovecot, family)) == 1, "the letter after the reload")
+    status, stderr = daemon.stop()
+    assert status == 0, stderr
+    assert "reload refused" in stderr
