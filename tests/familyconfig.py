@@ -6,8 +6,10 @@ way a system service gets it, so it never appears in a command line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PARENT_NAME = "Jordan Rivera"
 CHILD_NAME = "Sam Rivera"
@@ -110,3 +112,32 @@ availability = ["Mon or Wed after 3:30 pm", "Fri 8-10 am"]
 [request.details]
 service = "60 minutes per week of speech-language therapy in a small group"
 """
+
+
+def new_family(
+    root: Path,
+    dovecot: Any,
+    smtp_server: Any,
+    new_mail_account: Callable[[str], Any],
+    **settings: Any,
+) -> Family:
+    """Given the test servers and the account factory, return a family with fresh accounts
+    for the parent, the case manager and the principal, and its config written."""
+    parent = new_mail_account("parent")
+    case_manager = new_mail_account("school")
+    principal = new_mail_account("school")
+    settings.setdefault("requests", [speech_request()])
+    family = Family(
+        root=root,
+        parent=parent.user,
+        parent_password=parent.password,
+        case_manager=case_manager.user,
+        principal=principal.user,
+        passwords=dict([case_manager, principal]),
+        imap_port=dovecot.imap_port,
+        smtp_port=smtp_server.port,
+        ca_file=Path(dovecot.ca_file),
+        **settings,
+    )
+    family.write()
+    return family

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import Family, speech_request
+from familyconfig import Family, new_family
 from iepd.store import Store
 from mailservers import Dovecot, MailAccount, SmtpServer
 
@@ -55,23 +55,7 @@ def family(
     smtp_server: SmtpServer,
     new_mail_account: Callable[[str], MailAccount],
 ) -> Family:
-    parent = new_mail_account("parent")
-    case_manager = new_mail_account("school")
-    principal = new_mail_account("school")
-    family = Family(
-        root=tmp_path,
-        parent=parent.user,
-        parent_password=parent.password,
-        case_manager=case_manager.user,
-        principal=principal.user,
-        passwords=dict([case_manager, principal]),
-        imap_port=dovecot.imap_port,
-        smtp_port=smtp_server.port,
-        ca_file=Path(dovecot.ca_file),
-        requests=[speech_request()],
-    )
-    family.write()
-    return family
+    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
 def run_iepd(family: Family, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import Family, speech_request
+from familyconfig import Family, new_family, speech_request
 from iepd.store import Store
 from mailservers import Dovecot, MailAccount, SmtpServer
 
@@ -36,24 +36,13 @@ def family(
     smtp_server: SmtpServer,
     new_mail_account: Callable[[str], MailAccount],
 ) -> Family:
-    parent = new_mail_account("parent")
-    case_manager = new_mail_account("school")
-    principal = new_mail_account("school")
-    family = Family(
-        root=tmp_path,
-        parent=parent.user,
-        parent_password=parent.password,
-        case_manager=case_manager.user,
-        principal=principal.user,
-        passwords=dict([case_manager, principal]),
-        imap_port=dovecot.imap_port,
-        smtp_port=smtp_server.port,
-        ca_file=Path(dovecot.ca_file),
-        requests=[speech_request()],
+    return new_family(
+        tmp_path,
+        dovecot,
+        smtp_server,
+        new_mail_account,
         timing='followup_after = "3s"\nescalate_after = "3s"',
     )
-    family.write()
-    return family
 
 
 class Daemon:

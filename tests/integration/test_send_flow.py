@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from familyconfig import CHILD_NAME, Family, speech_request
+from familyconfig import CHILD_NAME, Family, new_family, speech_request
 from iepd.config import load_config
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
@@ -42,21 +42,7 @@ def family(
     smtp_server: SmtpServer,
     new_mail_account: Callable[[str], MailAccount],
 ) -> Family:
-    parent = new_mail_account("parent")
-    case_manager = new_mail_account("school")
-    principal = new_mail_account("school")
-    return Family(
-        root=tmp_path,
-        parent=parent.user,
-        parent_password=parent.password,
-        case_manager=case_manager.user,
-        principal=principal.user,
-        passwords=dict([case_manager, principal]),
-        imap_port=dovecot.imap_port,
-        smtp_port=smtp_server.port,
-        ca_file=Path(dovecot.ca_file),
-        requests=[speech_request()],
-    )
+    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
 def run_once(family: Family, clock: Clock | None = None, password: str | None = None) -> Store:

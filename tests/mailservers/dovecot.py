@@ -24,6 +24,7 @@ from .processes import (
     PORT_ATTEMPTS,
     PortTakenError,
     free_ports,
+    has_exited,
     stop_process_group,
     wait_for_greeting,
 )
@@ -122,7 +123,7 @@ class Dovecot:
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._process is not None and not has_exited(self._process.pid)
 
     @property
     def pid(self) -> int | None:

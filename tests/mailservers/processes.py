@@ -39,10 +39,10 @@ def wait_for_greeting(
     PortTakenError if the server exited for want of its port, RuntimeError otherwise."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if has_exited(process.pid):
             tail = _tail(log)
             error = PortTakenError if "address already in use" in tail.lower() else RuntimeError
-            raise error(f"server exited with {process.returncode}; see {log}:\n{tail}")
+            raise error(f"server exited; see {log}:\n{tail}")
         try:
             with socket.create_connection((HOST, port), timeout=2) as sock:
                 if expected in sock.recv(512).split(b"\r\n", 1)[0]:
@@ -63,21 +63,31 @@ def _tail(log: Path) -> str:
 
 
 def stop_process_group(process: subprocess.Popen[bytes] | None, sig: int) -> None:
-    """Signal the leader, wait, then SIGKILL whatever is left of its process group."""
+    """Send sig to the leader, wait up to 10 s for it to exit, then SIGKILL whatever is
+    left of its process group and reap the leader."""
     if process is None:
         return
-    if process.poll() is None:
+    if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, sig)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            logger.warning("pid %d ignored signal %d; killing its group", process.pid, sig)
-    # The servers run in their own session, so their group id is the leader's pid;
-    # this reaps children that outlived the leader (dovecot's imap and lmtp workers).
+        deadline = time.monotonic() + 10
+        while not has_exited(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    # The servers run in their own session, so their group id is the leader's pid; the
+    # leader is not reaped yet, so that id cannot have been reused. This ends the workers
+    # that outlive the leader (dovecot's imap and lmtp processes after a SIGKILL).
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def has_exited(pid: int) -> bool:
+    """Return whether child pid has exited, leaving it unreaped: while the leader is a
+    zombie its pid, which is also the process group id, cannot be reused."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def live_processes_in_group(group: int) -> list[int]:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import imaplib
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from .certificates import TlsFiles
-from .imap import imap_append, imap_flags, imap_messages
+from .imap import imap_append, imap_flags, imap_login, imap_messages
 from .processes import (
     HOST,
     PORT_ATTEMPTS,
+    START_TIMEOUT,
     PortTakenError,
     free_ports,
+    has_exited,
     stop_process_group,
     wait_for_greeting,
 )
@@ -100,9 +104,28 @@ class Pymap:
             )
         try:
             wait_for_greeting(self.imap_port, b"* OK", self._process, self.log)
+            self._check_it_is_ours()
         except BaseException:
             self.kill()
             raise
+
+    def _check_it_is_ours(self) -> None:
+        """pymap's greeting names nobody, so a server that took the port first would pass
+        for it; only ours accepts this user's (random) password."""
+        try:
+            with imap_login(self.host, self.imap_port, self.user, self.password):
+                return
+        except imaplib.IMAP4.error:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not has_exited(self._pid()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if has_exited(self._pid()):
+                raise PortTakenError(f"another server answered on {self.imap_port}") from None
+            raise RuntimeError(f"{self!r} refused its own user; see {self.log}") from None
+
+    def _pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
 
     def stop(self) -> None:
         stop_process_group(self._process, signal.SIGTERM)
