@@ -145,6 +145,9 @@ class Inbox:
         request = self.store.get_request(found.request_id)
         assert request is not None  # match() only returns requests from the store
         klass = result.klass
+        if klass == "invite" and result.meeting_start is None:
+            # An invitation without a start time schedules nothing; it is still an answer.
+            klass = "answer"
         self.store.append_event(
             request_id=request.id,
             kind=EVENT_KIND.get(klass, "reply_received"),
@@ -201,7 +204,8 @@ class Inbox:
         child = self.config.child(request.child)
         # Only the case manager's address failing leaves the request without a reader; a
         # bounce from the principal alone still leaves the case manager with the letter.
-        if recipient.lower() != child.principal.email.lower() and request.state != "closed":
+        # A late bounce (of a follow-up, say) does not undo an answer already recorded.
+        if recipient.lower() != child.principal.email.lower() and request.state in WAITING_STATES:
             self.store.update_request(request.id, now=now, state="undeliverable")
         self.sender.queue_reminder(
             request.id, "bounce", key, {"excerpt": result.excerpt, "recipient": recipient}
