@@ -10,7 +10,7 @@ DOVECOT := /usr/sbin/dovecot
 DOVECOT_PACKAGES := dovecot-imapd dovecot-lmtpd
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y $(DOVECOT_PACKAGES)
 
-.PHONY: test lint typecheck unit pytest dovecot
+.PHONY: test lint typecheck unit pytest dovecot bench
 
 test: $(STAMP) dovecot
 	$(BIN)/ruff check daemon tests
@@ -52,3 +52,7 @@ dovecot:
 	    exit 1; \
 	  fi; \
 	fi
+
+# Measurements, not tests: they write docs/benchmarks.md. Needs Dovecot, like `make test`.
+bench: $(STAMP) dovecot
+	$(BIN)/python benchmarks/latency.py --deliveries 100
