@@ -196,7 +196,13 @@ class Daemon:
 
     async def _loop(self, watcher: Watcher, timer: WakeTimer) -> None:
         while not self._stop.is_set():
-            await self._act(watcher, timer)
+            try:
+                await self._act(watcher, timer)
+            except IepdError as error:
+                # A refused login or an untrusted certificate: the message stays queued with
+                # its retry time; the watcher and the other requests carry on meanwhile.
+                logger.error("%s", error)
+                timer.wake_at(self.service.next_retry())
             waiters: list[asyncio.Task[object]] = [
                 asyncio.create_task(event.wait())
                 for event in (self._stop, self._reload, self._wake)
@@ -223,11 +229,14 @@ class Daemon:
             await asyncio.to_thread(watcher.catch_up_now, CATCH_UP_TIMEOUT)
             if self._drain():
                 plan = self.service.plan()
+        done = plan.actions
         await self.service.carry_out(plan)
         self.inbox.refresh()
         # What was just sent starts new clocks (a follow-up is due a week after the letter).
         plan = self.service.plan()
-        if plan.actions:
+        if plan.actions and plan.actions != done:
+            # New work fell due while acting; the same actions again would mean they cannot
+            # be carried out, and looping on them would only spin.
             self._wake.set()
         wake = min(
             (when for when in (plan.next_wake, self.service.next_retry()) if when is not None),
