@@ -264,3 +264,25 @@ def test_sighup_reloads_the_config_and_a_bad_one_is_refused_without_stopping(
     status, stderr = daemon.stop()
     assert status == 0, stderr
     assert "reload refused" in stderr
+
+
+def test_a_meeting_date_in_the_config_brings_the_prep_and_after_meeting_reminders(
+    family: Family, dovecot: Dovecot, start: Callable[[], Daemon]
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    meeting = datetime.now(ZoneInfo("America/Chicago")).replace(tzinfo=None, microsecond=0)
+    meeting += timedelta(seconds=8)
+    family.requests = [speech_request(extra=f"meeting_at = {meeting.isoformat()}")]
+    family.timing = 'meeting_prep_before = "5s"\nafter_meeting = "2s"'
+    family.write()
+    daemon = start()
+    wait_for(lambda: "after_meeting" in reminder_kinds(dovecot, family), "after_meeting")
+    status, stderr = daemon.stop()
+    assert status == 0, stderr
+    kinds = reminder_kinds(dovecot, family)
+    assert kinds.count("meeting_prep") == 1, kinds
+    assert kinds.count("after_meeting") == 1, kinds
+    # A date agreed outside email is an answer: no follow-up asks when one will be set.
+    assert "followup_sent" not in kinds
