@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from iepd.store import EventRow, Store
+from iepd.trail import Trail
 
 ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
 
@@ -52,6 +53,7 @@ def status_rows(store: Store, next_step: NextStep) -> list[dict[str, Any]]:
 
 
 def timeline_rows(events: Sequence[EventRow]) -> list[dict[str, Any]]:
+    """Given events, return the SPEC's timeline objects (``at`` in ISO 8601 UTC)."""
     return [
         {
             "at": iso_utc(event.at),
@@ -63,6 +65,58 @@ def timeline_rows(events: Sequence[EventRow]) -> list[dict[str, Any]]:
         }
         for event in events
     ]
+
+
+def trail_rows(trail: Trail) -> list[dict[str, Any]]:
+    """Given a request's trail, return the SPEC's timeline objects with added keys: the
+    event's ``seq`` and ``hash``, and for an event about a stored message its ``direction``,
+    ``to``, ``cc``, ``class``, the times ``date_header``, ``internaldate`` (incoming),
+    ``sent_at`` (outgoing: accepted by the SMTP server), ``recorded_at``, its ``sha256``,
+    ``stored_as`` (path in the state folder) and ``file`` (its name in an export).
+    """
+    rows = []
+    for entry, row in zip(
+        trail.entries, timeline_rows([entry.event for entry in trail.entries]), strict=True
+    ):
+        row["seq"] = entry.event.seq
+        row["hash"] = entry.event.hash
+        message = entry.message
+        if message is not None:
+            stored = message.row
+            row.update(
+                {
+                    "direction": stored.direction,
+                    "message_from": stored.from_addr,
+                    "to": list(stored.to_addrs),
+                    "cc": list(stored.cc_addrs),
+                    "class": stored.klass or message.kind,
+                    "date_header": iso_utc(stored.date_header),
+                    "internaldate": iso_utc(stored.internaldate),
+                    "sent_at": iso_utc(message.sent_at),
+                    "recorded_at": iso_utc(message.recorded_at),
+                    "sha256": stored.sha256,
+                    "stored_as": stored.eml_path,
+                    "file": f"messages/{message.filename}",
+                }
+            )
+        rows.append(row)
+    return rows
+
+
+def local_and_utc(value: str | datetime | None, zone: ZoneInfo) -> str:
+    """Given a UTC ISO text or an aware datetime, return it in local time with UTC beside:
+    ``Mon 2026-11-16 08:00:00 CST (2026-11-16 14:00:00 UTC)``.
+    """
+    if value is None:
+        return "-"
+    moment = value if isinstance(value, datetime) else _parse(value)
+    local = moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S %Z")
+    utc = moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"{local} ({utc})"
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _local(value: str | None, zone: ZoneInfo) -> str:
@@ -101,24 +155,48 @@ def format_status(rows: Sequence[dict[str, Any]], timezone: str, now: datetime) 
                 _local(row["next_due"], zone),
             ]
         )
-    header = ["REQUEST", "CHILD", "STATE", "SENT", "DAYS", "LAST ANSWER", "NEXT", "WHEN"]
+    header = [
+        "REQUEST", "CHILD", "STATE", "SENT", "DAYS SINCE SENT", "LAST ANSWER", "NEXT", "WHEN",
+    ]  # fmt: skip
     if not table:
         return "no requests yet: add a [[request]] to the config"
     return format_table(header, table) + f"\n(times in {timezone})"
 
 
+_OUT_TIMES = (("Date header", "date_header"), ("accepted", "sent_at"), ("recorded", "recorded_at"))
+_IN_TIMES = (
+    ("Date header", "date_header"),
+    ("INTERNALDATE", "internaldate"),
+    ("recorded", "recorded_at"),
+)
+
+
 def format_timeline(rows: Sequence[dict[str, Any]], timezone: str) -> str:
+    """Given timeline rows (``trail_rows`` or ``timeline_rows``), return the text the
+    parent reads: each event in local time with UTC beside it, then who wrote to whom, the
+    subject, the class and the three times of the message it is about.
+    """
     zone = ZoneInfo(timezone)
     out = []
     for row in rows:
-        when = f"{_local(row['at'], zone)} {timezone}  ({row['at']})"
-        out.append(f"{when}  {row['kind']}")
-        for label, key in (
-            ("from", "from"),
-            ("subject", "subject"),
-            ("message-id", "message_id"),
-            ("detail", "detail"),
-        ):
-            if row[key]:
-                out.append(f"    {label}: {row[key]}")
-    return "\n".join(out) if out else "no events yet"
+        seq = f"  #{row['seq']}" if "seq" in row else ""
+        out.append(f"{local_and_utc(row['at'], zone)}  {row['kind']}{seq}")
+        fields: list[tuple[str, str | None]] = [
+            ("from", row["from"] or row.get("message_from")),
+            ("to", ", ".join(row.get("to") or []) or None),
+            ("cc", ", ".join(row.get("cc") or []) or None),
+            ("subject", row["subject"]),
+            ("class", row.get("class")),
+        ]
+        if "direction" in row:
+            times = _OUT_TIMES if row["direction"] == "out" else _IN_TIMES
+            fields += [(label, local_and_utc(row[key], zone)) for label, key in times]
+        fields += [
+            ("message-id", row["message_id"]),
+            ("detail", row["detail"]),
+            ("file", row.get("stored_as")),
+        ]
+        out += [f"    {label + ':':<14}{value}" for label, value in fields if value]
+    if not out:
+        return "no events yet"
+    return "\n".join(out) + f"\n(times in {timezone}, UTC in brackets)"
