@@ -63,13 +63,19 @@ class Preset:
         return self.smtp_host, self.smtp_port, self.smtp_security
 
 
-_MICROSOFT = Preset(
-    "outlook.office365.com", "smtp.office365.com", 587, "starttls", "Sent Items", True
-)
+# Checked against each provider's published settings (docs/providers.md). A Sent folder
+# named here may be localised on the server ("[Gmail]/Gesendet"): imap.py then uses the
+# folder the server flags \Sent (RFC 6154) instead.
 PRESETS: Mapping[str, Preset] = {
     "gmail": Preset("imap.gmail.com", "smtp.gmail.com", 465, "tls", "[Gmail]/Sent Mail", True),
-    "outlook": _MICROSOFT,
-    "microsoft365": _MICROSOFT,
+    # Microsoft's page for Outlook.com names smtp-mail.outlook.com; smtp.office365.com is
+    # the Microsoft 365 (work or school) host.
+    "outlook": Preset(
+        "outlook.office365.com", "smtp-mail.outlook.com", 587, "starttls", "Sent Items", True
+    ),
+    "microsoft365": Preset(
+        "outlook.office365.com", "smtp.office365.com", 587, "starttls", "Sent Items", True
+    ),
     "icloud": Preset(
         "imap.mail.me.com", "smtp.mail.me.com", 587, "starttls", "Sent Messages", False
     ),

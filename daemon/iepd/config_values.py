@@ -52,6 +52,7 @@ _WINDOW = re.compile(
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Line and paragraph separators end a line for some mail software, so they count as controls.
 _CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+_ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 # bool before int, datetime (handled first) before date: each is a subclass of the next.
 _TYPE_NAMES: tuple[tuple[type, str], ...] = (
     (bool, "a boolean"),
@@ -81,10 +82,18 @@ def check_text(
         expected = BODY_TEXT if multiline else ONE_LINE
         problems.append(f"{path}: expected {expected}, got {quote(value, bad)} (a string)")
         return None
+    if not multiline and _ENCODED_WORD.search(value):
+        # The email package decodes "=?utf-8?q?=0D=0A...?=" in a header it is given and may
+        # write the CR LF out raw; letters.py refuses such a value, so refuse it here, where
+        # the parent is told which key, instead of failing when the letter is rendered.
+        problems.append(f"{path}: expected {ONE_LINE} without an encoded word (=?...?=)")
+        return None
     return value
 
 
 def control_at(text: str, allowed: str) -> int | None:
+    if text.isprintable():  # the common case, in C: no Cc, Zl or Zp character at all
+        return None
     for index, char in enumerate(text):
         if unicodedata.category(char) in _CONTROL_CATEGORIES and char not in allowed:
             return index

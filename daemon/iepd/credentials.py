@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -68,14 +69,50 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+class FreshSecret(Secret):
+    """An OAuth2 access token, fetched again from its source for every new connection.
+
+    A token expires (Microsoft's and Google's after about an hour), so the one read at
+    start-up cannot serve a daemon that runs for weeks. ``reveal()`` is called once per
+    login (IMAP and SMTP alike), so asking the source there gives each connection a fresh
+    token without any caller having to know; the first reveal uses the value read when
+    the secret was made, which also proved the source works. ``reveal()`` may therefore
+    run a program: call it off the event loop, and expect CredentialError from it.
+    """
+
+    __slots__ = ("_fetch", "_fresh", "_lock")
+
+    def __init__(self, first: Secret, fetch: Callable[[], Secret]) -> None:
+        super().__init__(first.reveal())
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._fresh = True
+
+    def reveal(self) -> str:
+        with self._lock:
+            if self._fresh:
+                self._fresh = False
+                return self._value
+        # Outside the lock: the watcher thread and a send may each fetch their own.
+        return self._fetch().reveal()
+
+
 def get_secret(
     mail: MailSettings, environ: Mapping[str, str], *, timeout: float = COMMAND_TIMEOUT
 ) -> Secret:
     """Given the mail settings and the process environment, return the mail password
-    from the configured source (keyring, systemd credential or command).
+    from the configured source (keyring, systemd credential or command); with
+    ``mail.auth = "xoauth2"`` a FreshSecret, which asks the source again per connection.
 
     Raise CredentialError, with what to do about it, if it cannot be had.
     """
+    secret = _read_secret(mail, environ, timeout)
+    if mail.auth == "xoauth2":
+        return FreshSecret(secret, lambda: _read_secret(mail, environ, timeout))
+    return secret
+
+
+def _read_secret(mail: MailSettings, environ: Mapping[str, str], timeout: float) -> Secret:
     source = mail.password.source
     if source == "keyring":
         secret = _from_keyring(mail.username)

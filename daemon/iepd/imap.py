@@ -23,7 +23,9 @@ from typing import Any
 import imapclient
 import imapclient.exceptions
 
+from iepd import providers
 from iepd.config_types import ImapSettings
+from iepd.config_values import is_loopback
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
 from iepd.tls import client_context, explain_tls_error, find_tls_error
@@ -94,6 +96,9 @@ class ImapSession:
         context = (
             client_context(self._ca_file) if settings.security in ("tls", "starttls") else None
         )
+        # Before connecting: an OAuth2 secret runs its command here, and its failure
+        # (a CredentialError) then leaves no half-open connection behind.
+        secret = self._secret.reveal()
         try:
             client = imapclient.IMAPClient(
                 settings.host,
@@ -113,16 +118,19 @@ class ImapSession:
                         "for port 993) and mail.imap.port"
                     )
                 client.starttls(context)
-            self._login(client)
+            self._login(client, secret)
         except MailServerError:
             _shut(client)
             raise
         except imapclient.exceptions.LoginError as exc:
             _shut(client)
+            words = _server_words(exc)
+            fix = providers.explain_login_refusal(words, settings.host, self._auth) or (
+                "check the password (iepd password set) or the password source in the config"
+            )
             raise MailServerError(
                 f"the IMAP server {settings.host} refused the login for {self.username}: "
-                "check the password (iepd password set) or the password source in the "
-                f"config; the server said: {_server_words(exc)}"
+                f"{fix}; the server said: {words}"
             ) from None
         except (OSError, imaplib.IMAP4.error) as exc:
             _shut(client)
@@ -141,22 +149,38 @@ class ImapSession:
             logger.debug("%s: logout failed, closing: %s", self.where, exc)
             _shut(client)
 
-    def _login(self, client: Any) -> None:
-        if self._auth == "xoauth2":
-            client.oauth2_login(self.username, self._secret.reveal())
-        else:
-            client.login(self.username, self._secret.reveal())
+    def _login(self, client: Any, secret: str) -> None:
+        if self._auth != "xoauth2":
+            client.login(self.username, secret)
+            return
+        if not client.has_capability("AUTH=XOAUTH2"):
+            raise MailServerError(
+                f'{self.where} does not offer XOAUTH2 (mail.auth = "xoauth2"); check '
+                "mail.imap.host, or use a password (an app password) instead"
+            )
+        mechanism = _XOAuth2(self.username, secret)
+        try:
+            client.sasl_login("XOAUTH2", mechanism)
+        except imapclient.exceptions.LoginError as exc:
+            raise MailServerError(
+                f"the IMAP server {self.settings.host} refused the OAuth2 login for "
+                f"{self.username}: {providers.explain_oauth2_error(mechanism.error)}; the "
+                f"server said: {_server_words(exc)}"
+            ) from None
 
     def _connection_error(self, exc: BaseException) -> MailServerError:
+        settings = self.settings
         if find_tls_error(exc) is not None:
-            return MailServerError(f"{self.where}: {explain_tls_error(exc, self.settings.host)}")
-        if isinstance(exc, ConnectionRefusedError):
-            return MailServerError(
-                f"{self.where}: the connection was refused (is the server running, and is "
-                "the port right?)"
+            return MailServerError(f"{self.where}: {explain_tls_error(exc, settings.host)}")
+        if isinstance(exc, ConnectionRefusedError | TimeoutError):
+            words = providers.explain_unreachable(
+                "imap",
+                settings.host,
+                settings.port,
+                refused=isinstance(exc, ConnectionRefusedError),
+                loopback=is_loopback(settings.host),
             )
-        if isinstance(exc, TimeoutError):
-            return MailServerError(f"{self.where}: the server did not answer in time")
+            return MailServerError(f"{self.where}: {words}")
         if isinstance(exc, OSError):
             return MailServerError(
                 f"{self.where}: cannot connect: {exc.strerror or exc or type(exc).__name__}"
@@ -179,6 +203,28 @@ class ImapSession:
     def folder_exists(self, folder: str) -> bool:
         """Return True if folder exists on the server."""
         return bool(self._call("LIST", lambda client: client.folder_exists(folder)))
+
+    def resolve_sent_folder(self, configured: str) -> str:
+        """Given mail.imap.sent_folder, return it if it exists, else the folder the server
+        flags \\Sent (a preset's English name may be localised: "[Gmail]/Gesendet"),
+        else the configured name, so that using it fails in words."""
+        if self.folder_exists(configured):
+            return configured
+        flagged = self.find_sent_folder()
+        if flagged is None:
+            return configured
+        logger.info(
+            '%s: no folder "%s"; using "%s", which the server flags \\Sent',
+            self.where,
+            configured,
+            flagged,
+        )
+        return flagged
+
+    def find_sent_copy(self, folder: str, message_id: str) -> bool:
+        """Given mail.imap.sent_folder and a Message-ID, return True if the Sent folder (as
+        resolve_sent_folder finds it) holds that message."""
+        return self.has_message_id(self.resolve_sent_folder(folder), message_id)
 
     def has_message_id(self, folder: str, message_id: str) -> bool:
         """Given a folder and a Message-ID (with its angle brackets), return True if a
@@ -230,14 +276,25 @@ class ImapSession:
         flagged \\Seen unless a message with that Message-ID is already there (Gmail and
         Microsoft 365 file one themselves). Return True if this call appended it.
 
-        Raise MailServerError if the folder cannot be searched or appended to.
+        The folder is resolved as resolve_sent_folder does. Raise MailServerError if it
+        cannot be searched or appended to.
         """
+        folder = self.resolve_sent_folder(folder)
         if self.has_message_id(folder, message_id):
             logger.info(
                 "%s: %s is already in %s; not filing another copy", self.where, message_id, folder
             )
             return False
-        self.append(folder, raw, flags=(SEEN,))
+        try:
+            self.append(folder, raw, flags=(SEEN,))
+        except MailServerError as error:
+            # RFC 3501 [TRYCREATE] and RFC 5530 [NONEXISTENT]: the folder is not there
+            # (a folder deleted meanwhile, or a name no LIST check could correct).
+            if not any(code in str(error).upper() for code in ("TRYCREATE", "NONEXISTENT")):
+                raise
+            flagged = self.find_sent_folder() if self._client is not None else None
+            explained = providers.explain_missing_sent_folder(folder, flagged)
+            raise MailServerError(f"{error}; {explained}") from None
         return True
 
     def _call(self, what: str, action: Any) -> Any:
@@ -250,8 +307,12 @@ class ImapSession:
                 f"{self.where}: the connection broke during {what}: {_server_words(exc)}"
             ) from None
         except imaplib.IMAP4.error as exc:
+            words = _server_words(exc)
+            fix = providers.explain_refusal(words)
             raise MailServerError(
-                f"{self.where}: the server refused {what}: {_server_words(exc)}"
+                f"{self.where}: {fix}; the server refused {what}: {words}"
+                if fix
+                else f"{self.where}: the server refused {what}: {words}"
             ) from None
         except OSError as exc:
             self._drop()
@@ -290,24 +351,45 @@ def check_imap(
             )
         parts.append(f'inbox "{imap.inbox}" ok')
         if imap.sent_folder:
-            if not session.folder_exists(imap.sent_folder):
+            if session.folder_exists(imap.sent_folder):
+                parts.append(f'Sent folder "{imap.sent_folder}" ok')
+            else:
                 flagged = session.find_sent_folder()
-                hint = (
-                    f'; the server marks "{flagged}" as its Sent folder: set '
-                    f'mail.imap.sent_folder = "{flagged}"'
-                    if flagged
-                    else ""
+                if flagged is None:
+                    raise MailServerError(
+                        f"{session.where}: "
+                        f"{providers.explain_missing_sent_folder(imap.sent_folder, None)}"
+                    )
+                parts.append(
+                    f'no folder "{imap.sent_folder}", so Sent copies go to "{flagged}" '
+                    f'(flagged \\Sent; set mail.imap.sent_folder = "{flagged}" to say so)'
                 )
-                raise MailServerError(
-                    f'{session.where}: the Sent folder "{imap.sent_folder}" '
-                    f"(mail.imap.sent_folder) does not exist{hint}"
-                )
-            parts.append(f'Sent folder "{imap.sent_folder}" ok')
         else:
             parts.append("no Sent copies (mail.imap.sent_folder is empty)")
         idle = "IDLE" in session.capabilities()
         parts.append("IDLE supported" if idle else "no IDLE: polling")
     return f"{session.where}: {', '.join(parts)}"
+
+
+class _XOAuth2:
+    """The client side of SASL XOAUTH2 for imapclient's sasl_login: the initial response,
+    then, if the server answers with an error challenge (base64 JSON, which imaplib has
+    decoded), keep it and send the empty response the protocol asks for."""
+
+    def __init__(self, username: str, token: str) -> None:
+        self._response = f"user={username}\x01auth=Bearer {token}\x01\x01".encode()
+        self._sent = False
+        self.error: bytes | None = None
+
+    def __repr__(self) -> str:
+        return "<XOAUTH2 ********>"
+
+    def __call__(self, challenge: bytes) -> bytes:
+        if not self._sent:
+            self._sent = True
+            return self._response
+        self.error = challenge
+        return b""
 
 
 def _tls_words(imap: ImapSettings, client: Any) -> str:

@@ -18,6 +18,7 @@ Errors map onto what the caller may do next:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from collections.abc import Callable, Sequence
@@ -25,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiosmtplib
+from aiosmtplib.auth import auth_xoauth2_encode
 
+from iepd import providers
 from iepd.config_types import SmtpSettings
+from iepd.config_values import is_loopback
 from iepd.credentials import Secret
 from iepd.errors import (
     MailServerError,
@@ -181,6 +185,8 @@ async def _open(
     """
     where = _where(smtp)
     context = client_context(ca_file) if smtp.security in ("tls", "starttls") else None
+    # Before connecting, and in a thread: an OAuth2 secret may run its command here.
+    password = await asyncio.to_thread(secret.reveal)
     client = aiosmtplib.SMTP(
         hostname=smtp.host,
         port=smtp.port,
@@ -191,9 +197,11 @@ async def _open(
         start_tls=False,
         tls_context=context,
     )
+    connected = False
     try:
         try:
             await client.connect()
+            connected = True
             if smtp.security == "starttls":
                 await client.ehlo()
                 if not client.supports_extension("starttls"):
@@ -203,7 +211,7 @@ async def _open(
                         "port 465) and mail.smtp.port"
                     )
                 await client.starttls(tls_context=context)
-            await _login(client, smtp, username=username, secret=secret, auth=auth)
+            await _login(client, smtp, username=username, password=password, auth=auth)
         except MailServerError:
             raise
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -212,10 +220,13 @@ async def _open(
                     f"{where} could not check the login for {username} just now "
                     f"(it answered {exc.code} {exc.message}); iepd will try again"
                 ) from None
+            words = f"{exc.code} {exc.message}"
+            fix = providers.explain_login_refusal(words, smtp.host, auth) or (
+                "check the password (iepd password set) or the password source in the config"
+            )
             raise MailServerError(
-                f"the SMTP server {smtp.host} refused the login for {username}: check the "
-                "password (iepd password set) or the password source in the config; "
-                f"the server said {exc.code} {exc.message}"
+                f"the SMTP server {smtp.host} refused the login for {username}: {fix}; "
+                f"the server said {words}"
             ) from None
         except aiosmtplib.SMTPResponseException as exc:
             if _is_reply_code(exc.code):
@@ -224,6 +235,9 @@ async def _open(
         except (aiosmtplib.SMTPException, OSError) as exc:
             if find_tls_error(exc) is not None:
                 raise MailServerError(f"{where}: {explain_tls_error(exc, smtp.host)}") from None
+            unreachable = _unreachable_words(smtp, exc)
+            if unreachable is not None and not connected:
+                raise TransientSendError(f"{where}: {unreachable}; iepd will try again") from None
             raise _lost_before_data(where, exc) from None
     except BaseException:
         client.close()
@@ -232,7 +246,7 @@ async def _open(
 
 
 async def _login(
-    client: aiosmtplib.SMTP, smtp: SmtpSettings, *, username: str, secret: Secret, auth: str
+    client: aiosmtplib.SMTP, smtp: SmtpSettings, *, username: str, password: str, auth: str
 ) -> None:
     where = _where(smtp)
     if client.is_ehlo_or_helo_needed:
@@ -253,14 +267,41 @@ async def _login(
                 f'{where} does not offer XOAUTH2 (mail.auth = "xoauth2"); it offers: '
                 f"{', '.join(client.server_auth_methods) or 'nothing'}"
             )
-        await client.auth_xoauth2(username, secret.reveal())
+        await _auth_xoauth2(client, smtp, username, password)
         return
     if not client.supported_auth_methods:
         raise MailServerError(
             f"{where} offers no password login iepd can use (it offers: "
             f"{', '.join(client.server_auth_methods) or 'nothing'})"
         )
-    await client.login(username, secret.reveal())
+    await client.login(username, password)
+
+
+async def _auth_xoauth2(
+    client: aiosmtplib.SMTP, smtp: SmtpSettings, username: str, token: str
+) -> None:
+    """AUTH XOAUTH2, keeping the server's error challenge (base64 JSON) that aiosmtplib's
+    own auth_xoauth2 drops, so that a refusal can say why."""
+    response = await client.execute_command(
+        b"AUTH", b"XOAUTH2", auth_xoauth2_encode(username, token)
+    )
+    challenge: str | None = None
+    if response.code == 334:
+        challenge = response.message
+        # The protocol asks for an empty line, after which the server gives its verdict.
+        response = await client.execute_command(b"")
+    if response.code == 235:
+        return
+    if _is_transient_code(response.code):
+        raise TransientSendError(
+            f"{_where(smtp)} could not check the OAuth2 login for {username} just now "
+            f"(it answered {response.code} {response.message}); iepd will try again"
+        )
+    raise MailServerError(
+        f"the SMTP server {smtp.host} refused the OAuth2 login for {username}: "
+        f"{providers.explain_oauth2_error(challenge)}; the server said "
+        f"{response.code} {response.message}"
+    )
 
 
 async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
@@ -329,6 +370,18 @@ def _uncertain(where: str, exc: BaseException) -> UncertainSendError:
     return UncertainSendError(
         f"{where}: {_describe(exc)} while the message was being handed over; the server "
         "may or may not have accepted it"
+    )
+
+
+def _unreachable_words(smtp: SmtpSettings, exc: BaseException) -> str | None:
+    """Return why the server could not be reached (refused, timed out), or None."""
+    causes = _causes(exc)
+    refused = any(isinstance(cause, ConnectionRefusedError) for cause in causes)
+    timed_out = any(isinstance(cause, TimeoutError) for cause in causes)
+    if not refused and not timed_out:
+        return None
+    return providers.explain_unreachable(
+        "smtp", smtp.host, smtp.port, refused=refused, loopback=is_loopback(smtp.host)
     )
 
 

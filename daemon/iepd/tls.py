@@ -7,6 +7,7 @@ host name always checked. There is no switch to turn verification off.
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 from pathlib import Path
@@ -30,6 +31,24 @@ def client_context(ca_file: Path | None) -> ssl.SSLContext:
 
     Raise MailServerError if the CA file cannot be read or holds no certificate.
     """
+    # Loading the system store takes tens of milliseconds, once per connection: the most
+    # of what a reminder cost (docs/benchmarks.md). A context is safe to share between
+    # connections and threads; a CA file that changes (size or mtime) gets a new one.
+    if ca_file is None:
+        return _shared_context(None, None)
+    try:
+        status = ca_file.stat()
+    except OSError:
+        return _new_context(ca_file)  # raises the MailServerError that says why
+    return _shared_context(ca_file, (status.st_mtime_ns, status.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_context(ca_file: Path | None, version: tuple[int, int] | None) -> ssl.SSLContext:
+    return _new_context(ca_file)
+
+
+def _new_context(ca_file: Path | None) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     # create_default_context already sets these; set them again so that a change of
     # Python's defaults can never weaken iepd's policy silently.

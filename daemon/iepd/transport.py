@@ -72,7 +72,8 @@ class MailTransport:
 
         def look() -> bool:
             with self._session() as session:
-                return session.has_message_id(folder, message_id)
+                # The folder the server flags \Sent when the configured one is missing.
+                return session.find_sent_copy(folder, message_id)
 
         return await asyncio.to_thread(look)
 

@@ -541,8 +541,8 @@ PROVIDER_ONLY = edit(
     [
         ("gmail", ("imap.gmail.com", 993, "tls"), ("smtp.gmail.com", 465, "tls"),
          "[Gmail]/Sent Mail", True),
-        ("outlook", ("outlook.office365.com", 993, "tls"), ("smtp.office365.com", 587, "starttls"),
-         "Sent Items", True),
+        ("outlook", ("outlook.office365.com", 993, "tls"),
+         ("smtp-mail.outlook.com", 587, "starttls"), "Sent Items", True),
         ("microsoft365", ("outlook.office365.com", 993, "tls"),
          ("smtp.office365.com", 587, "starttls"), "Sent Items", True),
         ("icloud", ("imap.mail.me.com", 993, "tls"), ("smtp.mail.me.com", 587, "starttls"),

@@ -94,7 +94,8 @@ def test_format_duration_refuses_a_duration_that_is_not_positive(duration: Durat
 
 
 @given(
-    days=st.integers(min_value=0, max_value=MAX_DAYS - 1),
+    # Hours past a day count toward the century limit, so stay three days under it.
+    days=st.integers(min_value=0, max_value=MAX_DAYS - 3),
     seconds=st.integers(min_value=0, max_value=86_399 * 3),
 )
 def test_format_then_parse_gives_back_the_same_duration(days: int, seconds: int) -> None:
