@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
@@ -62,9 +61,37 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check the event hash chain and stored messages")
     verify.add_argument("request_id", metavar="ID", nargs="?")
 
+    export = commands.add_parser(
+        "export", help="write a printable, checkable folder of one request's paper trail"
+    )
+    export.add_argument("request_id", metavar="ID")
+    export.add_argument(
+        "--out", metavar="DIR", required=True, help="a new or empty folder to write into"
+    )
+
+    demo = commands.add_parser(
+        "demo", help="the whole flow in a minute, against an embedded local mail sandbox"
+    )
+    demo.add_argument(
+        "--dir",
+        metavar="DIR",
+        help="a new or empty folder for the demo's config, store, mailboxes and export "
+        "(default: a new temporary folder); it is kept",
+    )
+    demo.add_argument(
+        "--plain", action="store_true", help="one line per event instead of the live table"
+    )
+
     password = commands.add_parser("password", help="manage the mail password")
     password_commands = password.add_subparsers(dest="password_command", required=True)
     password_commands.add_parser("set", help="store the mail password in the keyring")
+
+    init = commands.add_parser(
+        "init", help="a first run: write a commented config, store the password, check"
+    )
+    from iepd.init_prompts import add_init_arguments  # light: the flags are its questions
+
+    add_init_arguments(init)
     return parser
 
 
@@ -81,6 +108,8 @@ def open_store(config: Config) -> Store:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: it alone costs `iepd --help` about 60 ms
+
     from iepd.config import find_config_path
     from iepd.daemon import Daemon
 
@@ -89,6 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+
     from iepd import letters
 
     config = load(args)
@@ -107,6 +138,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 async def _check_connect(config: Config) -> int:
+    import asyncio
+
     from iepd.credentials import get_secret
     from iepd.errors import MailServerError
     from iepd.imap import check_imap
@@ -187,17 +220,19 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_timeline(args: argparse.Namespace) -> int:
     from iepd import views
+    from iepd.trail import load_trail
 
     config = load(args)
     with open_store(config) as store:
-        if store.get_request(args.request_id) is None:
-            raise IepdError(
-                f"no request {args.request_id!r} in the store yet "
-                "(it appears once `iepd run` has seen it)"
-            )
-        rows = views.timeline_rows(store.events(args.request_id))
+        trail = load_trail(store, args.request_id)
+    if trail is None:
+        raise IepdError(
+            f"no request {args.request_id!r} in the store yet "
+            "(it appears once `iepd run` has seen it)"
+        )
+    rows = views.trail_rows(trail)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print(views.format_timeline(rows, config.parent.timezone))
     return 0
@@ -206,15 +241,61 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     config = load(args)
     with open_store(config) as store:
-        problems = store.verify()
-    if args.request_id:
-        problems = [p for p in problems if args.request_id in p] or problems
+        if args.request_id and store.get_request(args.request_id) is None:
+            raise IepdError(f"no request {args.request_id!r} in the store")
+        problems = store.verify(args.request_id)
+        events = len(store.events())
+        head = store.chain_head()
+        messages = (
+            len(store.messages_for(args.request_id))
+            if args.request_id
+            else sum(len(store.messages_for(row.id)) for row in store.list_requests())
+        )
     for problem in problems:
         print(f"TAMPERED: {problem}")
     if problems:
+        print(
+            f"iepd verify: {len(problems)} problem(s) in {config.state_dir}: the record was "
+            "changed after iepd wrote it",
+            file=sys.stderr,
+        )
         return 1
-    print("ok: the event chain and every stored message verify")
+    scope = (
+        f"the {messages} stored messages of {args.request_id}"
+        if args.request_id
+        else f"all {messages} stored messages"
+    )
+    print(f"ok: the event chain ({events} events, head {head}) and {scope} verify")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from iepd.export import export_request
+
+    config = load(args)
+    with open_store(config) as store:
+        result = export_request(
+            config, store, args.request_id, Path(args.out), now=datetime.now(UTC)
+        )
+    print(f"exported {args.request_id} to {result.folder}")
+    print(f"  open {result.index} in a web browser, and print it from there (Letter or A4)")
+    print(f"  check it: cd {result.folder} && sha256sum -c SHA256SUMS")
+    print(
+        f"  {result.events} events, {result.messages} messages (messages/*.eml);"
+        f" chain head {result.head}"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from iepd.demo import run_demo
+
+    return run_demo(Path(args.dir) if args.dir else None, plain=args.plain)
 
 
 def cmd_password(args: argparse.Namespace) -> int:
@@ -237,6 +318,12 @@ def cmd_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from iepd import init
+
+    return init.run(args)
+
+
 COMMANDS = {
     "run": cmd_run,
     "check": cmd_check,
@@ -244,7 +331,10 @@ COMMANDS = {
     "status": cmd_status,
     "timeline": cmd_timeline,
     "verify": cmd_verify,
+    "export": cmd_export,
     "password": cmd_password,
+    "demo": cmd_demo,
+    "init": cmd_init,
 }
 
 
