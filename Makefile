@@ -11,7 +11,7 @@ DOVECOT := /usr/sbin/dovecot
 DOVECOT_PACKAGES := dovecot-imapd dovecot-lmtpd
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y $(DOVECOT_PACKAGES)
 
-.PHONY: test demo lint typecheck unit pytest dovecot bench
+.PHONY: test demo lint typecheck unit pytest dovecot bench reliability-long
 
 test: $(STAMP) dovecot
 	$(BIN)/ruff check daemon tests
@@ -65,3 +65,7 @@ dovecot:
 # Measurements, not tests: they write docs/benchmarks.md. Needs Dovecot, like `make test`.
 bench: $(STAMP) dovecot
 	$(BIN)/python benchmarks/latency.py --deliveries 100
+
+# The long fault runs (200 random SIGKILLs, every crash point of follow-ups): minutes, not CI.
+reliability-long: $(STAMP) dovecot
+	IEPD_LONG_RUN=1 $(BIN)/python -m pytest tests/reliability -s

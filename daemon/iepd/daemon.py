@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 CATCH_UP_TIMEOUT = 30.0
 STOP_TIMEOUT = 3.0
+# The watcher's read timeout: after each IDLE refresh it waits this long for the server's
+# answer, so a connection gone silent is noticed within about one refresh (the spec's
+# promise), not a refresh plus a fixed minute; never under 10 s, for slow servers.
+WATCH_READ_TIMEOUT_RANGE = (10.0, 60.0)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,8 @@ class Daemon:
         self, loop: asyncio.AbstractEventLoop, config: Config, secret: Secret
     ) -> Watcher:
         mail = config.mail
+        shortest, longest = WATCH_READ_TIMEOUT_RANGE
+        read_timeout = min(longest, max(shortest, mail.imap.idle_refresh.total_seconds()))
 
         def connect() -> ImapSession:
             return ImapSession(
@@ -132,6 +138,7 @@ class Daemon:
                 secret=self.secret,
                 auth=mail.auth,
                 ca_file=mail.ca_file,
+                timeout=read_timeout,
             )
 
         def deliver(item: Delivery | UidRecorded) -> None:

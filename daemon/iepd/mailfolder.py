@@ -48,8 +48,12 @@ def private_database_file(path: Path) -> None:
     try:
         # An empty file is a valid empty SQLite database. Creating it ourselves with 0600
         # avoids changing the process-wide umask; SQLite gives -wal and -shm the mode of
-        # the database file.
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600))
+        # the database file. O_EXCL: an existing file is never opened here, because
+        # close() on ANY descriptor of the database drops every POSIX lock this process
+        # holds on it, SQLite's included; another process closing its connection then
+        # deletes the WAL this one still writes to, and a crash loses committed rows.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600))
         for suffix in ("", "-wal", "-shm"):
             candidate = path.with_name(path.name + suffix)
             if candidate.exists() and candidate.stat().st_mode & 0o777 != 0o600:
