@@ -7,13 +7,13 @@ joins the two into the planner's plain data, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from iepd.config_types import Config, RequestSettings
 from iepd.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
-from iepd.store import RequestRow, Store
+from iepd.store import OutgoingRow, RequestRow, Store
 
 SETTLED_STEPS = frozenset({"done", "failed", "uncertain"})
 LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
@@ -32,20 +32,26 @@ def rules_for(config: Config) -> TimingRules:
     return timing_rules(config.timing, config.parent.timezone)
 
 
-def snapshot(config: Config, store: Store, row: RequestRow) -> RequestSnapshot:
-    """Given the config, the store and one request row, return the planner's snapshot."""
+def snapshot(
+    config: Config, store: Store, row: RequestRow, outgoing: Sequence[OutgoingRow] | None = None
+) -> RequestSnapshot:
+    """Given the config, the store and one request row (and, if already read, the request's
+    outgoing messages), return the planner's snapshot."""
     settings: RequestSettings | None
     try:
         settings = config.request(row.id)
     except KeyError:
         settings = None  # removed from the config: nothing more is done for it
-    outgoing = store.list_outgoing(row.id)
+    if outgoing is None:
+        outgoing = store.list_outgoing(row.id)
+    # A follow-up whose fate a crash left unknown counts as sent when that was found out:
+    # the parent has been told, and the escalation's clock must still run from somewhere.
     followups = sorted(
-        (
-            out.accepted_at
-            for out in outgoing
-            if out.purpose in ("followup", "escalation") and out.accepted_at is not None
-        ),
+        when
+        for out in outgoing
+        if out.purpose in ("followup", "escalation")
+        for when in [out.accepted_at or (out.updated_at if out.step == "uncertain" else None)]
+        if when is not None
     )
     reminders = frozenset(
         out.dedup_key.split(":", 3)[3]
@@ -71,7 +77,14 @@ def snapshot(config: Config, store: Store, row: RequestRow) -> RequestSnapshot:
 
 
 def snapshots(config: Config, store: Store) -> list[RequestSnapshot]:
-    return [snapshot(config, store, row) for row in store.list_requests()]
+    # One query for every request's messages, not one per request: with 1,000 requests
+    # the per-request queries made up most of a plan (docs/benchmarks.md, Scale).
+    by_request: dict[str, list[OutgoingRow]] = {}
+    for out in store.list_outgoing():
+        by_request.setdefault(out.request_id, []).append(out)
+    return [
+        snapshot(config, store, row, by_request.get(row.id, [])) for row in store.list_requests()
+    ]
 
 
 def next_step_function(
@@ -79,11 +92,16 @@ def next_step_function(
 ) -> Callable[[str], RequestNextStep]:
     """Return a function giving a request's next step and when, for `iepd status`."""
     rules = rules_for(config)
+    # Every request's snapshot read at the first call, in two queries: `iepd status`
+    # asks for each request in turn, and a query or two per request was most of its time.
+    taken: dict[str, RequestSnapshot] = {}
 
     def next_step(request_id: str) -> RequestNextStep:
-        row = store.get_request(request_id)
-        if row is None:
+        if not taken:
+            taken.update((found.id, found) for found in snapshots(config, store))
+        found = taken.get(request_id)
+        if found is None:
             return None
-        return request_next_step(snapshot(config, store, row), rules, now)
+        return request_next_step(found, rules, now)
 
     return next_step

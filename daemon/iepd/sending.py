@@ -66,13 +66,6 @@ def _headers(message: EmailMessage) -> dict[str, str]:
     return {name: str(value) for name, value in message.items()}
 
 
-def _recipients(message: EmailMessage) -> list[str]:
-    pairs = email.utils.getaddresses(
-        [str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])]
-    )
-    return [address for _, address in pairs if address]
-
-
 class Sender:
     """Given a config, the store and a transport, queue and deliver outgoing mail."""
 
@@ -175,11 +168,32 @@ class Sender:
             dedup_key=dedup_key,
             message_id=str(message["Message-ID"]),
             envelope_from=self.config.parent.email,
-            recipients=_recipients(message),
+            recipients=self._envelope_recipients(request_id, purpose, message),
             raw=raw,
             headers=_headers(message),
             now=now,
         )
+
+    def _envelope_recipients(
+        self, request_id: str, purpose: str, message: EmailMessage
+    ) -> list[str]:
+        """The SMTP recipients, from the config, never from the headers just rendered; the
+        headers must agree, or something has slipped into them and nothing is sent."""
+        if purpose == "reminder":
+            recipients = [self.config.parent.remind_to]
+        else:
+            child = self.config.child(self.config.request(request_id).child)
+            recipients = [child.case_manager.email]
+            if purpose == "escalation" or self.config.request(request_id).urgent:
+                recipients.append(child.principal.email)
+        named = email.utils.getaddresses(
+            [str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])]
+        )
+        if sorted(address.lower() for _, address in named) != sorted(
+            address.lower() for address in recipients
+        ):
+            raise ValueError(f"{request_id}: the {purpose} headers name other recipients")
+        return recipients
 
     # -- delivering: walk a row forward as far as it can go now
 
