@@ -40,10 +40,16 @@ pytest: $(STAMP) dovecot
 	$(BIN)/python -m pytest
 
 # bin/pip appears only when venv succeeded; a half-made venv is removed so the next run retries.
+# Debian's python3 ships venv without ensurepip: as root, install python3-venv and retry.
 $(BIN)/pip:
 	$(PYTHON3) -m venv $(VENV) || { rm -rf $(VENV); \
-	  echo "python3 -m venv failed; on Debian/Ubuntu: sudo apt-get install -y python3-venv" >&2; \
-	  exit 1; }
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv && \
+	    $(PYTHON3) -m venv $(VENV); \
+	  else \
+	    echo "python3 -m venv failed; on Debian/Ubuntu: sudo apt-get install -y python3-venv" >&2; \
+	    exit 1; \
+	  fi; }
 
 # Reinstalled whenever pyproject.toml changes (new dependency, new extra).
 $(STAMP): pyproject.toml | $(BIN)/pip
