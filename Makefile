@@ -11,7 +11,7 @@ DOVECOT := /usr/sbin/dovecot
 DOVECOT_PACKAGES := dovecot-imapd dovecot-lmtpd
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y $(DOVECOT_PACKAGES)
 
-.PHONY: test demo lint typecheck unit pytest dovecot bench reliability-long
+.PHONY: test demo lint typecheck unit pytest dovecot bench bench-smoke reliability-long
 
 test: $(STAMP) dovecot
 	$(BIN)/ruff check daemon tests
@@ -70,7 +70,11 @@ dovecot:
 
 # Measurements, not tests: they write docs/benchmarks.md. Needs Dovecot, like `make test`.
 bench: $(STAMP) dovecot
-	$(BIN)/python benchmarks/latency.py --deliveries 100
+	$(BIN)/python benchmarks/run_all.py
+
+# A few minutes instead of twenty; writes to /tmp, not to docs/benchmarks.md.
+bench-smoke: $(STAMP) dovecot
+	IEPD_BENCH_SHORT=1 IEPD_BENCH_DOCS=/tmp/iepd-bench.md $(BIN)/python benchmarks/run_all.py
 
 # The long fault runs (200 random SIGKILLs, every crash point of follow-ups): minutes, not CI.
 reliability-long: $(STAMP) dovecot

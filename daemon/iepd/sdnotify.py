@@ -131,6 +131,9 @@ class Notifier:
             # A fresh socket per message, as libsystemd does: nothing to keep alive across
             # a manager re-exec, and no descriptor for child processes to inherit.
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                # Non-blocking: a receiver whose queue is full (10 datagrams by default)
+                # would otherwise stall the event loop, SIGTERM handling included.
+                sock.setblocking(False)
                 sock.sendto(message, self._address)
         except OSError as exc:
             logger.debug("sd_notify to %r failed: %s", self._address, exc)

@@ -294,3 +294,17 @@ def test_a_socket_that_cannot_be_written_returns_false_and_logs_at_debug(
 def test_repr_names_the_socket(receiver: Receiver) -> None:
     notifier = Notifier.from_environ({"NOTIFY_SOCKET": receiver.notify_socket})
     assert receiver.notify_socket in repr(notifier)
+
+
+def test_a_full_notify_queue_drops_the_message_instead_of_blocking(tmp_path: Path) -> None:
+    path = tmp_path / "full.sock"
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(str(path))
+    try:
+        notifier = Notifier(str(path))
+        # Nobody reads: after the queue fills, each send must return False at once.
+        results = [notifier.status(f"message {n}") for n in range(200)]
+        assert results[0] is True
+        assert results[-1] is False
+    finally:
+        receiver.close()
