@@ -6,6 +6,7 @@ loader, so code that holds a ``Config`` may put these values into headers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -170,10 +171,12 @@ class Config:
         raise KeyError(child_id)
 
     def request(self, request_id: str) -> RequestSettings:
-        for request in self.requests:
-            if request.id == request_id:
-                return request
-        raise KeyError(request_id)
+        # A dict, not a scan: the planner looks up every request on every pass.
+        return self._requests_by_id[request_id]
+
+    @functools.cached_property
+    def _requests_by_id(self) -> dict[str, RequestSettings]:
+        return {request.id: request for request in self.requests}
 
     @property
     def override_templates_dir(self) -> Path:

@@ -1,0 +1,188 @@
+"""The command line: wall time of `iepd --help`, and of `iepd status` with 1,000 requests
+in the store, each a fresh process, repeated. Uses hyperfine when installed (Debian's
+`hyperfine`), else times the processes itself. Also lists what `iepd --help` imports that
+it need not. Run as ``python benchmarks/cli_speed.py [--runs N]``; writes its block into
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import common
+
+from familyconfig import Family, speech_request
+
+NAME = "cli_speed.py"
+REQUESTS = 1000
+HELP_TARGET_MS = 150.0
+STATUS_TARGET_MS = 250.0
+
+
+def _family(root: Path) -> Family:
+    """A config with REQUESTS requests, all recorded as sent; no server is needed."""
+    family = Family(
+        root=root,
+        parent="parent@example.test",
+        parent_password="not-used",
+        case_manager="dana.alvarez@example.test",
+        principal="lee.chen@example.test",
+        imap_port=993,
+        smtp_port=465,
+        ca_file=root / "ca.pem",
+        requests=[speech_request(f"sam-speech-{n}") for n in range(REQUESTS)],
+    )
+    (root / "ca.pem").touch()
+    family.write()
+    common.seed_sent(family, sent_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+    return family
+
+
+def _time_runs(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
+    """Seconds of each run of argv, after one unmeasured warm-up run."""
+    hyperfine = shutil.which("hyperfine")
+    if hyperfine:
+        with tempfile.NamedTemporaryFile(suffix=".json") as export:
+            subprocess.run(
+                [
+                    hyperfine,
+                    "--warmup",
+                    "1",
+                    "--runs",
+                    str(runs),
+                    "--export-json",
+                    export.name,
+                    "--style",
+                    "none",
+                    "--shell",
+                    "none",
+                    " ".join(argv),
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            return [float(value) for value in json.load(export)["results"][0]["times"]]
+    times = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times[1:]
+
+
+def _small_config(family: Family, argv: list[str], env: dict[str, str], runs: int) -> list[float]:
+    """`iepd status` with the same 1,000 requests in the store but only 10 in the config,
+    the likelier shape after some years: a parent removes finished requests from the file."""
+    family.requests = family.requests[:10]
+    family.write()
+    return _time_runs(argv, env, runs)
+
+
+def _imports(env: dict[str, str]) -> str:
+    """The heaviest top-level imports of `iepd --help` (python -X importtime)."""
+    found = subprocess.run(
+        [common.PYTHON, "-X", "importtime", "-m", "iepd", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    top = []
+    for line in found.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            name = parts[2].rstrip()
+            if not name.startswith("  ") or (name.startswith("  ") and not name.startswith("   ")):
+                top.append((int(parts[1]) / 1000, name.strip()))
+    top.sort(reverse=True)
+    return ", ".join(f"{name} {ms:.0f} ms" for ms, name in top[:5])
+
+
+def measure(runs: int) -> dict[str, object]:
+    root = Path(tempfile.mkdtemp(prefix="iepd-bench-cli-"))
+    try:
+        family = _family(root)
+        env = family.environ({"PATH": os.environ["PATH"], "HOME": str(root)})
+        load = common.load_average()
+        iepd = str(Path(common.PYTHON).parent / "iepd")
+        command = [iepd] if Path(iepd).exists() else [common.PYTHON, "-m", "iepd"]
+        found: dict[str, object] = {
+            "python": _time_runs([common.PYTHON, "-c", "pass"], env, runs),
+            "help": _time_runs([*command, "--help"], env, runs),
+            "status": _time_runs([*command, "status"], env, runs),
+            "status_json": _time_runs([*command, "status", "--json"], env, runs),
+            "status_small": _small_config(family, [*command, "status"], env, runs),
+            "imports": _imports(env),
+            "load": f"{load} at the start, {common.load_average()} at the end",
+            "tool": "hyperfine" if shutil.which("hyperfine") else "subprocess.run",
+            "command": " ".join(Path(part).name for part in command),
+        }
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return found
+
+
+def report(found: dict[str, object], runs: int) -> str:
+    rows = []
+    verdicts = []
+    for key, label, target in (
+        ("python", "`python -c pass` (the interpreter alone)", None),
+        ("help", "`iepd --help`", HELP_TARGET_MS),
+        ("status", f"`iepd status`, {REQUESTS:,} requests", STATUS_TARGET_MS),
+        ("status_json", f"`iepd status --json`, {REQUESTS:,} requests", STATUS_TARGET_MS),
+        (
+            "status_small",
+            f"`iepd status`, {REQUESTS:,} requests in the store, 10 in the config",
+            STATUS_TARGET_MS,
+        ),
+    ):
+        times = found[key]
+        assert isinstance(times, list)
+        ms = [1000 * value for value in times]
+        p50 = statistics.median(ms)
+        goal = f"< {target:.0f}" if target else "—"
+        rows.append(f"| {label} | {common.spread(ms)} | {goal} |")
+        if target:
+            verdicts.append(f"{label}: {p50:.0f} ms, target {'met' if p50 < target else 'NOT met'}")
+    return f"""## The command line
+
+Measured {common.stamp()} with `python benchmarks/cli_speed.py --runs {runs}` ({found["tool"]},
+a fresh process per run after one warm-up; command `{found["command"]}`); load average
+{found["load"]} (a shared machine: other work ran at the same time).
+
+| command | ms, median (min–max, n) | target ms |
+|---|---:|---:|
+{chr(10).join(rows)}
+
+{chr(10).join(f"- {verdict}" for verdict in verdicts)}
+
+Heaviest imports of `iepd --help` (cumulative, `python -X importtime`): {found["imports"]}.
+
+Machine: {common.machine()}.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10 if common.SHORT else 30)
+    args = parser.parse_args(argv)
+    found = measure(args.runs)
+    section = report(found, args.runs)
+    common.write_block(NAME, section)
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

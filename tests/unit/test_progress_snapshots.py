@@ -1,0 +1,84 @@
+"""Snapshots read for every request at once equal those read one request at a time."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from familyconfig import Family, speech_request
+from iepd.config import load_config
+from iepd.config_types import Config
+from iepd.plan import request_next_step
+from iepd.progress import next_step_function, rules_for, snapshot, snapshots
+from iepd.store import Store
+
+SENT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+
+
+def _config_and_store(tmp_path: Path) -> tuple[Config, Store]:
+    (tmp_path / "ca.pem").touch()
+    family = Family(
+        root=tmp_path,
+        parent="parent@example.test",
+        parent_password="unused",
+        case_manager="dana.alvarez@example.test",
+        principal="lee.chen@example.test",
+        imap_port=993,
+        smtp_port=465,
+        ca_file=tmp_path / "ca.pem",
+        requests=[speech_request(f"sam-{n}") for n in range(3)],
+    )
+    family.write()
+    return load_config(family.config_path, dict(os.environ) | family.environ()), Store.open(
+        family.state_dir
+    )
+
+
+def _send(store: Store, request_id: str, purpose: str, at: datetime) -> None:
+    row = store.add_outgoing(
+        request_id=request_id,
+        purpose=purpose,
+        reminder_kind=None,
+        dedup_key=f"{purpose}:{request_id}",
+        message_id=f"<{purpose}.{request_id}@example.test>",
+        envelope_from="parent@example.test",
+        recipients=["dana.alvarez@example.test"],
+        raw=b"Subject: x\r\n\r\nbody\r\n",
+        headers={"Subject": "x"},
+        now=at,
+    )
+    store.set_step(row.message_row, "accepted", now=at)
+    store.set_step(row.message_row, "done", now=at)
+
+
+def test_snapshots_of_every_request_equal_snapshots_read_one_by_one(tmp_path: Path) -> None:
+    config, store = _config_and_store(tmp_path)
+    with store:
+        for request in config.requests:
+            store.upsert_request(
+                id=request.id,
+                child="sam",
+                reason=request.reason,
+                urgent=False,
+                state_if_new="queued",
+                subject="",
+                now=SENT,
+            )
+        _send(store, "sam-0", "request", SENT)
+        store.update_request("sam-0", now=SENT, state="sent", sent_at=SENT)
+        _send(store, "sam-1", "request", SENT)
+        _send(store, "sam-1", "followup", SENT + timedelta(days=7))
+        store.update_request("sam-1", now=SENT, state="followed_up", sent_at=SENT)
+
+        together = snapshots(config, store)
+        one_by_one = [snapshot(config, store, row) for row in store.list_requests()]
+        assert together == one_by_one
+        assert [len(found.followups_sent) for found in together] == [0, 1, 0]
+
+        now = SENT + timedelta(days=3)
+        next_step = next_step_function(config, store, now)
+        rules = rules_for(config)
+        for found in one_by_one:
+            assert next_step(found.id) == request_next_step(found, rules, now)
+        assert next_step("not-a-request") is None
