@@ -27,22 +27,20 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import io
 import logging
 import random
 import selectors
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias
 
 from iepd.errors import IepdError, MailServerError
+from iepd.idle_io import MESSAGE_ERRORS, aware, buffered, fetch_headers, is_news, lasting, tune
 from iepd.imap import ImapSession
-from iepd.tls import find_tls_error
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +53,12 @@ STABLE_AFTER = 60.0
 # one poisonous message can never stall the watcher.
 SKIP_AFTER_FAILURES = 3
 
-_HEADER_ITEMS = ("BODY.PEEK[HEADER]", "INTERNALDATE", "RFC822.SIZE")
 _HEADER = b"BODY[HEADER]"
 _BODY = b"BODY[]"
 # imapclient's errors all derive from imaplib's; ssl errors are OSErrors.
 _CONNECTION_ERRORS = (OSError, imaplib.IMAP4.error, MailServerError)
 # A refusal or an unparsable answer about one message: skip it, the connection is fine.
-_MESSAGE_ERRORS = (imaplib.IMAP4.error, ValueError)
+_MESSAGE_ERRORS = MESSAGE_ERRORS
 # Trouble worth a warning and a reconnect, not a traceback (a locked keyring, say).
 _EXPECTED_ERRORS = (*_CONNECTION_ERRORS, IepdError)
 
@@ -247,7 +244,7 @@ class Watcher:
             session = self._connect()
             session.open()
         except Exception as exc:
-            if first and _lasting(exc):
+            if first and lasting(exc):
                 self._start_error = exc
                 raise _StartFailed from exc
             raise
@@ -257,7 +254,7 @@ class Watcher:
         client = session.client
         # Aware INTERNALDATEs, in the server's own offset.
         client.normalise_times = False
-        _tune(client.socket())
+        tune(client.socket())
         return session
 
     def _watch(self, session: ImapSession) -> None:
@@ -288,9 +285,9 @@ class Watcher:
             selector.register(sock, selectors.EVENT_READ)
             selector.register(self._wake_reader, selectors.EVENT_READ)
             while True:
-                if _buffered(imap, sock):
+                if buffered(imap, sock):
                     looked_empty = False
-                    if _is_news(imap._get_line()):
+                    if is_news(imap._get_line()):
                         return
                     continue
                 remaining = deadline - time.monotonic()
@@ -303,7 +300,7 @@ class Watcher:
                 if sock in ready:
                     # Readable with nothing to read, twice in a row: the server closed the
                     # connection (or sent a TLS record without data); a blocking read tells.
-                    if looked_empty and _is_news(imap._get_line()):
+                    if looked_empty and is_news(imap._get_line()):
                         return
                     looked_empty = not looked_empty
 
@@ -375,7 +372,7 @@ class Watcher:
     ) -> None:
         for start in range(0, len(uids), HEADER_BATCH):
             batch = list(uids[start : start + HEADER_BATCH])
-            headers = _fetch_headers(client, batch)
+            headers = fetch_headers(client, batch)
             for uid in batch:
                 if self._stopping.is_set():
                     return
@@ -417,7 +414,7 @@ class Watcher:
         if not isinstance(body, bytes) or not body:
             logger.warning("IMAP watcher: UID %d came without a body; skipped", uid)
             return
-        when = _aware(data.get(b"INTERNALDATE"), uid)
+        when = aware(data.get(b"INTERNALDATE"), uid)
         logger.debug("IMAP watcher: UID %d (%d bytes) delivered", uid, len(body))
         self._deliver(FetchedMessage(self.mailbox, uidvalidity, uid, when, body))
 
@@ -464,90 +461,3 @@ class Watcher:
         session, self._session = self._session, None
         if session is not None:
             session.close()
-
-
-def _fetch_headers(client: Any, batch: list[int]) -> dict[int, Any]:
-    """Fetch headers, INTERNALDATE and size of batch; if the server refuses the batch,
-    fetch one by one and leave out (with a warning) the messages it refuses."""
-    try:
-        return dict(client.fetch(batch, list(_HEADER_ITEMS)))
-    except imaplib.IMAP4.abort:
-        raise
-    except _MESSAGE_ERRORS as exc:
-        if len(batch) == 1:
-            logger.warning("IMAP watcher: fetching UID %d failed (%s); skipped", batch[0], exc)
-            return {}
-        logger.warning("IMAP watcher: a header FETCH failed (%s); fetching one by one", exc)
-        headers: dict[int, Any] = {}
-        for uid in batch:
-            headers.update(_fetch_headers(client, [uid]))
-        return headers
-
-
-def _buffered(imap: Any, sock: socket.socket) -> bool:
-    """Return True if a read would find data at once: in imaplib's buffer, in the TLS
-    layer or on the socket (a peek that never blocks and consumes nothing)."""
-    reader = getattr(imap, "file", None)
-    if not isinstance(reader, io.BufferedReader):
-        return False  # Python 3.14's imaplib keeps its own buffer; polling still works
-    timeout = sock.gettimeout()
-    sock.setblocking(False)
-    try:
-        return bool(reader.peek(1))
-    except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-        return False
-    finally:
-        sock.settimeout(timeout)
-
-
-def _is_news(line: bytes) -> bool:
-    """Given a line read during IDLE, return True if the mailbox may have changed.
-    Raise imaplib.IMAP4.abort if the server ended the connection or the IDLE."""
-    head = line[:6].upper()
-    if head.startswith(b"* BYE"):
-        raise imaplib.IMAP4.abort(f"the server said {line[:200]!r}")
-    if head.startswith(b"* OK"):
-        return False  # "Still here"
-    if head.startswith(b"* "):
-        return True  # EXISTS, RECENT, EXPUNGE, FETCH: look
-    raise imaplib.IMAP4.abort(f"unexpected line during IDLE: {line[:200]!r}")
-
-
-def _aware(value: object, uid: int) -> datetime:
-    if isinstance(value, datetime):
-        # astimezone also replaces imapclient's own FixedOffset with the standard UTC.
-        return value.astimezone(UTC)
-    logger.warning("IMAP watcher: UID %d has no INTERNALDATE; using the time now", uid)
-    return datetime.now(UTC)
-
-
-def _tune(sock: socket.socket) -> None:
-    """Let TCP notice a dead peer within a few minutes, even in the middle of IDLE, and
-    send each command at once (imapclient writes some in pieces: with Nagle's algorithm
-    and delayed ACKs a SEARCH took 44 ms instead of 1 ms on pymap)."""
-    with contextlib.suppress(OSError):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 15), ("TCP_KEEPCNT", 4)):
-            option = getattr(socket, name, None)
-            if option is not None:
-                sock.setsockopt(socket.IPPROTO_TCP, option, value)
-
-
-def _lasting(exc: BaseException) -> bool:
-    """Return True if a failed first connection will fail again however often it is
-    retried: a refused login, a TLS failure, a configuration problem."""
-    if not isinstance(exc, MailServerError):
-        return True
-    tls = find_tls_error(exc)
-    if tls is not None:
-        return not isinstance(tls, (ssl.SSLEOFError, ssl.SSLZeroReturnError))
-    original = exc.__cause__ or exc.__context__
-    if isinstance(original, imaplib.IMAP4.abort):
-        return False
-    if isinstance(original, imaplib.IMAP4.error):
-        # RFC 5530: [UNAVAILABLE] is a temporary failure of the login.
-        return "UNAVAILABLE" not in str(original).upper()
-    if isinstance(original, (FileNotFoundError, PermissionError)):
-        return True
-    return not isinstance(original, OSError)
