@@ -131,9 +131,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# Files in a zoneinfo folder that are not IANA zone names, though they hold zone data.
+_NOT_ZONES = frozenset({"localtime", "posixrules"})
+# "Z <name> ..." starts a zone, "L <target> <name>" makes a link.
+_ZI_NAME = re.compile(r"^(?:Z (\S+)|L \S+ (\S+))", re.MULTILINE)
+
+
 @functools.cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    # The Zone and Link names of the tzdata.zi beside the compiled zones: one file read,
+    # where Python's listing walks the folder and opens every file in it (a tenth of
+    # `iepd status`), and lists "localtime" too on systems that link it in there.
+    for root in zoneinfo.TZPATH:
+        names = _names_in_tzdata_zi(Path(root) / "tzdata.zi")
+        if names:
+            return names - _NOT_ZONES
+    return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+
+
+def _names_in_tzdata_zi(path: Path) -> frozenset[str]:
+    """Given zic input such as tzdata.zi, return its zone and link names (none if unread)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(zone or link for zone, link in _ZI_NAME.findall(text))
 
 
 def is_timezone(name: str) -> bool:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from iepd.config_types import Config, RequestSettings
 from iepd.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
 from iepd.store import OutgoingRow, RequestRow, Store
+from iepd.store_messages import OutgoingSummary
 
 SETTLED_STEPS = frozenset({"done", "failed", "uncertain"})
 LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
@@ -33,7 +34,10 @@ def rules_for(config: Config) -> TimingRules:
 
 
 def snapshot(
-    config: Config, store: Store, row: RequestRow, outgoing: Sequence[OutgoingRow] | None = None
+    config: Config,
+    store: Store,
+    row: RequestRow,
+    outgoing: Sequence[OutgoingRow | OutgoingSummary] | None = None,
 ) -> RequestSnapshot:
     """Given the config, the store and one request row (and, if already read, the request's
     outgoing messages), return the planner's snapshot."""
@@ -43,7 +47,7 @@ def snapshot(
     except KeyError:
         settings = None  # removed from the config: nothing more is done for it
     if outgoing is None:
-        outgoing = store.list_outgoing(row.id)
+        outgoing = store.outgoing_summaries(row.id)
     # A follow-up whose fate a crash left unknown counts as sent when that was found out:
     # the parent has been told, and the escalation's clock must still run from somewhere.
     followups = sorted(
@@ -78,9 +82,10 @@ def snapshot(
 
 def snapshots(config: Config, store: Store) -> list[RequestSnapshot]:
     # One query for every request's messages, not one per request: with 1,000 requests
-    # the per-request queries made up most of a plan (docs/benchmarks.md, Scale).
-    by_request: dict[str, list[OutgoingRow]] = {}
-    for out in store.list_outgoing():
+    # the per-request queries made up most of a plan (docs/benchmarks.md, Scale). Summaries,
+    # not whole rows: the planner runs this on every pass and `iepd status` on every call.
+    by_request: dict[str, list[OutgoingSummary]] = {}
+    for out in store.outgoing_summaries():
         by_request.setdefault(out.request_id, []).append(out)
     return [
         snapshot(config, store, row, by_request.get(row.id, [])) for row in store.list_requests()

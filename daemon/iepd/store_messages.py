@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from iepd.errors import StoreError
@@ -37,6 +38,8 @@ from iepd.schema import (
     allowed_steps,
     format_optional_time,
     format_time,
+    parse_time,
+    required_time,
 )
 
 _OUTGOING_SELECT = (
@@ -44,6 +47,26 @@ _OUTGOING_SELECT = (
     " o.attempts, o.next_try_at, o.last_error, o.accepted_at, o.updated_at"
     " FROM outbox AS o JOIN messages AS m ON m.id = o.message_row"
 )
+_SUMMARY_SELECT = (
+    "SELECT m.request_id, m.purpose, o.dedup_key, o.step, o.accepted_at, o.updated_at"
+    " FROM outbox AS o JOIN messages AS m ON m.id = o.message_row"
+)
+
+# The classes of an incoming message that count as the school answering.
+ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
+
+
+@dataclass(frozen=True)
+class OutgoingSummary:
+    """The part of an outgoing message the planner reads: no addresses, paths or headers,
+    so reading a thousand of them on every pass stays cheap."""
+
+    request_id: str
+    purpose: str
+    dedup_key: str
+    step: str
+    accepted_at: datetime | None
+    updated_at: datetime
 
 
 class InvalidStepError(StoreError):
@@ -152,6 +175,25 @@ class MessageTables(TableAccess):
         )
         rows = self._fetchall(f"{_OUTGOING_SELECT} {where} ORDER BY m.id", parameters)
         return [outgoing_row(row, self.state_dir) for row in rows]
+
+    def outgoing_summaries(self, request_id: str | None = None) -> list[OutgoingSummary]:
+        """Return the summary of every outgoing message (of one request, if given), oldest
+        first: the same messages as ``list_outgoing``, without building whole rows."""
+        where, parameters = (
+            ("", ()) if request_id is None else ("WHERE m.request_id = ?", (request_id,))
+        )
+        rows = self._fetchall(f"{_SUMMARY_SELECT} {where} ORDER BY m.id", parameters)
+        return [
+            OutgoingSummary(
+                request_id=row["request_id"],
+                purpose=row["purpose"],
+                dedup_key=row["dedup_key"],
+                step=row["step"],
+                accepted_at=parse_time(row["accepted_at"]),
+                updated_at=required_time(row["updated_at"]),
+            )
+            for row in rows
+        ]
 
     def pending_outgoing(self) -> list[OutgoingRow]:
         """Return the outgoing messages whose step is not final, oldest first."""
@@ -308,6 +350,23 @@ class MessageTables(TableAccess):
             "SELECT * FROM messages WHERE request_id = ? ORDER BY id", (request_id,)
         )
         return [message_row(row, self.state_dir) for row in rows]
+
+    def last_answer_times(self) -> dict[str, datetime]:
+        """Return request id -> when the latest answer was detected, for every request with
+        an incoming message of an answering class (``ANSWER_CLASSES``)."""
+        placeholders = ", ".join("?" for _ in ANSWER_CLASSES)
+        rows = self._fetchall(
+            "SELECT request_id, detected_at FROM messages WHERE direction = 'in'"  # noqa: S608
+            f" AND class IN ({placeholders}) AND detected_at IS NOT NULL",
+            tuple(sorted(ANSWER_CLASSES)),
+        )
+        # Compared as times, not as stored text: the text's offset form is not guaranteed.
+        latest: dict[str, datetime] = {}
+        for row in rows:
+            detected = required_time(row["detected_at"])
+            if row["request_id"] not in latest or detected > latest[row["request_id"]]:
+                latest[row["request_id"]] = detected
+        return latest
 
     def sent_message_ids(self) -> dict[str, str]:
         """Return Message-ID -> request id for every letter to the school we recorded."""

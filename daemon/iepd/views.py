@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 from iepd.store import EventRow, Store
 from iepd.trail import Trail
 
-ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
-
 NextStep = Callable[[str], "tuple[str, datetime | None] | None"]
 
 
@@ -29,14 +27,9 @@ def iso_utc(value: datetime | None) -> str | None:
 def status_rows(store: Store, next_step: NextStep) -> list[dict[str, Any]]:
     """Given the store and a way to ask for a request's next step, return the status rows."""
     rows = []
+    # One query for every request's latest answer, not every message of each request.
+    answered = store.last_answer_times()
     for request in store.list_requests():
-        answers = [
-            message.detected_at
-            for message in store.messages_for(request.id)
-            if message.direction == "in"
-            and message.klass in ANSWER_CLASSES
-            and message.detected_at is not None
-        ]
         step = next_step(request.id)
         rows.append(
             {
@@ -44,7 +37,7 @@ def status_rows(store: Store, next_step: NextStep) -> list[dict[str, Any]]:
                 "child": request.child,
                 "state": request.state,
                 "sent_at": iso_utc(request.sent_at),
-                "last_answer_at": iso_utc(max(answers) if answers else request.answered_at),
+                "last_answer_at": iso_utc(answered.get(request.id, request.answered_at)),
                 "next_action": step[0] if step else None,
                 "next_due": iso_utc(step[1]) if step else None,
             }

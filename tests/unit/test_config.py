@@ -736,3 +736,12 @@ def test_accepted_email_is_one_bare_address(text: str) -> None:
         assert address.display_name == ""
         assert "." in address.domain
         assert not any(char in text for char in ' <>,;"\r\n')
+
+
+def test_a_timezone_must_be_an_iana_zone_not_a_file_that_happens_to_be_there() -> None:
+    from iepd.config_values import is_timezone
+
+    assert is_timezone("America/Chicago")
+    assert is_timezone("US/Eastern")  # a link, still a zone name
+    assert not is_timezone("localtime")
+    assert not is_timezone("posixrules")

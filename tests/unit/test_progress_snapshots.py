@@ -71,10 +71,36 @@ def test_snapshots_of_every_request_equal_snapshots_read_one_by_one(tmp_path: Pa
         _send(store, "sam-1", "followup", SENT + timedelta(days=7))
         store.update_request("sam-1", now=SENT, state="followed_up", sent_at=SENT)
 
+        escalation = store.add_outgoing(
+            request_id="sam-1",
+            purpose="escalation",
+            reminder_kind=None,
+            dedup_key="escalation:sam-1",
+            message_id="<escalation.sam-1@example.test>",
+            envelope_from="parent@example.test",
+            recipients=["lee.chen@example.test"],
+            raw=b"Subject: y\r\n\r\nbody\r\n",
+            headers={"Subject": "y"},
+            now=SENT + timedelta(days=12),
+        )
+        for step in ("smtp", "data", "uncertain"):
+            store.set_step(escalation.message_row, step, now=SENT + timedelta(days=12))
+        _send(store, "sam-1", "reminder", SENT + timedelta(days=1))
+
         together = snapshots(config, store)
         one_by_one = [snapshot(config, store, row) for row in store.list_requests()]
         assert together == one_by_one
-        assert [len(found.followups_sent) for found in together] == [0, 1, 0]
+        # Summaries stand in for whole rows: the same snapshot from either.
+        from_rows = [
+            snapshot(config, store, row, store.list_outgoing(row.id))
+            for row in store.list_requests()
+        ]
+        assert together == from_rows
+        assert together[1].followups_sent == (
+            SENT + timedelta(days=7),
+            SENT + timedelta(days=12),
+        )
+        assert [len(found.followups_sent) for found in together] == [0, 2, 0]
 
         now = SENT + timedelta(days=3)
         next_step = next_step_function(config, store, now)

@@ -674,3 +674,63 @@ def test_known_uidvalidity_is_the_generation_recorded_last(store: Store) -> None
     store.set_last_uid("INBOX", 7, 10, now=NOW)
     store.set_last_uid("INBOX", 9, 0, now=NOW + timedelta(minutes=1))
     assert store.known_uidvalidity("INBOX") == 9
+
+
+def test_last_answer_times_keeps_the_latest_answering_class_per_request(store: Store) -> None:
+    add_request(store)
+    add_request(store, "sam-2")
+    assert store.last_answer_times() == {}
+    first = add_answer(store, uid=1, raw=b"1")
+    store.add_incoming(
+        request_id="sam-1", message_id="<auto@district.example>", in_reply_to=None,
+        references=None, from_addr="dalvarez@district.example", to_addrs=None, cc_addrs=None,
+        subject="Out of office", date_header=None, internaldate=None,
+        detected_at=NOW + timedelta(days=9), mailbox="INBOX", uidvalidity=7, uid=2,
+        raw=b"Subject: Out of office\r\n\r\nAway.\r\n", klass="auto_reply", excerpt=None,
+        problems=None,
+    )  # fmt: skip
+    # Detected later but stored with an offset: compared as a time, not as text.
+    later = store.add_incoming(
+        request_id="sam-1", message_id="<decline@district.example>", in_reply_to=None,
+        references=None, from_addr="dalvarez@district.example", to_addrs=None, cc_addrs=None,
+        subject="Re: Request", date_header=None, internaldate=None,
+        detected_at=(NOW + timedelta(hours=5)).astimezone(CHICAGO), mailbox="INBOX",
+        uidvalidity=7, uid=3, raw=b"Subject: Re: Request\r\n\r\nNo.\r\n", klass="declined",
+        excerpt=None, problems=None,
+    )  # fmt: skip
+    assert first is not None and later is not None
+    answers = store.last_answer_times()
+    assert answers == {"sam-1": NOW + timedelta(hours=5)}
+    expected = max(
+        message.detected_at
+        for message in store.messages_for("sam-1")
+        if message.klass in {"answer", "declined", "informal", "invite"}
+        and message.detected_at is not None
+    )
+    assert answers["sam-1"] == expected
+
+
+def test_outgoing_summaries_match_the_full_outgoing_rows(store: Store) -> None:
+    add_request(store)
+    row = add_letter(store)
+    store.set_step(row.message_row, "smtp", now=NOW)
+    store.set_step(row.message_row, "data", now=NOW)
+    store.set_step(row.message_row, "accepted", now=NOW + timedelta(seconds=1))
+    add_request(store, "sam-2")
+    store.add_outgoing(
+        request_id="sam-2", purpose="reminder", reminder_kind="sent",
+        dedup_key="reminder:sent:sam-2:<req-2@family.example>",
+        message_id="<rem-2@family.example>", envelope_from="jordan@family.example",
+        recipients=["jordan@family.example"], raw=b"Subject: [iepd] sent\r\n\r\nSent.\r\n",
+        headers={"Subject": "[iepd] sent"}, now=NOW + timedelta(minutes=1),
+    )  # fmt: skip
+    full = store.list_outgoing()
+    summaries = store.outgoing_summaries()
+    fields = ("request_id", "purpose", "dedup_key", "step", "accepted_at", "updated_at")
+    assert [tuple(getattr(s, f) for f in fields) for s in summaries] == [
+        tuple(getattr(r, f) for f in fields) for r in full
+    ]
+    assert summaries[0].accepted_at == NOW + timedelta(seconds=1)
+    assert [s.dedup_key for s in store.outgoing_summaries("sam-2")] == [
+        "reminder:sent:sam-2:<req-2@family.example>"
+    ]
