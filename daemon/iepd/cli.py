@@ -210,7 +210,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     config = load(args)
     now = datetime.now(UTC)
     with open_store(config) as store:
-        rows = views.status_rows(store, next_step_function(config, store, now))
+        requests = store.list_requests()
+        rows = views.status_rows(store, next_step_function(config, store, now, requests), requests)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

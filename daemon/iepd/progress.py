@@ -80,7 +80,11 @@ def snapshot(
     )
 
 
-def snapshots(config: Config, store: Store) -> list[RequestSnapshot]:
+def snapshots(
+    config: Config, store: Store, requests: Sequence[RequestRow] | None = None
+) -> list[RequestSnapshot]:
+    """Given the config, the store and (if already read) its request rows, return every
+    request's snapshot."""
     # One query for every request's messages, not one per request: with 1,000 requests
     # the per-request queries made up most of a plan (docs/benchmarks.md, Scale). Summaries,
     # not whole rows: the planner runs this on every pass and `iepd status` on every call.
@@ -88,12 +92,13 @@ def snapshots(config: Config, store: Store) -> list[RequestSnapshot]:
     for out in store.outgoing_summaries():
         by_request.setdefault(out.request_id, []).append(out)
     return [
-        snapshot(config, store, row, by_request.get(row.id, [])) for row in store.list_requests()
+        snapshot(config, store, row, by_request.get(row.id, []))
+        for row in (store.list_requests() if requests is None else requests)
     ]
 
 
 def next_step_function(
-    config: Config, store: Store, now: datetime
+    config: Config, store: Store, now: datetime, requests: Sequence[RequestRow] | None = None
 ) -> Callable[[str], RequestNextStep]:
     """Return a function giving a request's next step and when, for `iepd status`."""
     rules = rules_for(config)
@@ -103,7 +108,7 @@ def next_step_function(
 
     def next_step(request_id: str) -> RequestNextStep:
         if not taken:
-            taken.update((found.id, found) for found in snapshots(config, store))
+            taken.update((found.id, found) for found in snapshots(config, store, requests))
         found = taken.get(request_id)
         if found is None:
             return None

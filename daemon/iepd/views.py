@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from iepd.store import EventRow, Store
+from iepd.store import EventRow, RequestRow, Store
 from iepd.trail import Trail
 
 NextStep = Callable[[str], "tuple[str, datetime | None] | None"]
@@ -24,12 +24,15 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(ZoneInfo("UTC")).isoformat().replace("+00:00", "Z")
 
 
-def status_rows(store: Store, next_step: NextStep) -> list[dict[str, Any]]:
-    """Given the store and a way to ask for a request's next step, return the status rows."""
+def status_rows(
+    store: Store, next_step: NextStep, requests: Sequence[RequestRow] | None = None
+) -> list[dict[str, Any]]:
+    """Given the store, a way to ask for a request's next step and (if already read) the
+    request rows, return the status rows."""
     rows = []
     # One query for every request's latest answer, not every message of each request.
     answered = store.last_answer_times()
-    for request in store.list_requests():
+    for request in store.list_requests() if requests is None else requests:
         step = next_step(request.id)
         rows.append(
             {
