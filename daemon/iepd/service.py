@@ -1,4 +1,4 @@
-"""The composition root: build the parts from a config and run a pass over every request.
+"""The work of one pass over every request, shared by `iepd run` and `iepd run --once`.
 
 The one sentence: the config's requests are copied into the store, the store is reconciled
 after any crash, the planner decides what is due from the store alone, and the sender
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from iepd.config_types import Config, RequestSettings
-from iepd.credentials import Secret, get_secret
 from iepd.plan import Plan, Remind, SendFollowUp, SendLetter, next_actions
 from iepd.progress import local_to_utc, rules_for, snapshots
 from iepd.sending import Sender
@@ -65,13 +64,6 @@ class Service:
         self.store = store
         self.clock = clock
         self.sender = Sender(config, store, transport, clock)
-
-    @classmethod
-    def from_config(cls, config: Config, store: Store, secret: Secret | None = None) -> Service:
-        import os
-
-        secret = secret if secret is not None else get_secret(config.mail, os.environ)
-        return cls(config, store, MailTransport(config, secret))
 
     # -- the config is the parent's word; copy it into the store
 
@@ -143,9 +135,6 @@ class Service:
                 )
         await self.sender.flush()
 
-    async def act(self) -> None:
-        await self.carry_out(self.plan())
-
     def next_retry(self) -> datetime | None:
         """Return when the earliest message waiting to be retried is due, if any."""
         waiting = [
@@ -154,9 +143,3 @@ class Service:
             if row.step == "queued" and row.next_try_at is not None
         ]
         return min(waiting, default=None)
-
-    async def run_once(self) -> None:
-        """One pass: copy the config in, reconcile, send what is due, deliver what waits."""
-        self.sync_requests()
-        await self.sender.reconcile()
-        await self.act()
