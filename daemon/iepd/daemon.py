@@ -96,7 +96,7 @@ class Daemon:
             self._build(config, secret)
             self.service.sync_requests()
             await self.service.sender.reconcile()
-            watcher = self._start_watcher(loop, config, secret)
+            watcher = self._start_watcher(loop, config)
             timer = WakeTimer(self._wake.set)
             timer.start()
             watchdog = asyncio.create_task(self._watchdog())
@@ -120,26 +120,17 @@ class Daemon:
 
     def _build(self, config: Config, secret: Secret) -> None:
         self.config = config
-        self.secret = secret
         self.service = Service(config, self.store, MailTransport(config, secret), self.clock)
         self.inbox = Inbox(config, self.store, self.service.sender, self.clock)
 
-    def _start_watcher(
-        self, loop: asyncio.AbstractEventLoop, config: Config, secret: Secret
-    ) -> Watcher:
+    def _start_watcher(self, loop: asyncio.AbstractEventLoop, config: Config) -> Watcher:
         mail = config.mail
         shortest, longest = WATCH_READ_TIMEOUT_RANGE
         read_timeout = min(longest, max(shortest, mail.imap.idle_refresh.total_seconds()))
 
         def connect() -> ImapSession:
-            return ImapSession(
-                mail.imap,
-                username=mail.username,
-                secret=self.secret,
-                auth=mail.auth,
-                ca_file=mail.ca_file,
-                timeout=read_timeout,
-            )
+            # Through the current transport: after a reload it holds the new secret.
+            return self.service.sender.transport.session(timeout=read_timeout)
 
         def deliver(item: Delivery | UidRecorded) -> None:
             loop.call_soon_threadsafe(self._incoming.put_nowait, item)

@@ -46,7 +46,9 @@ class MailTransport:
             on_step=on_step,
         )
 
-    def _session(self) -> imap.ImapSession:
+    def session(self, timeout: float = 60) -> imap.ImapSession:
+        """Return a new, not yet opened IMAP session for this account (the watcher opens
+        its own with a shorter read timeout)."""
         mail = self._config.mail
         return imap.ImapSession(
             mail.imap,
@@ -54,6 +56,7 @@ class MailTransport:
             secret=self._secret,
             auth=mail.auth,
             ca_file=mail.ca_file,
+            timeout=timeout,
         )
 
     @property
@@ -71,7 +74,7 @@ class MailTransport:
             return False
 
         def look() -> bool:
-            with self._session() as session:
+            with self.session() as session:
                 # The folder the server flags \Sent when the configured one is missing.
                 return session.find_sent_copy(folder, message_id)
 
@@ -82,7 +85,7 @@ class MailTransport:
         folder = self._config.mail.imap.inbox
 
         def look() -> bool:
-            with self._session() as session:
+            with self.session() as session:
                 return session.has_message_id(folder, message_id)
 
         return await asyncio.to_thread(look)
@@ -94,7 +97,7 @@ class MailTransport:
             return False
 
         def file() -> bool:
-            with self._session() as session:
+            with self.session() as session:
                 return session.file_sent_copy(folder, raw, message_id)
 
         return await asyncio.to_thread(file)
