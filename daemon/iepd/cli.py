@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("iepd")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Return the parser. Given the arguments it will parse, leave out the `init` flags
+    unless they name `init` (`iepd --help` lists commands, not their flags): building them
+    imports init_prompts and the providers table, about 5 ms every other command would pay."""
     parser = argparse.ArgumentParser(
         prog="iepd",
         description="Ask the school for an IEP meeting in writing, watch for the answer, "
@@ -89,9 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser(
         "init", help="a first run: write a commented config, store the password, check"
     )
-    from iepd.init_prompts import add_init_arguments  # light: the flags are its questions
+    if argv is None or "init" in argv:
+        from iepd.init_prompts import add_init_arguments  # the flags are its questions
 
-    add_init_arguments(init)
+        add_init_arguments(init)
     return parser
 
 
@@ -340,7 +344,8 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(arguments).parse_args(arguments)
     from iepd.logsetup import setup_logging
 
     setup_logging(args.verbose)

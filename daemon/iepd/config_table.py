@@ -4,10 +4,10 @@ Every key asked for is remembered, so that the rest can be reported as unknown."
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 from iepd import config_values as values
 from iepd.config_types import Duration, SendWindow
@@ -38,6 +38,8 @@ class Table:
         for key in self.data:
             if key in self._known or not report_unknown:
                 continue
+            import difflib  # here: only a config with a mistake needs it (2 ms to import)
+
             message = f"unknown key {values.quote(key)}"
             close = difflib.get_close_matches(key, self._known, n=1)
             if hint:
@@ -48,8 +50,9 @@ class Table:
 
     def _get(self, key: str, required: bool = False, why: str = "") -> object:
         self._known.append(key)
-        if key in self.data:
-            return self.data[key]
+        value = self.data.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         if required:
             self.problem(key, f"required {why}".rstrip())
         return _MISSING
@@ -77,8 +80,9 @@ class Table:
             return []
         if required and not value:
             self.problem(key, f"required (at least one [[{key}]] table)")
+        where = self.key_path(key)
         return [
-            Table(self.problems, f"{self.key_path(key)}[{number}]", item)
+            Table(self.problems, f"{where}[{number}]", item)
             for number, item in enumerate(value, start=1)
         ]
 
@@ -93,6 +97,8 @@ class Table:
         value = self._get(key, required)
         if value is _MISSING:
             return None
+        if _plain_text(value, multiline, allow_empty):
+            return value
         return values.check_text(self.problems, self.key_path(key), value, multiline, allow_empty)
 
     def identifier(self, key: str) -> str | None:
@@ -271,6 +277,8 @@ class Table:
             expected = "a non-empty array of non-empty strings"
             self.problem(key, f"expected {expected}, got {values.describe(value)}")
             return None
+        if all(_plain_text(item, True, False) for item in value):
+            return tuple(value)
         items = [
             values.check_text(self.problems, f"{self.key_path(key)}[{number}]", item, True, False)
             for number, item in enumerate(value, start=1)
@@ -296,3 +304,16 @@ class Table:
                     f"{where}: expected {values.DOMAIN}, got {values.describe(item)}"
                 )
         return tuple(found) if len(found) == len(value) else None
+
+
+def _plain_text(value: object, multiline: bool, allow_empty: bool) -> TypeGuard[str]:
+    """Return whether ``values.check_text`` would accept value without looking further: a
+    string with no control character at all, not blank unless allowed, and (on one line) no
+    "=?" that could start an encoded word. Nearly every value is such; the rest go the slow
+    way, which words the problem."""
+    return (
+        isinstance(value, str)
+        and value.isprintable()
+        and (allow_empty or bool(value.strip()))
+        and (multiline or "=?" not in value)
+    )

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +126,8 @@ def address_json(value: str | Sequence[str] | None) -> str:
     """Given a header value or a list of addresses, return the addr-specs as a JSON list."""
     if value is None:
         return "[]"
+    from email.utils import getaddresses  # here: email.utils (and socket) cost ~10 ms to import
+
     fields = [value] if isinstance(value, str) else [str(item) for item in value]
     return json.dumps([address for _, address in getaddresses(fields) if address])
 
@@ -149,6 +150,8 @@ def date_header(value: str | None) -> datetime | None:
     """Given a Date header value, return it as an aware datetime, or None if unreadable."""
     if not value:
         return None
+    from email.utils import parsedate_to_datetime  # lazily, as in address_json
+
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):

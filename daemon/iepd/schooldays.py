@@ -26,6 +26,8 @@ _WINDOW_SEARCH_DAYS = 10
 def as_utc(instant: datetime) -> datetime:
     """Given an aware datetime, return the same instant in UTC. Raise ValueError if it is
     naive, because a naive time has no place on the timeline."""
+    if instant.tzinfo is UTC:  # most callers pass UTC already; astimezone would return it
+        return instant
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"expected an aware datetime, got naive {instant.isoformat()}")
     return instant.astimezone(UTC)
