@@ -29,20 +29,15 @@ from pathlib import Path
 import pytest
 
 import chromium
-from familyconfig import Family, speech_request
-from iepd.config import load_config
+from familyconfig import Family
 from iepd.config_types import Config
 from iepd.export import ExportRefused, export_request
-from iepd.inbox import Inbox
 from iepd.incoming import parse_message
 from iepd.records import MessageRow
 from iepd.sending import Sender
 from iepd.store import Store
+from offline import CASE_MANAGER, PARENT, PRINCIPAL, REQUEST, queued_request
 
-REQUEST = "sam-speech"
-PARENT = "jordan@family.example"
-CASE_MANAGER = "dalvarez@example.test"
-PRINCIPAL = "lchen@example.test"
 EXPORTED_AT = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 # A remote reference a browser would load: an attribute or CSS url() to http(s) or "//".
 REMOTE_REFERENCE = re.compile(
@@ -50,14 +45,6 @@ REMOTE_REFERENCE = re.compile(
     r"""|url\(\s*["']?\s*|@import\s+["']?)(?:https?:)?//""",
     re.IGNORECASE,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -161,36 +148,9 @@ def as_raw(message: EmailMessage) -> bytes:
 def build_history(root: Path) -> History:
     """A request sent, an out-of-office reply, a follow-up, an HTML-only answer, an
     invitation and a late bounce; every reminder delivered."""
-    ca_file = root / "ca.pem"
-    root.mkdir(parents=True, exist_ok=True)
-    ca_file.write_text("not used: no server is contacted\n")
-    family = Family(
-        root=root,
-        parent=PARENT,
-        parent_password="not-a-real-password",
-        case_manager=CASE_MANAGER,
-        principal=PRINCIPAL,
-        imap_port=1,
-        smtp_port=2,
-        ca_file=ca_file,
-        requests=[speech_request(REQUEST)],
-    )
-    config = load_config(family.write(), family.environ())
-    store = Store.open(config.state_dir)
-    clock = Clock()
-    # Queueing does no I/O; only Sender.deliver uses the transport, and nothing delivers.
-    sender = Sender(config, store, None, clock)  # type: ignore[arg-type]
-    inbox = Inbox(config, store, sender, clock)
-    store.upsert_request(
-        id=REQUEST,
-        child="sam",
-        reason="services_not_delivered",
-        urgent=False,
-        state_if_new="queued",
-        subject="",
-        now=clock(),
-    )
-    letter = sender.queue_letter(REQUEST)
+    offline = queued_request(root)
+    config, store, sender, inbox = offline.config, offline.store, offline.sender, offline.inbox
+    clock, letter = offline.clock, offline.letter
     deliver_everything(store, sender)
     assert letter.message_id is not None and letter.subject is not None
     uid = 0
@@ -226,7 +186,7 @@ def build_history(root: Path) -> History:
         "invite"
     )
     assert receive(bounce(letter.message_id, letter.subject), timedelta(hours=1)) == "bounce"
-    return History(family, config, store, letter.message_id, letter.subject)
+    return History(offline.family, config, store, letter.message_id, letter.subject)
 
 
 @pytest.fixture

@@ -19,27 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import CHILD_NAME, Family, speech_request
-from iepd.config import load_config
+from familyconfig import CHILD_NAME
 from iepd.config_types import Config
 from iepd.inbox import Inbox
 from iepd.records import MessageRow, OutgoingRow
 from iepd.sending import Sender
 from iepd.store import Store
+from offline import CASE_MANAGER, PARENT, REQUEST, Clock, queued_request
 
-REQUEST = "sam-speech"
-PARENT = "jordan@family.example"
-CASE_MANAGER = "dalvarez@example.test"
-PRINCIPAL = "lchen@example.test"
 RECEIVED = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -77,34 +65,14 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    ca_file = tmp_path / "ca.pem"
-    ca_file.write_text("not used: no server is contacted\n")
-    family = Family(
-        root=tmp_path,
-        parent=PARENT,
-        parent_password="not-a-real-password",
-        case_manager=CASE_MANAGER,
-        principal=PRINCIPAL,
-        imap_port=1,
-        smtp_port=2,
-        ca_file=ca_file,
-        requests=[speech_request(REQUEST)],
+    offline = queued_request(tmp_path)
+    config, store, sender, clock, row = (
+        offline.config,
+        offline.store,
+        offline.sender,
+        offline.clock,
+        offline.letter,
     )
-    config = load_config(family.write(), family.environ())
-    store = Store.open(config.state_dir)
-    clock = Clock()
-    # Queueing does no I/O; only Sender.deliver uses the transport, and no test delivers.
-    sender = Sender(config, store, None, clock)  # type: ignore[arg-type]
-    store.upsert_request(
-        id=REQUEST,
-        child="sam",
-        reason="services_not_delivered",
-        urgent=False,
-        state_if_new="queued",
-        subject="",
-        now=clock(),
-    )
-    row = sender.queue_letter(REQUEST)
     for step in ("smtp", "data", "accepted", "filed"):
         row = store.set_step(row.message_row, step, now=clock())
     sender._finish(row)

@@ -1,0 +1,78 @@
+"""A real config, store and sender with no mail server: for tests of what iepd records.
+
+Queueing renders and records a letter without any I/O; only Sender.deliver talks to a
+server, so these tests move letters through the outbox steps themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from familyconfig import Family, speech_request
+from iepd.config import load_config
+from iepd.config_types import Config
+from iepd.inbox import Inbox
+from iepd.records import OutgoingRow
+from iepd.sending import Sender
+from iepd.store import Store
+
+REQUEST = "sam-speech"
+PARENT = "jordan@family.example"
+CASE_MANAGER = "dalvarez@example.test"
+PRINCIPAL = "lchen@example.test"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Offline:
+    family: Family
+    config: Config
+    store: Store
+    sender: Sender
+    inbox: Inbox
+    clock: Clock
+    letter: OutgoingRow  # the request letter, queued
+
+
+def queued_request(root: Path) -> Offline:
+    """Given a folder, return a family whose one request letter is queued, nothing sent."""
+    root.mkdir(parents=True, exist_ok=True)
+    ca_file = root / "ca.pem"
+    ca_file.write_text("not used: no server is contacted\n")
+    family = Family(
+        root=root,
+        parent=PARENT,
+        parent_password="not-a-real-password",
+        case_manager=CASE_MANAGER,
+        principal=PRINCIPAL,
+        imap_port=1,
+        smtp_port=2,
+        ca_file=ca_file,
+        requests=[speech_request(REQUEST)],
+    )
+    config = load_config(family.write(), family.environ())
+    store = Store.open(config.state_dir)
+    clock = Clock()
+    sender = Sender(config, store, None, clock)  # type: ignore[arg-type]
+    store.upsert_request(
+        id=REQUEST,
+        child="sam",
+        reason="services_not_delivered",
+        urgent=False,
+        state_if_new="queued",
+        subject="",
+        now=clock(),
+    )
+    letter = sender.queue_letter(REQUEST)
+    return Offline(
+        family, config, store, sender, Inbox(config, store, sender, clock), clock, letter
+    )
