@@ -25,7 +25,6 @@ import argparse
 import contextlib
 import datetime as dt
 import imaplib
-import importlib.metadata
 import logging
 import random
 import re
@@ -350,26 +349,7 @@ def pymap_server() -> Iterator[Server]:
 
 def _percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile of values (seconds), in milliseconds."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
-    return 1000 * ordered[rank - 1]
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _dovecot_version() -> str:
-    try:
-        found = subprocess.run(
-            ["/usr/sbin/dovecot", "--version"], capture_output=True, text=True, timeout=10
-        )
-        return found.stdout.split()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "unknown"
+    return 1000 * common.percentile(values, fraction)
 
 
 def _row(name: str, label: str, values: list[float], floor: list[float] | None) -> str:
