@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from iepd.catchup import Delivery, FetchedMessage, UidValidityChanged
 from iepd.config import load_config
 from iepd.config_types import Config
 from iepd.credentials import Secret, get_secret
@@ -31,7 +32,7 @@ from iepd.service import Service, utc_now
 from iepd.store import Store
 from iepd.timers import WakeTimer
 from iepd.transport import MailTransport
-from iepd.watcher import Delivery, FetchedMessage, UidValidityChanged, Watcher
+from iepd.watcher import Watcher
 
 logger = logging.getLogger(__name__)
 

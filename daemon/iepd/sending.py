@@ -1,6 +1,7 @@
-"""Queue, send and reconcile everything iepd mails: letters to the school and reminders.
+"""Send and reconcile everything iepd mails: letters to the school and reminders.
 
-Every outgoing message walks the outbox steps the store enforces:
+Queueing (render, write the .eml, record the intent) is ``queueing.OutboxQueue``'s job,
+which ``Sender`` extends. Every outgoing message walks the outbox steps the store enforces:
 ``queued -> smtp -> data -> accepted -> filed -> done``. Each step is committed *before*
 the action it names, so a process killed at any line leaves a row that says how far the
 message got, and ``reconcile`` finishes the job without ever sending a letter twice:
@@ -16,14 +17,9 @@ message got, and ``reconcile`` finishes the job without ever sending a letter tw
 
 from __future__ import annotations
 
-import email.policy
-import email.utils
 import logging
-from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
-from iepd import letters, reminders
 from iepd.config_types import Config
 from iepd.errors import (
     MailServerError,
@@ -32,13 +28,13 @@ from iepd.errors import (
     UncertainSendError,
 )
 from iepd.faults import crashpoint
+from iepd.queueing import Clock, OutboxQueue, message_id_of
 from iepd.store import OutgoingRow, Store
 from iepd.transport import MailTransport
 
 logger = logging.getLogger(__name__)
 
 LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
-FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
 LETTER_NAMES = {
     "request": "request for an IEP meeting",
     "followup": "follow-up letter",
@@ -47,8 +43,6 @@ LETTER_NAMES = {
 WAITING_STATES = frozenset({"queued", "uncertain", "sent", "followed_up", "escalated"})
 MAX_RETRY_DELAY = timedelta(hours=1)
 
-Clock = Callable[[], datetime]
-
 
 def retry_delay(attempts: int) -> timedelta:
     """Given how many attempts failed, return how long to wait before the next one."""
@@ -56,144 +50,15 @@ def retry_delay(attempts: int) -> timedelta:
     return min(delay, MAX_RETRY_DELAY)
 
 
-def _message_id(row: OutgoingRow) -> str:
-    # Every outgoing row is created with the Message-ID of its rendered message.
-    assert row.message_id is not None
-    return row.message_id
-
-
-def _headers(message: EmailMessage) -> dict[str, str]:
-    return {name: str(value) for name, value in message.items()}
-
-
-class Sender:
-    """Given a config, the store and a transport, queue and deliver outgoing mail."""
+class Sender(OutboxQueue):
+    """Given a config, the store and a transport, queue (see OutboxQueue) and deliver
+    outgoing mail."""
 
     def __init__(
         self, config: Config, store: Store, transport: MailTransport, clock: Clock
     ) -> None:
-        self.config = config
-        self.store = store
+        super().__init__(config, store, clock)
         self.transport = transport
-        self.clock = clock
-
-    # -- queueing: render, write the .eml and record the intent, nothing leaves yet
-
-    def queue_letter(self, request_id: str) -> OutgoingRow:
-        """Queue the request letter once; return its outbox row."""
-        existing = self.store.get_outgoing(f"request:{request_id}")
-        if existing is not None:
-            return existing
-        now = self.clock()
-        message = letters.render_request(
-            self.config,
-            request_id,
-            message_id=letters.make_message_id(self.config.parent.email),
-            date=now,
-        )
-        with self.store.transaction():
-            row = self._queue(request_id, "request", None, f"request:{request_id}", message, now)
-            self.store.update_request(
-                request_id, now=now, message_id=_message_id(row), subject=str(message["Subject"])
-            )
-        crashpoint("queued")
-        return row
-
-    def queue_followup(self, request_id: str, number: int) -> OutgoingRow:
-        """Queue follow-up ``number`` (1, or 2 = escalation) in the request's thread."""
-        purpose = FOLLOWUP_PURPOSES[number]
-        key = f"{purpose}:{request_id}"
-        existing = self.store.get_outgoing(key)
-        if existing is not None:
-            return existing
-        original = self.store.get_outgoing(f"request:{request_id}")
-        request = self.store.get_request(request_id)
-        if original is None or request is None or request.sent_at is None:
-            raise ValueError(f"request {request_id} has not been sent; nothing to follow up")
-        now = self.clock()
-        message = letters.render_followup(
-            self.config,
-            request_id,
-            number=number,
-            original_message_id=_message_id(original),
-            original_references=(),
-            original_subject=original.subject or request.subject or "",
-            original_sent_at=request.sent_at,
-            message_id=letters.make_message_id(self.config.parent.email),
-            date=now,
-        )
-        row = self._queue(request_id, purpose, None, key, message, now)
-        crashpoint("queued")
-        return row
-
-    def queue_reminder(
-        self,
-        request_id: str,
-        kind: str,
-        key: str,
-        context: Mapping[str, object],
-        attachment: bytes | None = None,
-    ) -> OutgoingRow:
-        """Queue one reminder to the parent, at most once per (kind, request, key)."""
-        dedup_key = f"reminder:{kind}:{request_id}:{key}"
-        existing = self.store.get_outgoing(dedup_key)
-        if existing is not None:
-            return existing
-        now = self.clock()
-        message = reminders.render_reminder(
-            self.config,
-            kind,
-            request_id,
-            message_id=letters.make_message_id(self.config.parent.email),
-            date=now,
-            context=context,
-            attachment=attachment,
-        )
-        return self._queue(request_id, "reminder", kind, dedup_key, message, now)
-
-    def _queue(
-        self,
-        request_id: str,
-        purpose: str,
-        reminder_kind: str | None,
-        dedup_key: str,
-        message: EmailMessage,
-        now: datetime,
-    ) -> OutgoingRow:
-        raw = message.as_bytes(policy=email.policy.SMTP)
-        return self.store.add_outgoing(
-            request_id=request_id,
-            purpose=purpose,
-            reminder_kind=reminder_kind,
-            dedup_key=dedup_key,
-            message_id=str(message["Message-ID"]),
-            envelope_from=self.config.parent.email,
-            recipients=self._envelope_recipients(request_id, purpose, message),
-            raw=raw,
-            headers=_headers(message),
-            now=now,
-        )
-
-    def _envelope_recipients(
-        self, request_id: str, purpose: str, message: EmailMessage
-    ) -> list[str]:
-        """The SMTP recipients, from the config, never from the headers just rendered; the
-        headers must agree, or something has slipped into them and nothing is sent."""
-        if purpose == "reminder":
-            recipients = [self.config.parent.remind_to]
-        else:
-            child = self.config.child(self.config.request(request_id).child)
-            recipients = [child.case_manager.email]
-            if purpose == "escalation" or self.config.request(request_id).urgent:
-                recipients.append(child.principal.email)
-        named = email.utils.getaddresses(
-            [str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])]
-        )
-        if sorted(address.lower() for _, address in named) != sorted(
-            address.lower() for address in recipients
-        ):
-            raise ValueError(f"{request_id}: the {purpose} headers name other recipients")
-        return recipients
 
     # -- delivering: walk a row forward as far as it can go now
 
@@ -291,7 +156,7 @@ class Sender:
                 request_id=row.request_id,
                 kind="send_failed",
                 at=now,
-                message_id=_message_id(row),
+                message_id=message_id_of(row),
                 subject=row.subject,
                 detail=error,
             )
@@ -301,7 +166,7 @@ class Sender:
                 self.queue_reminder(
                     row.request_id,
                     "send_failed",
-                    _message_id(row),
+                    message_id_of(row),
                     {"error": error, "letter": LETTER_NAMES[row.purpose]},
                 )
         return failed
@@ -312,7 +177,7 @@ class Sender:
                 request_id=row.request_id,
                 kind="send_failed",
                 at=now,
-                message_id=_message_id(row),
+                message_id=message_id_of(row),
                 subject=row.subject,
                 detail=f"refused recipients: {refused}",
             )
@@ -320,7 +185,7 @@ class Sender:
                 self.queue_reminder(
                     row.request_id,
                     "send_failed",
-                    _message_id(row),
+                    message_id_of(row),
                     {
                         "error": f"the server refused some recipients: {refused}",
                         "letter": LETTER_NAMES[row.purpose],
@@ -332,7 +197,7 @@ class Sender:
         if row.purpose not in LETTER_PURPOSES:
             return await self._resolve_reminder(row)
         try:
-            found = await self.transport.sent_copy_exists(_message_id(row))
+            found = await self.transport.sent_copy_exists(message_id_of(row))
         except MailServerError as error:
             # Without the mailbox we cannot decide; deciding wrong means a second letter.
             logger.warning("%s: outcome unknown and IMAP unreachable: %s", row.dedup_key, error)
@@ -350,7 +215,7 @@ class Sender:
                 request_id=row.request_id,
                 kind="send_uncertain",
                 at=now,
-                message_id=_message_id(row),
+                message_id=message_id_of(row),
                 subject=row.subject,
                 detail="the connection ended after the message was handed over; "
                 "no copy was found, so it was not resent",
@@ -360,7 +225,7 @@ class Sender:
             self.queue_reminder(
                 row.request_id,
                 "send_uncertain",
-                _message_id(row),
+                message_id_of(row),
                 {
                     "letter": LETTER_NAMES[row.purpose],
                     "attempted_at": row.updated_at,
@@ -376,7 +241,7 @@ class Sender:
         found = False
         if self.config.parent.remind_to == self.config.mail.username:
             try:
-                found = await self.transport.inbox_has(_message_id(row))
+                found = await self.transport.inbox_has(message_id_of(row))
             except MailServerError as error:
                 logger.warning("%s: cannot look in the inbox: %s", row.dedup_key, error)
         now = self.clock()
@@ -390,7 +255,7 @@ class Sender:
     async def _file_copy(self, row: OutgoingRow) -> OutgoingRow:
         if row.purpose in LETTER_PURPOSES and self.transport.files_sent_copies:
             try:
-                appended = await self.transport.file_sent_copy(row.read_raw(), _message_id(row))
+                appended = await self.transport.file_sent_copy(row.read_raw(), message_id_of(row))
             except MailServerError as error:
                 # The letter is out; the copy can wait for the next pass.
                 logger.warning("%s: could not file the Sent copy yet: %s", row.dedup_key, error)
@@ -410,7 +275,7 @@ class Sender:
                     request_id=row.request_id,
                     kind="reminder_sent",
                     at=now,
-                    message_id=_message_id(row),
+                    message_id=message_id_of(row),
                     subject=row.subject,
                     detail=row.reminder_kind,
                 )
@@ -430,7 +295,7 @@ class Sender:
             request_id=row.request_id,
             kind=event_kind,
             at=sent_at,
-            message_id=_message_id(row),
+            message_id=message_id_of(row),
             from_addr=row.envelope_from,
             subject=row.subject,
             detail="to " + ", ".join(row.recipients),
@@ -444,7 +309,7 @@ class Sender:
         if row.purpose == "request":
             if not final:
                 self.store.update_request(row.request_id, now=now, state="sent", sent_at=sent_at)
-            self.queue_reminder(row.request_id, "sent", _message_id(row), context, attachment=raw)
+            self.queue_reminder(row.request_id, "sent", message_id_of(row), context, attachment=raw)
         else:
             number = 1 if row.purpose == "followup" else 2
             fields: dict[str, object] = {"followup_count": number, "last_followup_at": sent_at}
@@ -452,7 +317,7 @@ class Sender:
                 fields["state"] = "followed_up" if number == 1 else "escalated"
             self.store.update_request(row.request_id, now=now, **fields)
             kind = "followup_sent" if number == 1 else "escalation_sent"
-            self.queue_reminder(row.request_id, kind, _message_id(row), context, attachment=raw)
+            self.queue_reminder(row.request_id, kind, message_id_of(row), context, attachment=raw)
 
     # -- after a crash
 

@@ -1,7 +1,7 @@
 """The inbox watcher: one IMAP connection in a thread of its own that notices new mail
 within a second, hands each candidate message over, and never changes a flag.
 
-connect -> EXAMINE -> catch up by UID -> IDLE (or poll) -> news, a refresh or
+connect -> EXAMINE -> catch up by UID (catchup.py) -> IDLE (or poll) -> news, a refresh or
 catch_up_now() -> leave IDLE -> catch up -> IDLE ...; any trouble -> reconnect with backoff.
 
 Threading contract (the service wires it; the watcher knows nothing of requests):
@@ -26,75 +26,30 @@ Threading contract (the service wires it; the watcher knows nothing of requests)
 from __future__ import annotations
 
 import contextlib
-import imaplib
 import logging
 import random
 import selectors
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Protocol, TypeAlias
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
+from iepd.catchup import CONNECTION_ERRORS, CatchUp, Delivery, UidLedger
 from iepd.errors import IepdError, MailServerError
-from iepd.idle_io import MESSAGE_ERRORS, aware, buffered, fetch_headers, is_news, lasting, tune
+from iepd.idle_io import buffered, is_news, lasting, tune
 from iepd.imap import ImapSession
 
 logger = logging.getLogger(__name__)
 
-HEADER_BATCH = 500
 FIRST_BACKOFF = 1.0
 # A connection that stayed up this long was a good one: the next failure starts the
 # backoff from the beginning instead of continuing to double it.
 STABLE_AFTER = 60.0
-# A message whose fetch broke the connection this many times in a row is skipped, so that
-# one poisonous message can never stall the watcher.
-SKIP_AFTER_FAILURES = 3
 
-_HEADER = b"BODY[HEADER]"
-_BODY = b"BODY[]"
-# imapclient's errors all derive from imaplib's; ssl errors are OSErrors.
-_CONNECTION_ERRORS = (OSError, imaplib.IMAP4.error, MailServerError)
-# A refusal or an unparsable answer about one message: skip it, the connection is fine.
-_MESSAGE_ERRORS = MESSAGE_ERRORS
 # Trouble worth a warning and a reconnect, not a traceback (a locked keyring, say).
-_EXPECTED_ERRORS = (*_CONNECTION_ERRORS, IepdError)
-
-
-@dataclass(frozen=True)
-class FetchedMessage:
-    """A candidate message, fetched whole with BODY.PEEK (no flag changed)."""
-
-    mailbox: str
-    uidvalidity: int
-    uid: int
-    internaldate: datetime  # aware
-    raw: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class UidValidityChanged:
-    """The mailbox's UIDVALIDITY changed: every stored UID is void and a rescan follows.
-    May be delivered again for the same change if the rescan is interrupted."""
-
-    mailbox: str
-    old: int | None
-    new: int
-
-
-Delivery: TypeAlias = FetchedMessage | UidValidityChanged
-
-
-class UidLedger(Protocol):
-    """Where the watcher's progress is kept (the store implements it)."""
-
-    def last_uid(self, mailbox: str, uidvalidity: int) -> int | None: ...
-
-    def set_last_uid(self, mailbox: str, uidvalidity: int, uid: int) -> None: ...
-
-    def known_uidvalidity(self, mailbox: str) -> int | None: ...
+_EXPECTED_ERRORS = (*CONNECTION_ERRORS, IepdError)
 
 
 class _StartFailed(Exception):
@@ -121,17 +76,21 @@ class Watcher:
     ) -> None:
         self.mailbox = mailbox
         self._connect = connect
-        self._ledger = ledger
-        self._is_candidate = is_candidate
-        self._deliver = deliver
         self._idle_refresh = idle_refresh
         self._poll_every = poll_every
-        self._rescan_since = rescan_since
         self._on_caught_up = on_caught_up
         self._backoff_cap = backoff_cap
         self._failed_connections = 0  # since the last connection that stayed up
         self._use_idle = use_idle
         self._stopping = threading.Event()
+        self._catchup = CatchUp(
+            mailbox,
+            ledger=ledger,
+            is_candidate=is_candidate,
+            deliver=deliver,
+            rescan_since=rescan_since,
+            stopping=self._stopping,
+        )
         # stop() and catch_up_now() write a byte here to wake the thread from IDLE or a pause.
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -140,9 +99,6 @@ class Watcher:
         self._session: ImapSession | None = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
-        self._position: tuple[int, int] | None = None  # (uidvalidity, last uid processed)
-        self._announced: int | None = None  # the UIDVALIDITY a change was delivered for
-        self._failures: dict[tuple[int, int], int] = {}
         self._progress = threading.Condition()
         self._requested = 0
         self._completed = 0
@@ -307,17 +263,7 @@ class Watcher:
     def _catch_up(self, client: Any) -> None:
         with self._progress:
             ticket = self._requested
-        selected = client.select_folder(self.mailbox, readonly=True)  # EXAMINE
-        if b"UIDVALIDITY" not in selected:
-            raise imaplib.IMAP4.abort(f"EXAMINE {self.mailbox} gave no UIDVALIDITY")
-        uidvalidity = int(selected[b"UIDVALIDITY"])
-        last = self._last_uid(uidvalidity)
-        if last is None:
-            self._rescan(client, uidvalidity, selected.get(b"UIDNEXT"))
-        else:
-            found = client.search(["UID", f"{last + 1}:*"])
-            # "N:*" always names the highest message, even when its UID is below N.
-            self._process(client, uidvalidity, sorted(uid for uid in found if uid > last))
+        self._catchup.run(client)
         if self._stopping.is_set():
             return
         with self._progress:
@@ -327,101 +273,6 @@ class Watcher:
             self._on_caught_up()
         except Exception:
             logger.exception("IMAP watcher: on_caught_up failed")
-
-    def _last_uid(self, uidvalidity: int) -> int | None:
-        """Return the last UID processed under uidvalidity, or None when a rescan is due
-        (first run ever, or a new UIDVALIDITY, which is delivered as UidValidityChanged)."""
-        if self._position is not None:
-            if self._position[0] == uidvalidity:
-                return self._position[1]
-            old: int | None = self._position[0]
-        else:
-            old = self._ledger.known_uidvalidity(self.mailbox)
-            if old == uidvalidity:
-                last = self._ledger.last_uid(self.mailbox, uidvalidity)
-                if last is not None:
-                    self._position = (uidvalidity, last)
-                    return last
-        if old is not None and old != uidvalidity and self._announced != uidvalidity:
-            logger.warning("IMAP watcher: UIDVALIDITY %d -> %d: rescanning", old, uidvalidity)
-            self._deliver(UidValidityChanged(self.mailbox, old, uidvalidity))
-            self._announced = uidvalidity
-        return None
-
-    def _rescan(self, client: Any, uidvalidity: int, uidnext: object) -> None:
-        """Deliver the candidates SINCE rescan_since(), then record the highest UID."""
-        if isinstance(uidnext, int) and uidnext > 0:
-            highest = uidnext - 1
-        else:
-            highest = max(client.search(["UID", "*"]), default=0)
-        since = self._rescan_since()
-        if since is not None:
-            found = client.search(["SINCE", since])
-            # Newer messages are the next catch-up's; a crash repeats the whole rescan.
-            uids = sorted(uid for uid in found if uid <= highest)
-            logger.info("IMAP watcher: looking at %d messages since %s", len(uids), since)
-            self._process(client, uidvalidity, uids, record=False)
-            if self._stopping.is_set():
-                return
-        else:
-            logger.info("IMAP watcher: nothing open; starting after UID %d", highest)
-        self._advance(uidvalidity, highest)
-
-    def _process(
-        self, client: Any, uidvalidity: int, uids: Sequence[int], *, record: bool = True
-    ) -> None:
-        for start in range(0, len(uids), HEADER_BATCH):
-            batch = list(uids[start : start + HEADER_BATCH])
-            headers = fetch_headers(client, batch)
-            for uid in batch:
-                if self._stopping.is_set():
-                    return
-                key = (uidvalidity, uid)
-                try:
-                    self._handle(client, uidvalidity, uid, headers.get(uid))
-                except _CONNECTION_ERRORS:
-                    self._failures[key] = self._failures.get(key, 0) + 1
-                    if self._failures[key] < SKIP_AFTER_FAILURES:
-                        raise
-                    logger.error("IMAP watcher: UID %d broke the connection; skipped", uid)
-                self._failures.pop(key, None)
-                if record:
-                    self._advance(uidvalidity, uid)
-
-    def _handle(self, client: Any, uidvalidity: int, uid: int, data: Any) -> None:
-        if not data:
-            logger.info("IMAP watcher: UID %d is gone (expunged); skipped", uid)
-            return
-        header = data.get(_HEADER)
-        if not isinstance(header, bytes):
-            # No header to judge by: look at the whole message rather than miss it.
-            logger.warning("IMAP watcher: UID %d came without a header", uid)
-            header = b""
-        try:
-            wanted = header == b"" or self._is_candidate(header)
-        except Exception:
-            logger.exception("IMAP watcher: is_candidate failed on UID %d; fetching it", uid)
-            wanted = True
-        if not wanted:
-            return
-        try:
-            body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(_BODY)
-        except imaplib.IMAP4.abort:
-            raise
-        except _MESSAGE_ERRORS as exc:
-            logger.warning("IMAP watcher: fetching UID %d failed (%s); skipped", uid, exc)
-            return
-        if not isinstance(body, bytes) or not body:
-            logger.warning("IMAP watcher: UID %d came without a body; skipped", uid)
-            return
-        when = aware(data.get(b"INTERNALDATE"), uid)
-        logger.debug("IMAP watcher: UID %d (%d bytes) delivered", uid, len(body))
-        self._deliver(FetchedMessage(self.mailbox, uidvalidity, uid, when, body))
-
-    def _advance(self, uidvalidity: int, uid: int) -> None:
-        # The ledger first: if it fails, the message is delivered again, never lost.
-        self._ledger.set_last_uid(self.mailbox, uidvalidity, uid)
-        self._position = (uidvalidity, uid)
 
     # -- waiting, waking, closing
 

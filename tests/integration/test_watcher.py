@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
+from iepd.catchup import Delivery, FetchedMessage, UidValidityChanged
 from iepd.config_types import ImapSettings
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
 from iepd.imap import ImapSession
-from iepd.watcher import Delivery, FetchedMessage, UidValidityChanged, Watcher
+from iepd.watcher import Watcher
 from mailservers import Dovecot, MailAccount, Pymap, free_ports, imap_login
 
 WAIT = 30.0  # generous: a reconnect waits a random backoff first
