@@ -183,44 +183,84 @@ def test_send_raw_sends_nothing_when_recording_the_data_step_fails(
 # replies
 
 
-def test_send_raw_with_451_after_data_is_transient(
-    smtp_server: SmtpServer, mail_account: Any, school_account: Any
+@pytest.mark.parametrize(
+    ("fault", "error", "words", "steps", "kept"),
+    [
+        pytest.param(
+            lambda server, _: server.fail_next("data", "451 4.3.0 try again later"),
+            TransientSendError,
+            ["451 4.3.0 try again later"],
+            ["smtp", "data"],
+            0,
+            id="451-after-data-is-transient",
+        ),
+        pytest.param(
+            lambda server, _: server.fail_next("mail", "451 4.7.1 greylisted"),
+            TransientSendError,
+            ["451"],
+            ["smtp"],
+            0,
+            id="451-to-mail-from-is-transient-and-never-reaches-data",
+        ),
+        pytest.param(
+            lambda server, _: server.fail_next("data", "550 5.7.1 message content rejected"),
+            PermanentSendError,
+            ["550 5.7.1 message content rejected", "permanent"],
+            ["smtp", "data"],
+            0,
+            id="550-after-data-is-permanent-and-says-the-reply",
+        ),
+        pytest.param(
+            lambda server, school: server.reject_recipient(school, "550 5.1.1 no such user"),
+            PermanentSendError,
+            ["5.1.1 no such user"],
+            ["smtp"],
+            0,
+            id="every-recipient-refused-for-good-is-permanent-without-data",
+        ),
+        pytest.param(
+            lambda server, _: server.fail_next("rcpt", "450 4.2.1 mailbox busy"),
+            TransientSendError,
+            ["450"],
+            ["smtp"],
+            0,
+            id="every-recipient-refused-for-now-is-transient",
+        ),
+        pytest.param(
+            # The server does keep it: exactly why the outcome must not be called a failure.
+            lambda server, _: server.drop_after_data_next(),
+            UncertainSendError,
+            [],
+            ["smtp", "data"],
+            1,
+            id="connection-dropped-after-data-is-uncertain",
+        ),
+    ],
+)
+def test_send_raw_sorts_each_server_fault_into_its_outcome(
+    smtp_server: SmtpServer,
+    mail_account: Any,
+    school_account: Any,
+    fault: Callable[[SmtpServer, str], None],
+    error: type[MailServerError],
+    words: list[str],
+    steps: list[str],
+    kept: int,
 ) -> None:
-    smtp_server.fail_next("data", "451 4.3.0 try again later")
-    with pytest.raises(TransientSendError) as caught:
-        send(
-            settings(smtp_server), mail_account, [school_account.user], ca_file=smtp_server.ca_file
-        )
-    assert "451 4.3.0 try again later" in str(caught.value)
-    assert smtp_server.received == []
-
-
-def test_send_raw_with_451_to_mail_from_is_transient_and_never_reaches_data(
-    smtp_server: SmtpServer, mail_account: Any, school_account: Any
-) -> None:
-    smtp_server.fail_next("mail", "451 4.7.1 greylisted")
-    steps: list[str] = []
-    with pytest.raises(TransientSendError, match="451"):
+    fault(smtp_server, school_account.user)
+    recorded: list[str] = []
+    with pytest.raises(error) as caught:
         send(
             settings(smtp_server),
             mail_account,
             [school_account.user],
-            steps=steps,
+            steps=recorded,
             ca_file=smtp_server.ca_file,
         )
-    assert steps == ["smtp"]
-
-
-def test_send_raw_with_550_after_data_is_permanent_and_says_the_reply(
-    smtp_server: SmtpServer, mail_account: Any, school_account: Any
-) -> None:
-    smtp_server.fail_next("data", "550 5.7.1 message content rejected")
-    with pytest.raises(PermanentSendError) as caught:
-        send(
-            settings(smtp_server), mail_account, [school_account.user], ca_file=smtp_server.ca_file
-        )
-    assert "550 5.7.1 message content rejected" in str(caught.value)
-    assert "permanent" in str(caught.value)
+    for word in words:
+        assert word in str(caught.value)
+    assert recorded == steps
+    assert len(smtp_server.received) == kept
 
 
 def test_send_raw_with_one_recipient_refused_delivers_to_the_other(
@@ -243,51 +283,6 @@ def test_send_raw_with_one_recipient_refused_delivers_to_the_other(
     assert result.refused == {principal.user: SmtpReply(550, "5.1.1 no such user")}
     assert len(dovecot.messages(*school_account)) == 1
     assert dovecot.messages(*principal) == []
-
-
-def test_send_raw_with_every_recipient_refused_for_good_is_permanent_without_data(
-    smtp_server: SmtpServer, mail_account: Any, school_account: Any
-) -> None:
-    smtp_server.reject_recipient(school_account.user, "550 5.1.1 no such user")
-    steps: list[str] = []
-    with pytest.raises(PermanentSendError, match=r"5\.1\.1 no such user"):
-        send(
-            settings(smtp_server),
-            mail_account,
-            [school_account.user],
-            steps=steps,
-            ca_file=smtp_server.ca_file,
-        )
-    assert steps == ["smtp"]
-    assert smtp_server.received == []
-
-
-def test_send_raw_with_every_recipient_refused_for_now_is_transient(
-    smtp_server: SmtpServer, mail_account: Any, school_account: Any
-) -> None:
-    smtp_server.fail_next("rcpt", "450 4.2.1 mailbox busy")
-    with pytest.raises(TransientSendError, match="450"):
-        send(
-            settings(smtp_server), mail_account, [school_account.user], ca_file=smtp_server.ca_file
-        )
-
-
-def test_send_raw_when_the_connection_drops_after_data_is_uncertain(
-    smtp_server: SmtpServer, mail_account: Any, school_account: Any
-) -> None:
-    smtp_server.drop_after_data_next()
-    steps: list[str] = []
-    with pytest.raises(UncertainSendError):
-        send(
-            settings(smtp_server),
-            mail_account,
-            [school_account.user],
-            steps=steps,
-            ca_file=smtp_server.ca_file,
-        )
-    assert steps == ["smtp", "data"]
-    # The server did keep it: exactly why the outcome must not be called a failure.
-    assert len(smtp_server.received) == 1
 
 
 def test_send_raw_to_a_closed_port_is_transient(mail_account: Any, tls_files: TlsFiles) -> None:

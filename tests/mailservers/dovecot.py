@@ -7,7 +7,6 @@ import math
 import os
 import pwd
 import shutil
-import signal
 import smtplib
 import subprocess
 import tempfile
@@ -19,15 +18,7 @@ from typing import NamedTuple
 
 from .certificates import TlsFiles
 from .imap import imap_append, imap_flags, imap_messages, imap_uidvalidity
-from .processes import (
-    HOST,
-    PORT_ATTEMPTS,
-    PortTakenError,
-    free_ports,
-    has_exited,
-    stop_process_group,
-    wait_for_greeting,
-)
+from .processes import HOST, ServerProcess, free_ports, wait_for_greeting
 
 DOVECOT_BINARY = "/usr/sbin/dovecot"
 DOVECOT_INSTALL = (
@@ -44,9 +35,11 @@ class MailAccount(NamedTuple):
     password: str
 
 
-class Dovecot:
+class Dovecot(ServerProcess):
     """A private Dovecot 2.3 in its own folder under /tmp: passwd-file users, maildir,
-    IMAP (plain and STARTTLS), IMAPS and LMTP on 127.0.0.1, on ports chosen by the OS."""
+    IMAP (plain and STARTTLS), IMAPS and LMTP on 127.0.0.1, on ports chosen by the OS.
+    start() returns once IMAP and LMTP greet; stop() is a SIGTERM, which closes every
+    client connection."""
 
     host = HOST
 
@@ -62,8 +55,6 @@ class Dovecot:
         self.log = self.directory / "dovecot.log"
         self._users: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._started = False
         self._prepare()
 
     def _prepare(self) -> None:
@@ -108,84 +99,26 @@ class Dovecot:
     def __repr__(self) -> str:
         return f"Dovecot(imap={self.imap_port}, imaps={self.imaps_port}, lmtp={self.lmtp_port})"
 
-    def __enter__(self) -> Dovecot:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
+    # lifecycle (the rest is ServerProcess's)
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def _command(self) -> list[str]:
+        return [self.binary, "-F", "-c", str(self.config)]
 
-    # lifecycle
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
+        # The greeting names this instance; once it is seen, the master has bound every
+        # listener (it binds all before serving any), so the LMTP port is ours too.
+        greeting = f"iepd-test {self.directory.name} ready".encode()
+        wait_for_greeting(self.imap_port, greeting, process, self.log)
+        wait_for_greeting(self.lmtp_port, b"220 ", process, self.log)
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and not has_exited(self._process.pid)
-
-    @property
-    def pid(self) -> int | None:
-        """The master's pid, which is also its process group id; None when stopped."""
-        return self._process.pid if self._process is not None else None
-
-    def start(self) -> None:
-        """Start dovecot in the foreground as a child; return once IMAP and LMTP greet.
-        Until the first start succeeds, a port taken meanwhile is replaced by a new one."""
-        if self.running:
-            raise RuntimeError(f"{self!r} is already running")
-        for attempt in range(PORT_ATTEMPTS):
-            try:
-                self._start_once()
-            except PortTakenError:
-                if self._started or attempt == PORT_ATTEMPTS - 1:
-                    raise
-                self.imap_port, self.imaps_port, self.lmtp_port = free_ports(3)
-                self._configure()
-            else:
-                self._started = True
-                return
-
-    def _start_once(self) -> None:
-        # The master's own start-up errors (a port taken) go to the same log as the rest.
-        with open(self.log, "ab") as output:
-            self._process = subprocess.Popen(
-                [self.binary, "-F", "-c", str(self.config)],
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,
-            )
-        try:
-            # The greeting names this instance; once it is seen, the master has bound every
-            # listener (it binds all before serving any), so the LMTP port is ours too.
-            greeting = f"iepd-test {self.directory.name} ready".encode()
-            wait_for_greeting(self.imap_port, greeting, self._process, self.log)
-            wait_for_greeting(self.lmtp_port, b"220 ", self._process, self.log)
-        except BaseException:
-            self.kill()
-            raise
-
-    def stop(self) -> None:
-        """SIGTERM dovecot (it closes every client connection) and wait until it is gone."""
-        stop_process_group(self._process, signal.SIGTERM)
-        self._process = None
-
-    def kill(self) -> None:
-        """SIGKILL dovecot and all its workers at once, as a crash would."""
-        stop_process_group(self._process, signal.SIGKILL)
-        self._process = None
+    def _choose_ports(self) -> None:
+        self.imap_port, self.imaps_port, self.lmtp_port = free_ports(3)
+        self._configure()
 
     def restart(self) -> None:
         """Stop, then start again on the same ports with the same mailboxes."""
         self.stop()
         self.start()
-
-    def close(self) -> None:
-        """Kill dovecot and delete its folder (nothing in it is kept, so no clean stop)."""
-        self.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
     # users and mail
 

@@ -1,15 +1,18 @@
-"""Child server processes: free ports, start-up greetings, and stopping a whole process group."""
+"""Child server processes: free ports, start-up greetings, stopping a whole process group,
+and ServerProcess, the start/stop/close life of Dovecot and pymap alike."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Self
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,97 @@ def wait_for_greeting(
     raise RuntimeError(
         f"no {expected!r} greeting on port {port} after {START_TIMEOUT} s; see {log}:\n{_tail(log)}"
     )
+
+
+class ServerProcess:
+    """A test server run as a child in its own session, its output appended to ``log``;
+    ``with Server(...) as server:`` starts it and closes it even when start-up fails.
+
+    A subclass sets ``directory`` (deleted by close()) and ``log``, and gives the command,
+    the wait until the server is ready (wait_for_greeting, say) and a way to pick new ports.
+    """
+
+    directory: Path
+    log: Path
+    _process: subprocess.Popen[bytes] | None = None
+    _started = False
+
+    def _command(self) -> list[str]:
+        raise NotImplementedError
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
+        """Return once the server serves; raise PortTakenError if it lost its port."""
+        raise NotImplementedError
+
+    def _choose_ports(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and not has_exited(self._process.pid)
+
+    @property
+    def pid(self) -> int | None:
+        """The server's pid, which is also its process group id; None when stopped."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        """Start the server; return once it is ready. Until the first start succeeds, a
+        port taken meanwhile is replaced by a new one (a restart keeps its ports)."""
+        if self.running:
+            raise RuntimeError(f"{self!r} is already running")
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self._start_once()
+            except PortTakenError:
+                if self._started or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self._choose_ports()
+            else:
+                self._started = True
+                return
+
+    def _start_once(self) -> None:
+        # The server's own start-up errors (a port taken) go to the same log as the rest.
+        with open(self.log, "ab") as output:
+            self._process = subprocess.Popen(
+                self._command(),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+            )
+        try:
+            self._wait_until_ready(self._process)
+        except BaseException:
+            self.kill()
+            raise
+
+    def stop(self) -> None:
+        """SIGTERM the server and wait until it and its whole process group are gone."""
+        stop_process_group(self._process, signal.SIGTERM)
+        self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL the server and all its workers at once, as a crash would."""
+        stop_process_group(self._process, signal.SIGKILL)
+        self._process = None
+
+    def close(self) -> None:
+        """Kill the server and delete its folder (nothing in it is kept, so no clean stop)."""
+        self.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _tail(log: Path) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import imaplib
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,19 +14,19 @@ from .certificates import TlsFiles
 from .imap import imap_append, imap_flags, imap_login, imap_messages
 from .processes import (
     HOST,
-    PORT_ATTEMPTS,
     START_TIMEOUT,
     PortTakenError,
+    ServerProcess,
     free_ports,
     has_exited,
-    stop_process_group,
     wait_for_greeting,
 )
 
 
-class Pymap:
+class Pymap(ServerProcess):
     """pymap's in-memory dict backend as a subprocess with one user; plain IMAP, or
-    STARTTLS when given tls. It has no LMTP: deliver by APPEND."""
+    STARTTLS when given tls. It has no LMTP: deliver by APPEND. Its mail lives in memory
+    only: close() loses it."""
 
     host = HOST
 
@@ -45,40 +43,17 @@ class Pymap:
         self.imap_port = free_ports(1)[0]
         self.directory = Path(tempfile.mkdtemp(prefix="iepd-pymap-"))
         self.log = self.directory / "pymap.log"
-        self._process: subprocess.Popen[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"Pymap(imap={self.imap_port})"
 
-    def __enter__(self) -> Pymap:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def start(self) -> None:
-        """Start pymap; return once it greets. A port taken meanwhile is replaced."""
-        for attempt in range(PORT_ATTEMPTS):
-            try:
-                self._start_once()
-                return
-            except PortTakenError:
-                if attempt == PORT_ATTEMPTS - 1:
-                    raise
-                self.imap_port = free_ports(1)[0]
-
-    def _start_once(self) -> None:
+    def _command(self) -> list[str]:
         tls_args = (
             ["--cert", str(self.tls.cert_file), "--key", str(self.tls.key_file)]
             if self.tls
             else ["--no-tls"]
         )
-        command = [
+        return [
             # pymap has no __main__ module; its console script calls pymap.main.main.
             sys.executable,
             "-c",
@@ -94,22 +69,15 @@ class Pymap:
             "--demo-password",
             self.password,
         ]
-        with open(self.log, "ab") as output:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,
-            )
-        try:
-            wait_for_greeting(self.imap_port, b"* OK", self._process, self.log)
-            self._check_it_is_ours()
-        except BaseException:
-            self.kill()
-            raise
 
-    def _check_it_is_ours(self) -> None:
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
+        wait_for_greeting(self.imap_port, b"* OK", process, self.log)
+        self._check_it_is_ours(process)
+
+    def _choose_ports(self) -> None:
+        self.imap_port = free_ports(1)[0]
+
+    def _check_it_is_ours(self, process: subprocess.Popen[bytes]) -> None:
         """pymap's greeting names nobody, so a server that took the port first would pass
         for it; only ours accepts this user's (random) password."""
         try:
@@ -117,28 +85,11 @@ class Pymap:
                 return
         except imaplib.IMAP4.error:
             deadline = time.monotonic() + START_TIMEOUT
-            while not has_exited(self._pid()) and time.monotonic() < deadline:
+            while not has_exited(process.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if has_exited(self._pid()):
+            if has_exited(process.pid):
                 raise PortTakenError(f"another server answered on {self.imap_port}") from None
             raise RuntimeError(f"{self!r} refused its own user; see {self.log}") from None
-
-    def _pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
-
-    def stop(self) -> None:
-        stop_process_group(self._process, signal.SIGTERM)
-        self._process = None
-
-    def kill(self) -> None:
-        stop_process_group(self._process, signal.SIGKILL)
-        self._process = None
-
-    def close(self) -> None:
-        """Kill pymap (its mail lives in memory only) and delete its folder."""
-        self.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
     def append(
         self, user: str, password: str, folder: str, raw: bytes, flags: Iterable[str] = ()
