@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from iepd import __version__
 from iepd.errors import IepdError
@@ -20,11 +20,33 @@ if TYPE_CHECKING:
 logger = logging.getLogger("iepd")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own, sized to the terminal as shutil would, without importing shutil:
+    argparse builds a formatter for every add_argument, and shutil (with bz2 and lzma)
+    cost every command ~5 ms."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                columns = 80
+        super().__init__(prog, width=max(columns, 20) - 2)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)  # subcommands' parsers too
+        super().__init__(**kwargs)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """Return the parser. Given the arguments it will parse, leave out the `init` flags
     unless they name `init` (`iepd --help` lists commands, not their flags): building them
     imports init_prompts and the providers table, about 5 ms every other command would pay."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="iepd",
         description="Ask the school for an IEP meeting in writing, watch for the answer, "
         "follow up, and keep the paper trail.",

@@ -1,4 +1,4 @@
-"""Find and read the TOML config into the frozen dataclasses of ``config_types``.
+"""Find and read the TOML config into the named tuples of ``config_types``.
 
 Every problem is collected, with its key path, into one ConfigError: a parent fixing a
 config should see all of them at once, not one per restart. Key paths count array items
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 try:
@@ -19,6 +18,8 @@ try:
     import tomli as toml
 except ImportError:  # pragma: no cover - the stdlib parser gives the same result
     import tomllib as toml  # type: ignore[no-redef]
+
+from typing import NamedTuple
 
 from iepd import config_values as values
 from iepd.config_table import Table
@@ -52,8 +53,7 @@ DEFAULT_PORTS = {
 MAX_IDLE_REFRESH = Duration(seconds=29 * 60)
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(NamedTuple):
     """A provider's published client settings (IMAP is implicit TLS on 993 everywhere)."""
 
     imap_host: str
@@ -252,7 +252,9 @@ def _read_password(table: Table) -> PasswordSource | None:
     if source is None or (source == "command" and command is None):
         return None
     return PasswordSource(
-        source=source, name=name or PasswordSource.name, command=tuple(command or ())
+        source=source,
+        name=name or PasswordSource._field_defaults["name"],
+        command=tuple(command or ()),
     )
 
 

@@ -1,4 +1,7 @@
-"""The validated configuration as frozen dataclasses. ``config.py`` builds these from TOML.
+"""The validated configuration as named tuples. ``config.py`` builds these from TOML.
+
+Named tuples, not frozen dataclasses: they are as immutable, and building the dataclasses
+cost every command about 20 ms at import (docs/benchmarks.md, The command line).
 
 Every string that reaches a mail header has been checked for control characters by the
 loader, so code that holds a ``Config`` may put these values into headers.
@@ -6,11 +9,11 @@ loader, so code that holds a ``Config`` may put these values into headers.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 REASONS = (
     "general",
@@ -30,8 +33,7 @@ REQUIRED_DETAILS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     """A span written as "1d12h". Days stay apart from seconds because with
     ``business_days = true`` a day means a school day, which only the planner can count."""
 
@@ -54,14 +56,12 @@ class Duration:
         return "".join(parts) or "0s"
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class Parent:
+class Parent(NamedTuple):
     name: str
     email: str
     remind_to: str
@@ -69,15 +69,13 @@ class Parent:
     signature: str
 
 
-@dataclass(frozen=True)
-class PasswordSource:
+class PasswordSource(NamedTuple):
     source: str  # keyring | credential | command
     name: str = "iepd-mail-password"  # the systemd credential's file name
     command: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ImapSettings:
+class ImapSettings(NamedTuple):
     host: str
     port: int
     security: str  # tls | starttls | plain
@@ -87,15 +85,13 @@ class ImapSettings:
     idle_refresh: timedelta = timedelta(minutes=9)
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
+class SmtpSettings(NamedTuple):
     host: str
     port: int
     security: str  # tls | starttls | plain
 
 
-@dataclass(frozen=True)
-class MailSettings:
+class MailSettings(NamedTuple):
     username: str
     password: PasswordSource
     imap: ImapSettings
@@ -106,8 +102,7 @@ class MailSettings:
     provider_files_sent: bool = False  # the provider files a Sent copy itself (Gmail, M365)
 
 
-@dataclass(frozen=True)
-class SendWindow:
+class SendWindow(NamedTuple):
     """Days of the week (0 = Monday) and a local time range in which letters may go out."""
 
     weekdays: frozenset[int]
@@ -115,8 +110,7 @@ class SendWindow:
     end: time
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):
     followup_after: Duration = Duration(days=7)
     escalate_after: Duration = Duration(days=7)
     business_days: bool = False
@@ -127,8 +121,7 @@ class Timing:
     meeting_deadline: Duration | None = None
 
 
-@dataclass(frozen=True)
-class Child:
+class Child(NamedTuple):
     id: str
     name: str
     grade: str
@@ -139,8 +132,7 @@ class Child:
     school_domains: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class RequestSettings:
+class RequestSettings(NamedTuple):
     id: str
     child: str  # a Child.id, checked to exist
     reason: str  # one of REASONS
@@ -151,11 +143,10 @@ class RequestSettings:
     send_at: datetime | None = None  # naive, in the parent's timezone
     meeting_at: datetime | None = None  # naive, in the parent's timezone
     closed: bool = False
-    details: Mapping[str, str] = field(default_factory=dict)
+    details: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     path: Path  # the file it was read from; templates/ next to it overrides ours
     state_dir: Path
     parent: Parent
@@ -171,11 +162,13 @@ class Config:
         raise KeyError(child_id)
 
     def request(self, request_id: str) -> RequestSettings:
-        # A dict, not a scan: the planner looks up every request on every pass.
-        return self._requests_by_id[request_id]
+        # A scan: fine for one letter; a loop over every request uses requests_by_id().
+        for request in self.requests:
+            if request.id == request_id:
+                return request
+        raise KeyError(request_id)
 
-    @functools.cached_property
-    def _requests_by_id(self) -> dict[str, RequestSettings]:
+    def requests_by_id(self) -> dict[str, RequestSettings]:
         return {request.id: request for request in self.requests}
 
     @property

@@ -8,11 +8,9 @@ commits: after a power cut a committed row never points at a missing or partial 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
-import secrets
 import time
 from pathlib import Path
 
@@ -73,8 +71,19 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
+def sha256_hex(data: bytes) -> str:
+    """Given bytes, return their SHA-256 hex."""
+    # Imported here: loading OpenSSL costs every command ~6 ms, and `iepd status` hashes
+    # nothing.
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def file_sha256(path: Path) -> str:
     """Given a file, return the SHA-256 hex of its bytes. Raise OSError if unreadable."""
+    import hashlib
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -97,9 +106,9 @@ def write_durably(folder: Path, filename: str, raw: bytes) -> str:
 
     Raise StoreError if a different file of that name exists or the write fails.
     """
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = sha256_hex(raw)
     final = folder / filename
-    temporary = folder / f"{TEMPORARY_PREFIX}{secrets.token_hex(8)}"
+    temporary = folder / f"{TEMPORARY_PREFIX}{os.urandom(8).hex()}"
     try:
         if not final.exists():
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC

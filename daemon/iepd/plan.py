@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeAlias
+from types import MappingProxyType
+from typing import NamedTuple, TypeAlias
 from zoneinfo import ZoneInfo
 
 from iepd.config_types import Duration, SendWindow, Timing
@@ -44,8 +44,7 @@ NOT_DELIVERED_STATES = frozenset({"undeliverable", "failed"})
 _DEFAULTS = Timing()
 
 
-@dataclass(frozen=True)
-class RequestSnapshot:
+class RequestSnapshot(NamedTuple):
     """What the planner needs to know about one request; every datetime is aware."""
 
     id: str
@@ -63,8 +62,7 @@ class RequestSnapshot:
     outbox_busy: bool = False  # a letter for this request is queued or in flight
 
 
-@dataclass(frozen=True)
-class TimingRules:
+class TimingRules(NamedTuple):
     """The config's [timing] with the parent's timezone; built by timing_rules()."""
 
     timezone: ZoneInfo
@@ -78,42 +76,37 @@ class TimingRules:
     meeting_deadline: Duration | None = None
 
 
-@dataclass(frozen=True)
-class SendLetter:
+class SendLetter(NamedTuple):
     """The request letter is due."""
 
     request_id: str
 
 
-@dataclass(frozen=True)
-class SendFollowUp:
+class SendFollowUp(NamedTuple):
     """Follow-up number 1, or 2 (the escalation, principal copied), is due."""
 
     request_id: str
     number: int
 
 
-@dataclass(frozen=True)
-class Remind:
+class Remind(NamedTuple):
     """A reminder to the parent is due; record key so that it is never sent again."""
 
     request_id: str
     kind: str  # no_response | meeting_prep | after_meeting | deadline_passed
     key: str
-    context: Mapping[str, str] = field(default_factory=dict, hash=False)
+    context: Mapping[str, str] = MappingProxyType({})
 
 
 Action: TypeAlias = SendLetter | SendFollowUp | Remind
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     actions: tuple[Action, ...]
     next_wake: datetime | None  # the earliest due time strictly after now, in UTC
 
 
-@dataclass(frozen=True)
-class _Step:
+class _Step(NamedTuple):
     """One thing a request waits for: due None means it is in the outbox right now."""
 
     name: str

@@ -7,7 +7,7 @@ joins the two into the planner's plain data, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -38,14 +38,14 @@ def snapshot(
     store: Store,
     row: RequestRow,
     outgoing: Sequence[OutgoingRow | OutgoingSummary] | None = None,
+    settings_by_id: Mapping[str, RequestSettings] | None = None,
 ) -> RequestSnapshot:
     """Given the config, the store and one request row (and, if already read, the request's
-    outgoing messages), return the planner's snapshot."""
-    settings: RequestSettings | None
-    try:
-        settings = config.request(row.id)
-    except KeyError:
-        settings = None  # removed from the config: nothing more is done for it
+    outgoing messages and the config's requests by id), return the planner's snapshot."""
+    if settings_by_id is None:
+        settings_by_id = config.requests_by_id()
+    # None: removed from the config, so nothing more is done for it.
+    settings = settings_by_id.get(row.id)
     if outgoing is None:
         outgoing = store.outgoing_summaries(row.id)
     # A follow-up whose fate a crash left unknown counts as sent when that was found out:
@@ -91,8 +91,9 @@ def snapshots(
     by_request: dict[str, list[OutgoingSummary]] = {}
     for out in store.outgoing_summaries():
         by_request.setdefault(out.request_id, []).append(out)
+    settings_by_id = config.requests_by_id()
     return [
-        snapshot(config, store, row, by_request.get(row.id, []))
+        snapshot(config, store, row, by_request.get(row.id, []), settings_by_id)
         for row in (store.list_requests() if requests is None else requests)
     ]
 

@@ -1,4 +1,4 @@
-"""The rows the store hands out: frozen dataclasses with times parsed back to aware UTC.
+"""The rows the store hands out: named tuples with times parsed back to aware UTC.
 
 Also the conversions between them and the stored columns (JSON address lists, space-separated
 Message-ID lists, parsed Date headers), and ``TableAccess``, the primitives the store's table
@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from iepd.schema import StoredRow, parse_time, required_time
 
 
-@dataclass(frozen=True)
-class RequestRow:
+class RequestRow(NamedTuple):
     """One meeting request as the store knows it."""
 
     id: str
@@ -39,8 +37,7 @@ class RequestRow:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class MessageRow:
+class MessageRow(NamedTuple):
     """One message sent or matched, with where its raw copy lives (``raw_path`` absolute)."""
 
     id: int
@@ -71,8 +68,7 @@ class MessageRow:
     problems: str | None
 
 
-@dataclass(frozen=True)
-class OutgoingRow:
+class OutgoingRow(NamedTuple):
     """An outgoing message joined with its send progress; ``raw_path`` is absolute."""
 
     message_row: int
@@ -106,8 +102,7 @@ class OutgoingRow:
         return self.raw_path.read_bytes()
 
 
-@dataclass(frozen=True)
-class EventRow:
+class EventRow(NamedTuple):
     """One entry of the append-only paper trail."""
 
     seq: int

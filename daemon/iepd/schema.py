@@ -9,11 +9,12 @@ also sets ``PRAGMA user_version``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from iepd.mailfolder import sha256_hex
 
 REQUEST_STATES = (
     "draft",
@@ -194,7 +195,7 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     the canonical JSON sorts keys and has no spaces, so any reader can recompute it.
     """
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+    return sha256_hex(f"{prev_hash}\n{canonical}".encode())
 
 
 def event_fields(

@@ -8,14 +8,14 @@ a dedup key that makes recording it again a no-op; its send step then only moves
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from iepd.errors import StoreError
 from iepd.faults import crashpoint
+from iepd.mailfolder import sha256_hex
 from iepd.records import (
     MessageRow,
     OutgoingRow,
@@ -56,8 +56,7 @@ _SUMMARY_SELECT = (
 ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
 
 
-@dataclass(frozen=True)
-class OutgoingSummary:
+class OutgoingSummary(NamedTuple):
     """The part of an outgoing message the planner reads: no addresses, paths or headers,
     so reading a thousand of them on every pass stays cheap."""
 
@@ -106,7 +105,7 @@ class MessageTables(TableAccess):
             return existing
         # The digest in the name keeps a crash-then-rerender (a new Date header) from
         # colliding with the orphaned copy of the first rendering.
-        digest = hashlib.sha256(raw).hexdigest()
+        digest = sha256_hex(raw)
         name = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-out-{dedup_key}-{digest[:12]}"
         eml_path, digest = self.write_eml(raw, name)
         crashpoint("store.outgoing_eml_written")
@@ -278,7 +277,7 @@ class MessageTables(TableAccess):
         """
         if klass is not None and klass not in CLASSES:
             raise ValueError(f"unknown message class {klass!r}")
-        digest = hashlib.sha256(raw).hexdigest()
+        digest = sha256_hex(raw)
         known = (mailbox, uidvalidity, uid, message_id, from_addr, digest)
         if self._incoming_known(*known):
             return None

@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from iepd.store import EventRow, MessageRow, RequestRow, Store
 
@@ -29,8 +29,7 @@ LETTER_PURPOSES = ("request", "followup", "escalation")
 _UNSAFE_KIND = re.compile(r"[^a-z0-9_-]")
 
 
-@dataclass(frozen=True)
-class TrailMessage:
+class TrailMessage(NamedTuple):
     """One stored message, numbered in time order, with its send progress if outgoing."""
 
     number: int
@@ -69,16 +68,14 @@ class TrailMessage:
         return self.row.internaldate or self.recorded_at
 
 
-@dataclass(frozen=True)
-class TrailEntry:
+class TrailEntry(NamedTuple):
     """One event of the log, with the stored message it is about (None if it names none)."""
 
     event: EventRow
     message: TrailMessage | None
 
 
-@dataclass(frozen=True)
-class Trail:
+class Trail(NamedTuple):
     """The whole paper trail of one request, as of the chain head ``head``."""
 
     request: RequestRow

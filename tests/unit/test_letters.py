@@ -3,7 +3,6 @@ overrides, template errors, and no hostile value can add a header or a recipient
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import email.policy
 from collections.abc import Mapping
@@ -89,8 +88,8 @@ def make_config(
         grade="4th grade",
         school="Lincoln Elementary School",
         pronouns=pronouns,
-        case_manager=dataclasses.replace(case_manager, **taken("case_manager_")),  # type: ignore[arg-type]
-        principal=dataclasses.replace(principal, **taken("principal_")),  # type: ignore[arg-type]
+        case_manager=case_manager._replace(**taken("case_manager_")),  # type: ignore[arg-type]
+        principal=principal._replace(**taken("principal_")),  # type: ignore[arg-type]
         school_domains=("district.example",),
     )
     request = RequestSettings(
@@ -115,11 +114,11 @@ def make_config(
     return Config(
         path=tmp_path / "config.toml",
         state_dir=tmp_path / "state",
-        parent=dataclasses.replace(parent, **taken("parent_")),  # type: ignore[arg-type]
+        parent=parent._replace(**taken("parent_")),  # type: ignore[arg-type]
         mail=mail,
         timing=Timing(),
-        children=(dataclasses.replace(child, **taken("child_")),),  # type: ignore[arg-type]
-        requests=(dataclasses.replace(request, **taken("request_")),),  # type: ignore[arg-type]
+        children=(child._replace(**taken("child_")),),  # type: ignore[arg-type]
+        requests=(request._replace(**taken("request_")),),  # type: ignore[arg-type]
     )
 
 

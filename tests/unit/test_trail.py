@@ -7,7 +7,6 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def letter(
         message_id=message_id,
         created=created,
     )
-    return replace(base, from_addr="jordan@family.example")
+    return base._replace(from_addr="jordan@family.example")
 
 
 def event(
@@ -342,9 +341,9 @@ def cover() -> Cover:
 def test_the_page_escapes_everything_a_message_brings() -> None:
     trail = history()
     answer = trail.messages[-1]
-    hostile_row = replace(answer.row, subject=HOSTILE, from_addr="x@district.example")
-    hostile = replace(answer, row=hostile_row)
-    trail = replace(trail, messages=(*trail.messages[:-1], hostile))
+    hostile_row = answer.row._replace(subject=HOSTILE, from_addr="x@district.example")
+    hostile = answer._replace(row=hostile_row)
+    trail = trail._replace(messages=(*trail.messages[:-1], hostile))
     bodies = {hostile.number: Body(text=f"Dear Jordan,\n{HOSTILE}\nDana")}
 
     page = render_index(cover(), trail, bodies)
