@@ -11,17 +11,10 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-
-try:
-    # tomli is tomllib's own source, compiled: the same parser and errors, about five times
-    # faster on a config with many requests, which every command reads first.
-    import tomli as toml
-except ImportError:  # pragma: no cover - the stdlib parser gives the same result
-    import tomllib as toml  # type: ignore[no-redef]
-
 from typing import NamedTuple
 
 from iepd import config_values as values
+from iepd.config_file import read_toml
 from iepd.config_table import Table
 from iepd.config_types import (
     REASONS,
@@ -118,7 +111,7 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     the file cannot be read, is not TOML, or holds any invalid, missing or unknown key.
     """
     path = values.expand_user(str(path), environ).absolute()
-    data = _read_toml(path)
+    data = read_toml(path, environ)
     problems: list[str] = []
     root = Table(problems, "", data)
     parent = _read_parent(root.table("parent", required=True, keys="name and email"), environ)
@@ -172,29 +165,6 @@ def default_state_dir(environ: Mapping[str, str]) -> Path:
     if os.path.isabs(xdg):
         return Path(xdg) / "iepd"
     return values.home(environ) / ".local" / "state" / "iepd"
-
-
-def _read_toml(path: Path) -> dict[str, object]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        message = "no such file; copy config.example.toml there and edit it, or pass --config PATH"
-        raise ConfigError(str(path), [message]) from None
-    except IsADirectoryError:
-        raise ConfigError(str(path), ["is a folder, not a config file"]) from None
-    except OSError as error:
-        raise ConfigError(str(path), [f"cannot read the file: {error.strerror}"]) from None
-    try:
-        # utf-8-sig: editors on Windows may start the file with a byte-order mark.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            str(path), [f"not UTF-8 text (bad byte at offset {error.start})"]
-        ) from None
-    try:
-        return toml.loads(text)
-    except toml.TOMLDecodeError as error:
-        raise ConfigError(str(path), [f"TOML syntax error: {error}"]) from None
 
 
 def _read_parent(table: Table, environ: Mapping[str, str]) -> Parent | None:

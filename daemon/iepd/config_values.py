@@ -7,10 +7,8 @@ Problem lines read ``<key path>: expected <what>, got <value> (<its TOML type>)`
 from __future__ import annotations
 
 import functools
-import ipaddress
 import os
 import re
-import unicodedata
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
@@ -94,6 +92,8 @@ def check_text(
 def control_at(text: str, allowed: str) -> int | None:
     if text.isprintable():  # the common case, in C: no Cc, Zl or Zp character at all
         return None
+    import unicodedata  # here, like ipaddress below: every command loads the config
+
     for index, char in enumerate(text):
         if unicodedata.category(char) in _CONTROL_CATEGORIES and char not in allowed:
             return index
@@ -109,10 +109,15 @@ def is_email(text: str) -> bool:
 
 
 def is_host(text: str) -> bool:
+    """Return whether text is a host name or an IP address."""
+    if _HOST.fullmatch(text) and len(text) <= 253:  # names, and IPv4 addresses too
+        return True
+    import ipaddress
+
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        return bool(_HOST.fullmatch(text)) and len(text) <= 253
+        return False
     return True
 
 
@@ -125,6 +130,8 @@ def is_loopback(host: str) -> bool:
     these never leaves the machine."""
     if host.rstrip(".").lower() == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -257,6 +264,8 @@ def _escape(char: str) -> str:
     simple = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
     if char in simple:
         return simple[char]
+    import unicodedata
+
     if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}:
         return f"\\u{ord(char):04X}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08X}"
     return char

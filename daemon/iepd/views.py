@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from iepd.store import EventRow, RequestRow, Store
-from iepd.trail import Trail
+if TYPE_CHECKING:  # types only: `iepd status` need not import the trail
+    from iepd.store import EventRow, RequestRow, Store
+    from iepd.trail import Trail
 
 NextStep = Callable[[str], "tuple[str, datetime | None] | None"]
 
