@@ -239,7 +239,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         requests = store.list_requests()
         rows = views.status_rows(store, next_step_function(config, store, now, requests), requests)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(views.json_rows(rows))
     else:
         print(views.format_status(rows, config.parent.timezone, now))
     return 0

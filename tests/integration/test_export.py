@@ -522,6 +522,24 @@ def test_cli_verify_of_an_unknown_request_says_so(history: History) -> None:
     assert "no request 'no-such-request'" in result.stderr
 
 
+def test_cli_status_json_is_the_spec_rows_one_request_per_line(history: History) -> None:
+    import json
+
+    result = iepd(history, "status", "--json")
+
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == [REQUEST]
+    [row] = rows
+    assert row.keys() == {
+        "id", "child", "state", "sent_at", "last_answer_at", "next_action", "next_due",
+    }  # fmt: skip
+    assert (row["state"], row["sent_at"]) == ("meeting_scheduled", "2026-11-16T14:00:00Z")
+    assert row["next_action"] == "meeting_prep reminder" and row["next_due"].endswith("Z")
+    assert row["last_answer_at"].endswith("Z")
+    assert result.stdout.splitlines() == ["[", f"  {json.dumps(row)}", "]"]
+
+
 def test_cli_status_shows_days_since_sent(history: History) -> None:
     result = iepd(history, "status")
     assert result.returncode == 0, result.stderr
