@@ -1,0 +1,82 @@
+"""What `iepd status` prints, from status rows: the table in local time and the SPEC's JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from iepd.views import format_status, json_rows
+
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
+SENT = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
+
+
+def row(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "sam-speech",
+        "child": "sam",
+        "state": "sent",
+        "sent_at": SENT,
+        "last_answer_at": None,
+        "next_action": "follow-up",
+        "next_due": SENT + timedelta(days=7),
+    }
+    return {**base, **changes}
+
+
+def test_json_rows_writes_utc_iso_times_one_row_per_line() -> None:
+    # An aware time in another zone is written as the same instant in UTC.
+    answered = datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=-6)))
+    rows = [row(), row(id="maya-iep", child="maya", last_answer_at=answered, next_due=None)]
+
+    text = json_rows(rows)
+
+    lines = text.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 4
+    parsed = json.loads(text)
+    assert parsed[0] == {
+        "id": "sam-speech",
+        "child": "sam",
+        "state": "sent",
+        "sent_at": "2026-11-16T14:00:00Z",
+        "last_answer_at": None,
+        "next_action": "follow-up",
+        "next_due": "2026-11-23T14:00:00Z",
+    }
+    assert parsed[1]["last_answer_at"] == "2026-11-20T15:00:00Z"
+    assert parsed[1]["next_due"] is None
+    assert json.loads(lines[2]) == parsed[1]
+
+
+def test_json_rows_of_nothing_is_an_empty_array() -> None:
+    assert json.loads(json_rows([])) == []
+
+
+def test_json_rows_refuses_a_value_json_cannot_hold() -> None:
+    with pytest.raises(TypeError, match="set is not JSON serializable"):
+        json_rows([row(state={"sent"})])
+
+
+def test_format_status_shows_local_times_days_since_sent_and_dashes() -> None:
+    rows = [row(), row(id="maya-iep", child="maya", state="queued", sent_at=None, next_due=None)]
+
+    text = format_status(rows, "America/Chicago", NOW)
+
+    header, sam, maya, footer = text.splitlines()
+    assert header.split("  ")[0] == "REQUEST" and "DAYS SINCE SENT" in header
+    # 14:00 UTC is 08:00 in Chicago (CST); sent twelve days before NOW.
+    assert sam.split() == [
+        "sam-speech", "sam", "sent", "2026-11-16", "08:00", "12", "-", "follow-up",
+        "2026-11-23", "08:00",
+    ]  # fmt: skip
+    assert maya.split() == ["maya-iep", "maya", "queued", "-", "-", "-", "follow-up", "-"]
+    assert footer == "(times in America/Chicago)"
+    # The columns line up: every row's state starts where the header's STATE does.
+    assert sam.index("sent") == header.index("STATE") == maya.index("queued")
+
+
+def test_format_status_with_no_requests_says_how_to_add_one() -> None:
+    assert "add a [[request]]" in format_status([], "America/Chicago", NOW)
