@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -111,6 +112,24 @@ def _imports(env: dict[str, str]) -> str:
     return ", ".join(f"{name} {ms:.0f} ms" for ms, name in top[:5])
 
 
+def _instructions(argv: list[str], env: dict[str, str]) -> int | None:
+    """Instructions one run of argv executes, counted by valgrind's callgrind when it is
+    installed (Debian's `valgrind`): the same count whatever else the machine is doing, so
+    two versions compare exactly where their wall times on a shared machine do not."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    found = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    counted = re.search(r"Collected : ([0-9]+)", found.stderr)
+    return int(counted.group(1)) if counted else None
+
+
 def _compile_package() -> None:
     """Write iepd's bytecode, as pip does when it installs a package. An editable install
     under PYTHONDONTWRITEBYTECODE=1 never has any, and every run would first compile the
@@ -143,6 +162,12 @@ def measure(runs: int) -> dict[str, object]:
             "status": _time_runs([*command, "status"], env, runs),
             "status_json": _time_runs([*command, "status", "--json"], env, runs),
             "status_uncached": _time_runs([*command, "status"], uncached, runs),
+            "instructions": {
+                "python": _instructions([common.PYTHON, "-c", "pass"], env),
+                "help": _instructions([*command, "--help"], env),
+                "status": _instructions([*command, "status"], env),
+                "status_uncached": _instructions([*command, "status"], uncached),
+            },
             "status_small": _small_config(family, [*command, "status"], env, runs),
             "imports": _imports(env),
             "load": f"{load} at the start, {common.load_average()} at the end",
@@ -157,6 +182,8 @@ def measure(runs: int) -> dict[str, object]:
 def report(found: dict[str, object], runs: int) -> str:
     rows = []
     verdicts = []
+    instructions = found["instructions"]
+    assert isinstance(instructions, dict)
     for key, label, target in (
         ("python", "`python -c pass` (the interpreter alone)", None),
         ("help", "`iepd --help`", HELP_TARGET_MS),
@@ -178,7 +205,9 @@ def report(found: dict[str, object], runs: int) -> str:
         ms = [1000 * value for value in times]
         p50 = statistics.median(ms)
         goal = f"< {target:.0f}" if target else "—"
-        rows.append(f"| {label} | {common.spread(ms)} | {goal} |")
+        counted = instructions.get(key)
+        millions = f"{counted / 1e6:,.0f}" if counted else "—"
+        rows.append(f"| {label} | {common.spread(ms)} | {millions} | {goal} |")
         if target:
             verdicts.append(f"{label}: {p50:.0f} ms, target {'met' if p50 < target else 'NOT met'}")
     return f"""## The command line
@@ -187,11 +216,14 @@ Measured {common.stamp()} with `python benchmarks/cli_speed.py --runs {runs}` ({
 a fresh process per run after one warm-up; command `{found["command"]}`); load average
 {found["load"]} (a shared machine: other work ran at the same time).
 
-| command | ms, median (min–max, n) | target ms |
-|---|---:|---:|
+| command | ms, median (min–max, n) | million instructions | target ms |
+|---|---:|---:|---:|
 {chr(10).join(rows)}
 
 {chr(10).join(f"- {verdict}" for verdict in verdicts)}
+
+Instructions are counted in one run by valgrind's callgrind ("—": not counted, or valgrind
+not installed): unlike the times, they come out the same however busy the machine is.
 
 Heaviest imports of `iepd --help` (cumulative, `python -X importtime`): {found["imports"]}.
 

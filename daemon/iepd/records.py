@@ -168,24 +168,33 @@ def _ids(text: str | None) -> tuple[str, ...]:
     return tuple((text or "").split())
 
 
+# A RequestRow's columns in its field order, to unpack by position: `iepd status` reads a
+# row per request, and looking each column up by name was a third of that.
+REQUESTS_SELECT = f"SELECT {', '.join(RequestRow._fields)} FROM requests"  # noqa: S608 - our names
+
+
 def request_row(row: StoredRow) -> RequestRow:
-    """Given a stored requests row, return it as a RequestRow."""
+    """Given a stored requests row selected by ``REQUESTS_SELECT``, return a RequestRow."""
+    (
+        request_id, child, reason, urgent, state, subject, message_id, created_at, sent_at,
+        answered_at, meeting_at, meeting_location, followup_count, last_followup_at, updated_at,
+    ) = row  # fmt: skip
     return RequestRow(
-        id=row["id"],
-        child=row["child"],
-        reason=row["reason"],
-        urgent=bool(row["urgent"]),
-        state=row["state"],
-        subject=row["subject"],
-        message_id=row["message_id"],
-        created_at=required_time(row["created_at"]),
-        sent_at=parse_time(row["sent_at"]),
-        answered_at=parse_time(row["answered_at"]),
-        meeting_at=parse_time(row["meeting_at"]),
-        meeting_location=row["meeting_location"],
-        followup_count=row["followup_count"],
-        last_followup_at=parse_time(row["last_followup_at"]),
-        updated_at=required_time(row["updated_at"]),
+        request_id,
+        child,
+        reason,
+        bool(urgent),
+        state,
+        subject,
+        message_id,
+        required_time(created_at),
+        parse_time(sent_at),
+        parse_time(answered_at),
+        parse_time(meeting_at),
+        meeting_location,
+        followup_count,
+        parse_time(last_followup_at),
+        required_time(updated_at),
     )
 
 

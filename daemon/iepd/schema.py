@@ -10,7 +10,7 @@ also sets ``PRAGMA user_version``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -43,9 +43,12 @@ GENESIS_HASH = "0" * 64
 
 
 class StoredRow(Protocol):
-    """A row read from SQLite, indexable by column name (sqlite3.Row is one)."""
+    """A row read from SQLite, indexable by column name and iterable in the order of its
+    columns (sqlite3.Row is one)."""
 
     def __getitem__(self, key: str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from iepd import mailfolder
 from iepd.errors import StoreError
 from iepd.records import (
+    REQUESTS_SELECT,
     EventRow,
     MessageRow,
     OutgoingRow,
@@ -336,7 +337,7 @@ class Store(MessageTables, EventLog):
 
     def get_request(self, request_id: str) -> RequestRow | None:
         """Given a request id, return its row, or None if the store has none."""
-        rows = self._fetchall("SELECT * FROM requests WHERE id = ?", (request_id,))
+        rows = self._fetchall(f"{REQUESTS_SELECT} WHERE id = ?", (request_id,))
         return request_row(rows[0]) if rows else None
 
     def _required_request(self, request_id: str) -> RequestRow:
@@ -347,7 +348,7 @@ class Store(MessageTables, EventLog):
 
     def list_requests(self) -> list[RequestRow]:
         """Return every request, oldest first."""
-        rows = self._fetchall("SELECT * FROM requests ORDER BY created_at, id")
+        rows = self._fetchall(f"{REQUESTS_SELECT} ORDER BY created_at, id")
         return [request_row(row) for row in rows]
 
     def update_request(self, request_id: str, *, now: datetime, **fields: Any) -> RequestRow:

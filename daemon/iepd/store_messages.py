@@ -182,16 +182,12 @@ class MessageTables(TableAccess):
             ("", ()) if request_id is None else ("WHERE m.request_id = ?", (request_id,))
         )
         rows = self._fetchall(f"{_SUMMARY_SELECT} {where} ORDER BY m.id", parameters)
+        # By position, in _SUMMARY_SELECT's order: the planner reads these on every pass.
         return [
             OutgoingSummary(
-                request_id=row["request_id"],
-                purpose=row["purpose"],
-                dedup_key=row["dedup_key"],
-                step=row["step"],
-                accepted_at=parse_time(row["accepted_at"]),
-                updated_at=required_time(row["updated_at"]),
+                request_id, purpose, dedup_key, step, parse_time(accepted), required_time(updated)
             )
-            for row in rows
+            for request_id, purpose, dedup_key, step, accepted, updated in rows
         ]
 
     def pending_outgoing(self) -> list[OutgoingRow]:

