@@ -44,7 +44,13 @@ def localize(local: datetime, zone: ZoneInfo) -> datetime:
         raise ValueError(f"expected a naive local datetime, got {local.isoformat()}")
     # Under PEP 495, fold=0 applies the offset in force before a change: for a skipped time
     # that lands after the gap, shifted by its length; for a repeated time it is the first.
-    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    # The constructor gives fold=0 at half the cost of replace(tzinfo=zone, fold=0), and the
+    # planner localizes for every request on every pass.
+    aware = datetime(
+        local.year, local.month, local.day, local.hour, local.minute, local.second,
+        local.microsecond, zone,
+    )  # fmt: skip
+    return aware.astimezone(UTC)
 
 
 def wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -89,13 +95,17 @@ def shift(
     """
     moved = as_utc(instant)
     if duration.days:
-        local = wall_time(moved, zone)
+        # Aware, not wall_time(): its date and time are the wall clock's, without the cost
+        # of replace(tzinfo=None) (localize() drops the fold it carries).
+        local = moved.astimezone(zone)
         days = -duration.days if backwards else duration.days
         if business_days:
             day = add_school_days(local.date(), days, holidays)
         else:
             day = local.date() + timedelta(days=days)
         moved = localize(datetime.combine(day, local.time()), zone)
+    if not duration.seconds:
+        return moved
     seconds = timedelta(seconds=duration.seconds)
     return moved - seconds if backwards else moved + seconds
 

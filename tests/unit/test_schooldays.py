@@ -182,6 +182,14 @@ def test_add_school_days_skips_weekends_and_holidays(
             utc(2026, 11, 1, 8, 30),
             id="hours_from_the_repeated_hour_do_not_jump_back_to_its_first_occurrence",
         ),
+        pytest.param(
+            utc(2026, 11, 1, 7, 30),  # 01:30 CST, the second 01:30 (its wall time has fold=1)
+            Duration(days=371),
+            False,
+            False,
+            utc(2027, 11, 7, 6, 30),  # 01:30 is repeated again: its first occurrence, CDT
+            id="days_from_a_second_occurrence_land_on_the_first_of_a_repeated_hour",
+        ),
     ],
 )
 def test_shift_counts_days_in_local_time_and_hours_as_elapsed_time(
