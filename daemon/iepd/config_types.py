@@ -7,7 +7,8 @@ Every string that reaches a mail header has been checked for control characters 
 loader, so code that holds a ``Config`` may put these values into headers.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typing.NamedTuple would compile every field's
+# annotation text again at import, which cost each command ~2 ms here.
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
