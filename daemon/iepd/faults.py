@@ -10,7 +10,6 @@ lookup. Tests use it; a person never needs it.
 from __future__ import annotations
 
 import os
-import signal
 from collections import Counter
 
 CRASH_ENV = "IEPD_CRASH_AT"
@@ -28,4 +27,6 @@ def crashpoint(name: str) -> None:
         return
     _reached[name] += 1
     if _reached[name] >= int(count or 1):
+        import signal  # here: every command imports this module, and only a test crashes
+
         os.kill(os.getpid(), signal.SIGKILL)

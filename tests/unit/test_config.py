@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from iepd.config import PRESETS, find_config_path, load_config
 from iepd.config_types import REASONS, Duration, SendWindow
-from iepd.config_values import check_text, is_email, system_timezone
+from iepd.config_values import check_text, control_at, is_email, system_timezone
 from iepd.errors import EX_CONFIG, ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -726,6 +726,20 @@ def test_body_text_that_is_accepted_holds_no_control_but_newline_and_tab(text: s
             if unicodedata.category(char) in {"Cc", "Zl", "Zp"} and char not in "\n\t"
         ]
         assert controls == []
+
+
+@given(st.text(alphabet=st.characters(), max_size=30) | st.from_regex(r"[a-z \n\t\r]{0,20}"))
+def test_control_at_finds_the_first_control_character_not_allowed(text: str) -> None:
+    for allowed in ("", "\n\t"):
+        expected = next(
+            (
+                index
+                for index, char in enumerate(text)
+                if unicodedata.category(char) in {"Cc", "Zl", "Zp"} and char not in allowed
+            ),
+            None,
+        )
+        assert control_at(text, allowed) == expected
 
 
 @given(st.emails() | st.text(max_size=40))
