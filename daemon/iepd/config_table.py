@@ -308,12 +308,12 @@ class Table:
 
 def _plain_text(value: object, multiline: bool, allow_empty: bool) -> TypeGuard[str]:
     """Return whether ``values.check_text`` would accept value without looking further: a
-    string with no control character at all, not blank unless allowed, and (on one line) no
-    "=?" that could start an encoded word. Nearly every value is such; the rest go the slow
-    way, which words the problem."""
+    string with no control character (but newlines and tabs in text of several lines), not
+    blank unless allowed, and (on one line) no "=?" that could start an encoded word. Nearly
+    every value is such; the rest go the slow way, which words the problem."""
     return (
         isinstance(value, str)
-        and value.isprintable()
+        and (value.isprintable() or (multiline and values.control_at(value, "\n\t") is None))
         and (allow_empty or bool(value.strip()))
         and (multiline or "=?" not in value)
     )
