@@ -168,7 +168,7 @@ async def _check_connect(config: Config) -> int:
 
     from iepd.credentials import get_secret
     from iepd.errors import MailServerError
-    from iepd.imap import check_imap
+    from iepd.imap_check import check_imap
     from iepd.outbox import check_smtp
 
     mail = config.mail

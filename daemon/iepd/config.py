@@ -3,6 +3,7 @@
 Every problem is collected, with its key path, into one ConfigError: a parent fixing a
 config should see all of them at once, not one per restart. Key paths count array items
 from 1 (``request[2]`` is the second ``[[request]]``), as a person counts them in the file.
+The ``[mail]`` section has a reader of its own, ``config_mail``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from iepd import config_values as values
 from iepd.config_file import read_toml
+from iepd.config_mail import read_mail
 from iepd.config_table import Table
 from iepd.config_types import (
     REASONS,
@@ -22,13 +23,8 @@ from iepd.config_types import (
     Child,
     Config,
     Contact,
-    Duration,
-    ImapSettings,
-    MailSettings,
     Parent,
-    PasswordSource,
     RequestSettings,
-    SmtpSettings,
     Timing,
 )
 from iepd.errors import ConfigError
@@ -36,51 +32,6 @@ from iepd.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 SYSTEM_CONFIG_PATH = Path("/etc/iepd/config.toml")
-
-SECURITIES = ("tls", "starttls", "plain")
-DEFAULT_PORTS = {
-    "imap": {"tls": 993, "starttls": 143, "plain": 143},
-    "smtp": {"tls": 465, "starttls": 587, "plain": 25},
-}
-# RFC 2177: a server may drop an IDLE after 30 minutes, so re-issue it before that.
-MAX_IDLE_REFRESH = Duration(seconds=29 * 60)
-
-
-class Preset(NamedTuple):
-    """A provider's published client settings (IMAP is implicit TLS on 993 everywhere)."""
-
-    imap_host: str
-    smtp_host: str
-    smtp_port: int
-    smtp_security: str
-    sent_folder: str
-    files_sent: bool  # its SMTP files a Sent copy itself, so iepd must not APPEND another
-
-    def server(self, kind: str) -> tuple[str, int, str]:
-        if kind == "imap":
-            return self.imap_host, 993, "tls"
-        return self.smtp_host, self.smtp_port, self.smtp_security
-
-
-# Checked against each provider's published settings (docs/providers.md). A Sent folder
-# named here may be localised on the server ("[Gmail]/Gesendet"): imap.py then uses the
-# folder the server flags \Sent (RFC 6154) instead.
-PRESETS: Mapping[str, Preset] = {
-    "gmail": Preset("imap.gmail.com", "smtp.gmail.com", 465, "tls", "[Gmail]/Sent Mail", True),
-    # Microsoft's page for Outlook.com names smtp-mail.outlook.com; smtp.office365.com is
-    # the Microsoft 365 (work or school) host.
-    "outlook": Preset(
-        "outlook.office365.com", "smtp-mail.outlook.com", 587, "starttls", "Sent Items", True
-    ),
-    "microsoft365": Preset(
-        "outlook.office365.com", "smtp.office365.com", 587, "starttls", "Sent Items", True
-    ),
-    "icloud": Preset(
-        "imap.mail.me.com", "smtp.mail.me.com", 587, "starttls", "Sent Messages", False
-    ),
-    "yahoo": Preset("imap.mail.yahoo.com", "smtp.mail.yahoo.com", 465, "tls", "Sent", False),
-    "fastmail": Preset("imap.fastmail.com", "smtp.fastmail.com", 465, "tls", "Sent", False),
-}
 
 
 def find_config_path(
@@ -115,7 +66,7 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     problems: list[str] = []
     root = Table(problems, "", data)
     parent = _read_parent(root.table("parent", required=True, keys="name and email"), environ)
-    mail = _read_mail(root.table("mail"), parent.email if parent else "", path.parent, environ)
+    mail = read_mail(root.table("mail"), parent.email if parent else "", path.parent, environ)
     timing = _read_timing(root.table("timing"))
     child_tables = root.tables("child", required=True)
     children = [_read_child(table) for table in child_tables]
@@ -182,97 +133,6 @@ def _read_parent(table: Table, environ: Mapping[str, str]) -> Parent | None:
         remind_to=remind_to or email,
         timezone=timezone or values.system_timezone(environ),
         signature=signature or name,
-    )
-
-
-def _read_mail(
-    table: Table, parent_email: str, config_dir: Path, environ: Mapping[str, str]
-) -> MailSettings | None:
-    provider = table.choice("provider", ("", *PRESETS), default="")
-    preset = PRESETS.get(provider or "")
-    username = table.text("username")
-    auth = table.choice("auth", ("password", "xoauth2"), default="password")
-    ca_file = table.file_path("ca_file", config_dir, environ, must_exist=True)
-    password = _read_password(table.table("password"))
-    imap = _read_imap(table.table("imap"), preset)
-    smtp = _read_server(table.table("smtp"), "smtp", preset)
-    table.finish()
-    if provider is None or auth is None or password is None or imap is None or smtp is None:
-        return None
-    return MailSettings(
-        username=username or parent_email,
-        password=password,
-        imap=imap,
-        smtp=SmtpSettings(*smtp),
-        provider=provider,
-        auth=auth,
-        ca_file=ca_file,
-        provider_files_sent=preset.files_sent if preset else False,
-    )
-
-
-def _read_password(table: Table) -> PasswordSource | None:
-    source = table.choice("source", ("keyring", "credential", "command"), default="keyring")
-    name = table.credential_name("name")
-    command = table.command("command", required=source == "command")
-    for key, value, wanted in (("name", name, "credential"), ("command", command, "command")):
-        if value is not None and source is not None and source != wanted:
-            table.problem(key, f'only used when source = "{wanted}" (source is "{source}")')
-    table.finish()
-    if source is None or (source == "command" and command is None):
-        return None
-    return PasswordSource(
-        source=source,
-        name=name or PasswordSource._field_defaults["name"],
-        command=tuple(command or ()),
-    )
-
-
-def _read_server(table: Table, kind: str, preset: Preset | None) -> tuple[str, int, str] | None:
-    preset_host, preset_port, preset_security = (
-        preset.server(kind) if preset else (None, None, None)
-    )
-    host = table.host("host", required=preset is None)
-    security = table.choice("security", SECURITIES)
-    port = table.port("port")
-    host = host or preset_host
-    if security is not None and port is None:
-        port = DEFAULT_PORTS[kind][security]
-    if security is None and "security" not in table.data:
-        security = preset_security or "tls"
-        port = port or preset_port or DEFAULT_PORTS[kind][security]
-    if security == "plain" and host and not values.is_loopback(host):
-        where = "is" if "host" in table.data else "is (from mail.provider)"
-        table.problem(
-            "security",
-            f'"plain" (no encryption) is allowed only for a loopback host '
-            f"(127.0.0.1, ::1, localhost), but {table.key_path('host')} {where} "
-            f"{values.quote(host)}",
-        )
-        return None
-    if host is None or port is None or security is None:
-        return None
-    return host, port, security
-
-
-def _read_imap(table: Table, preset: Preset | None) -> ImapSettings | None:
-    server = _read_server(table, "imap", preset)
-    inbox = table.text("inbox")
-    sent_folder = table.text("sent_folder", allow_empty=True)
-    poll_every = table.duration("poll_every")
-    idle_refresh = table.duration("idle_refresh", at_most=MAX_IDLE_REFRESH, why="RFC 2177")
-    table.finish()
-    if server is None:
-        return None
-    defaults = ImapSettings(*server)
-    if sent_folder is None:
-        sent_folder = preset.sent_folder if preset else defaults.sent_folder
-    return ImapSettings(
-        *server,
-        inbox=inbox or defaults.inbox,
-        sent_folder=sent_folder,
-        poll_every=poll_every.as_timedelta() if poll_every else defaults.poll_every,
-        idle_refresh=idle_refresh.as_timedelta() if idle_refresh else defaults.idle_refresh,
     )
 
 
@@ -409,10 +269,7 @@ def _check_ids(problems: list[str], kind: str, tables: list[Table]) -> list[str]
 
 
 __all__ = [
-    "DEFAULT_PORTS",
-    "PRESETS",
     "SYSTEM_CONFIG_PATH",
-    "Preset",
     "default_state_dir",
     "find_config_path",
     "load_config",

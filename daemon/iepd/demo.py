@@ -6,7 +6,8 @@ seconds to a folder of its own, and runs the real daemon, ``python -m iepd run``
 process: nothing here is a demo-only path through the daemon. It watches the store while the
 daemon works, showing each request's state, last event and next action (a live table on a
 terminal, one line per event otherwise), stops the daemon once every request has settled,
-writes an export of each request and says what to open. The only module that imports rich.
+writes an export of each request and says what to open. The only module that imports rich;
+``iepd.demo_process`` starts and stops the processes.
 """
 
 from __future__ import annotations
@@ -16,19 +17,16 @@ import importlib.util
 import logging
 import os
 import secrets
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
+from iepd.demo_process import interrupt_on_sigterm, logs_to, start_daemon, stop_daemon
 from iepd.errors import EX_UNAVAILABLE, IepdError
 from iepd.store import Store
 
@@ -44,7 +42,6 @@ logger = logging.getLogger(__name__)
 TIMING = {"followup_after": "4s", "escalate_after": "4s"}
 DEADLINE = 55.0  # seconds for the whole flow; it takes about fifteen
 REFRESH = 0.25
-STOP_TIMEOUT = 10.0
 PACKAGES = ("aiosmtpd", "pymap", "rich")
 RECENT_LINES = 9
 HOLD_BACK = 1.0
@@ -78,7 +75,7 @@ def run_demo(folder: Path | None = None, plain: bool = False) -> int:
     if not console.is_terminal:
         plain = True
         console.width = PLAIN_WIDTH  # a log or a pipe: room for the table without wrapping
-    with _logs_to(folder / "demo.log"), _interrupt_on_sigterm():
+    with logs_to(folder / "demo.log"), interrupt_on_sigterm():
         try:
             return _run(folder, console, plain, started)
         except KeyboardInterrupt:
@@ -137,8 +134,8 @@ def _run(folder: Path, console: Console, plain: bool, started: float) -> int:
         # Opened before the daemon starts, and kept open: opening a store sweeps its mail
         # folder of half-written files, which must never happen under a running daemon.
         store = stack.enter_context(Store.open(folder / "state"))
-        daemon = _start_daemon(folder, config_path)
-        stack.callback(_stop_daemon, daemon)
+        daemon = start_daemon(folder, config_path)
+        stack.callback(stop_daemon, daemon)
         config = load_config(config_path, os.environ)
         flow = _Flow(folder, started, config_path, config, store, school, daemon)
         logger.info("demo in %s: iepd run is pid %d", folder, daemon.pid)
@@ -150,7 +147,7 @@ def _run(folder: Path, console: Console, plain: bool, started: float) -> int:
             f"escalation after {TIMING['escalate_after']}\n"
         )
         settled = _watch(flow, console, plain)
-        status = _stop_daemon(daemon)
+        status = stop_daemon(daemon)
         # The sandbox lives in memory: keep a copy of what each person received.
         sandbox.dump(folder / "mailboxes")
         if plain:
@@ -174,32 +171,6 @@ def _run(folder: Path, console: Console, plain: bool, started: float) -> int:
     console.print(f"\nfinished in {elapsed:.1f} s (demo folder: {folder})")
     passed = settled and status == 0 and all(o.ok for o in outcomes) and not problems
     return 0 if passed and exported else 1
-
-
-def _start_daemon(folder: Path, config_path: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env["CREDENTIALS_DIRECTORY"] = str(folder / "credentials")
-    env.pop("NOTIFY_SOCKET", None)  # systemd must not take the demo's daemon for the service
-    env.pop("JOURNAL_STREAM", None)
-    with open(folder / "iepd-run.log", "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "iepd", "--config", str(config_path), "run"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
-
-
-def _stop_daemon(daemon: subprocess.Popen[bytes]) -> int:
-    """SIGTERM, as systemd would; return the exit status (SIGKILL after STOP_TIMEOUT)."""
-    if daemon.poll() is None:
-        daemon.send_signal(signal.SIGTERM)
-    try:
-        return daemon.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        daemon.kill()
-        return daemon.wait()
 
 
 # -- watching the store
@@ -380,37 +351,3 @@ def _export(flow: _Flow, console: Console) -> bool:
         f"check its files with: cd {first} && sha256sum -c SHA256SUMS"
     )
     return True
-
-
-@contextlib.contextmanager
-def _logs_to(path: Path) -> Iterator[None]:
-    """Send this process's logging to a file: lines on stderr would tear the live table."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
-        handler.close()
-
-
-@contextlib.contextmanager
-def _interrupt_on_sigterm() -> Iterator[None]:
-    """SIGTERM stops the demo the way Ctrl-C does: everything it started is stopped."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -1,6 +1,7 @@
 """One logged-in IMAP connection, and the few things iepd does with it for sending: find
 the Sent folder, look a Message-ID up, file the Sent copy. The only module that imports
-``imapclient`` (the inbox watcher builds on :class:`ImapSession`).
+``imapclient`` (the inbox watcher builds on :class:`ImapSession`, and ``imap_check`` reports
+on it for `iepd check --connect`).
 
 imapclient is synchronous: the service calls this module through ``asyncio.to_thread``.
 Every failure leaves as a MailServerError whose message names the server and says what
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import imaplib
 import logging
-import ssl
 from collections.abc import Iterable
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -326,51 +326,6 @@ class ImapSession:
             _shut(client)
 
 
-def check_imap(
-    imap: ImapSettings,
-    *,
-    username: str,
-    secret: Secret,
-    auth: str,
-    ca_file: Path | None,
-    timeout: float = 30,
-) -> str:
-    """Given the IMAP settings and the login, log in, look at the inbox and the Sent
-    folder, and return one line that reports it.
-
-    Raise MailServerError with the failure (TLS, login, a missing folder) in words.
-    """
-    session = ImapSession(
-        imap, username=username, secret=secret, auth=auth, ca_file=ca_file, timeout=timeout
-    )
-    with session:
-        parts = [_tls_words(imap, session.client), f"login ok as {username}"]
-        if not session.folder_exists(imap.inbox):
-            raise MailServerError(
-                f'{session.where}: the inbox folder "{imap.inbox}" (mail.imap.inbox) does not exist'
-            )
-        parts.append(f'inbox "{imap.inbox}" ok')
-        if imap.sent_folder:
-            if session.folder_exists(imap.sent_folder):
-                parts.append(f'Sent folder "{imap.sent_folder}" ok')
-            else:
-                flagged = session.find_sent_folder()
-                if flagged is None:
-                    raise MailServerError(
-                        f"{session.where}: "
-                        f"{providers.explain_missing_sent_folder(imap.sent_folder, None)}"
-                    )
-                parts.append(
-                    f'no folder "{imap.sent_folder}", so Sent copies go to "{flagged}" '
-                    f'(flagged \\Sent; set mail.imap.sent_folder = "{flagged}" to say so)'
-                )
-        else:
-            parts.append("no Sent copies (mail.imap.sent_folder is empty)")
-        idle = "IDLE" in session.capabilities()
-        parts.append("IDLE supported" if idle else "no IDLE: polling")
-    return f"{session.where}: {', '.join(parts)}"
-
-
 class _XOAuth2:
     """The client side of SASL XOAUTH2 for imapclient's sasl_login: the initial response,
     then, if the server answers with an error challenge (base64 JSON, which imaplib has
@@ -390,15 +345,6 @@ class _XOAuth2:
             return self._response
         self.error = challenge
         return b""
-
-
-def _tls_words(imap: ImapSettings, client: Any) -> str:
-    sock = client.socket()
-    version = sock.version() if isinstance(sock, ssl.SSLSocket) else None
-    label = {"tls": "TLS ok", "starttls": "STARTTLS ok"}.get(imap.security)
-    if label is None:
-        return "no TLS (loopback)"
-    return f"{label} ({version})" if version else label
 
 
 def _shut(client: Any) -> None:

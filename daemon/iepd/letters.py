@@ -23,7 +23,8 @@ Filters: ``longdate`` ("Tuesday, December 1, 2026"), ``longdatetime`` (with the 
 both in the parent's timezone; ``quote`` (prefix every line with "> ").
 
 Each line a template writes is a paragraph or a list item: lines longer than 72 columns are
-wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent.
+wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent
+(``letter_format``).
 """
 
 from __future__ import annotations
@@ -34,24 +35,21 @@ import email.policy
 import email.utils
 import logging
 import re
-import textwrap
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime, tzinfo
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import lru_cache, partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from iepd.config_types import REASONS, Child, Config, RequestSettings
 from iepd.errors import TemplateError
+from iepd.letter_format import long_date, long_datetime, parent_zone, tidy, zone_named
 
 logger = logging.getLogger(__name__)
-
-WRAP_WIDTH = 72
 
 REASON_LABELS: Mapping[str, str] = {
     "general": "a concern that has come up during the school year",
@@ -65,21 +63,14 @@ REASON_LABELS: Mapping[str, str] = {
     "new_data": "new information and data",
 }
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _PRONOUNS: Mapping[str, tuple[str, str, str]] = {
     "he": ("he", "him", "his"),
     "she": ("she", "her", "her"),
     "they": ("they", "them", "their"),
 }
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII without "<" and ">"
-_LINE_PREFIX = re.compile(r"(?P<quote>[ \t]*(?:>[ \t]?)*)(?P<marker>(?:[-*•]|\d+[.)])[ \t]+)?")
 _ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 _HEADER_BREAKOUT = re.compile(r"\r\n(?![ \t])|\r(?!\n)|(?<!\r)\n")
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def make_message_id(parent_email: str) -> str:
@@ -314,40 +305,6 @@ def render_template(config: Config, name: str, variables: Mapping[str, object]) 
     return tidy(text)
 
 
-def tidy(text: str) -> str:
-    """Given rendered text, return it with LF line ends, no control characters, no runs of
-    blank lines, long lines wrapped at 72 columns and one final newline."""
-    text = _LINE_BREAKS.sub("\n", text).expandtabs(4)
-    text = "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")
-    lines: list[str] = []
-    for line in text.split("\n"):
-        line = line.rstrip()
-        if not line and (not lines or not lines[-1]):
-            continue
-        lines.extend(_wrap(line))
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines) + "\n"
-
-
-def _wrap(line: str) -> list[str]:
-    if len(line) <= WRAP_WIDTH:
-        return [line]
-    prefix = _LINE_PREFIX.match(line)
-    assert prefix is not None  # the pattern matches the empty string
-    first = prefix.group(0)
-    hanging = prefix.group("quote") + " " * len(prefix.group("marker") or "")
-    wrapped = textwrap.wrap(
-        line[len(first) :],
-        width=WRAP_WIDTH,
-        initial_indent=first,
-        subsequent_indent=hanging,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    return wrapped or [line]
-
-
 def _template_frame(exc: BaseException) -> str | None:
     """Return "file, line N" of the innermost template frame of ``exc``'s traceback: Jinja
     rewrites tracebacks so that template code shows with its own file name and line."""
@@ -367,43 +324,6 @@ def _checked_message_id(message_id: str) -> str:
     return message_id
 
 
-def _zone_named(name: str) -> tzinfo:
-    if name:
-        return ZoneInfo(name)
-    local = datetime.now().astimezone().tzinfo
-    assert local is not None  # astimezone() always sets one
-    return local
-
-
-def _local(moment: date, zone: tzinfo) -> date:
-    # a naive datetime is already the parent's local time (meeting_at, send_at in the config)
-    if isinstance(moment, datetime) and moment.tzinfo is not None:
-        return moment.astimezone(zone)
-    return moment
-
-
-def long_date(moment: date, zone: tzinfo) -> str:
-    """Given a date or datetime, return its day in ``zone`` as "Tuesday, December 1, 2026"
-    (in English whatever the locale)."""
-    day = _local(moment, zone)
-    return f"{_WEEKDAYS[day.weekday()]}, {_MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-def long_datetime(moment: datetime, zone: tzinfo) -> str:
-    """Given a datetime, return it in ``zone`` as "Tuesday, December 1, 2026 at 3:30 pm CST"."""
-    local = _local(moment, zone)
-    assert isinstance(local, datetime)
-    hour = local.hour % 12 or 12
-    meridiem = "am" if local.hour < 12 else "pm"
-    zone_name = f" {local.tzname()}" if local.tzinfo is not None else ""
-    return f"{long_date(local, zone)} at {hour}:{local.minute:02d} {meridiem}{zone_name}"
-
-
-def parent_zone(config: Config) -> tzinfo:
-    """Given a config, return the parent's timezone."""
-    return _zone_named(config.parent.timezone)
-
-
 def packaged_templates() -> frozenset[str]:
     """Return the names of the templates iepd ships ("request/general.txt.j2", ...)."""
     return frozenset(jinja2.PackageLoader("iepd", "templates").list_templates())
@@ -411,7 +331,7 @@ def packaged_templates() -> frozenset[str]:
 
 @lru_cache(maxsize=8)
 def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
-    zone = _zone_named(timezone)
+    zone = zone_named(timezone)
 
     def quote(text: str) -> str:
         return "\n".join(f"> {line}".rstrip() for line in str(text).splitlines())

@@ -14,6 +14,8 @@ Errors map onto what the caller may do next:
 * connection lost or timed out after ``on_step("data")``: UncertainSendError;
 * TLS failures, a refused login, no STARTTLS or no AUTH offered: MailServerError (fix the
   configuration; retrying will not help).
+
+``smtp_failures`` words the failures; this module says which one happened.
 """
 
 from __future__ import annotations
@@ -30,26 +32,22 @@ from aiosmtplib.auth import auth_xoauth2_encode
 
 from iepd import providers
 from iepd.config_types import SmtpSettings
-from iepd.config_values import is_loopback
 from iepd.credentials import Secret
-from iepd.errors import (
-    MailServerError,
-    PermanentSendError,
-    TransientSendError,
-    UncertainSendError,
+from iepd.errors import MailServerError, PermanentSendError, TransientSendError
+from iepd.smtp_failures import (
+    SmtpReply,
+    all_refused_error,
+    describe,
+    is_reply_code,
+    is_transient_code,
+    lost_before_data,
+    refusal_error,
+    uncertain,
+    unreachable_words,
 )
 from iepd.tls import client_context, explain_tls_error, find_tls_error
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SmtpReply:
-    code: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.message}"
 
 
 @dataclass(frozen=True)
@@ -94,9 +92,11 @@ async def send_raw(
         try:
             await client.mail(envelope_from)
         except aiosmtplib.SMTPResponseException as exc:
-            raise _refusal_error(where, f"the sender <{envelope_from}>", exc) from None
+            raise refusal_error(
+                where, f"the sender <{envelope_from}>", exc.code, exc.message
+            ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise _lost_before_data(where, exc) from None
+            raise lost_before_data(where, _describe(exc)) from None
 
         accepted: list[str] = []
         refused: dict[str, SmtpReply] = {}
@@ -113,23 +113,25 @@ async def send_raw(
                     exc.message,
                 )
             except aiosmtplib.SMTPResponseException as exc:
-                raise _refusal_error(where, f"the recipient <{recipient}>", exc) from None
+                raise refusal_error(
+                    where, f"the recipient <{recipient}>", exc.code, exc.message
+                ) from None
             except (aiosmtplib.SMTPException, OSError) as exc:
-                raise _lost_before_data(where, exc) from None
+                raise lost_before_data(where, _describe(exc)) from None
             else:
                 accepted.append(recipient)
         if not accepted:
-            raise _all_refused_error(where, refused)
+            raise all_refused_error(where, refused)
 
         on_step("data")
         try:
             response = await client.data(raw)
         except aiosmtplib.SMTPResponseException as exc:
-            if _is_reply_code(exc.code):
-                raise _refusal_error(where, "the message", exc) from None
-            raise _uncertain(where, exc) from None
+            if is_reply_code(exc.code):
+                raise refusal_error(where, "the message", exc.code, exc.message) from None
+            raise uncertain(where, _describe(exc)) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise _uncertain(where, exc) from None
+            raise uncertain(where, _describe(exc)) from None
         reply = SmtpReply(response.code, response.message)
         logger.info(
             "%s accepted the message for %d recipient(s), refused %d: %s",
@@ -215,7 +217,7 @@ async def _open(
         except MailServerError:
             raise
         except aiosmtplib.SMTPAuthenticationError as exc:
-            if _is_transient_code(exc.code):
+            if is_transient_code(exc.code):
                 raise TransientSendError(
                     f"{where} could not check the login for {username} just now "
                     f"(it answered {exc.code} {exc.message}); iepd will try again"
@@ -229,16 +231,16 @@ async def _open(
                 f"the server said {words}"
             ) from None
         except aiosmtplib.SMTPResponseException as exc:
-            if _is_reply_code(exc.code):
-                raise _refusal_error(where, "the connection", exc) from None
-            raise _lost_before_data(where, exc) from None
+            if is_reply_code(exc.code):
+                raise refusal_error(where, "the connection", exc.code, exc.message) from None
+            raise lost_before_data(where, _describe(exc)) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             if find_tls_error(exc) is not None:
                 raise MailServerError(f"{where}: {explain_tls_error(exc, smtp.host)}") from None
-            unreachable = _unreachable_words(smtp, exc)
+            unreachable = unreachable_words(smtp, exc)
             if unreachable is not None and not connected:
                 raise TransientSendError(f"{where}: {unreachable}; iepd will try again") from None
-            raise _lost_before_data(where, exc) from None
+            raise lost_before_data(where, _describe(exc)) from None
     except BaseException:
         client.close()
         raise
@@ -292,7 +294,7 @@ async def _auth_xoauth2(
         response = await client.execute_command(b"")
     if response.code == 235:
         return
-    if _is_transient_code(response.code):
+    if is_transient_code(response.code):
         raise TransientSendError(
             f"{_where(smtp)} could not check the OAuth2 login for {username} just now "
             f"(it answered {response.code} {response.message}); iepd will try again"
@@ -326,82 +328,6 @@ def _where(smtp: SmtpSettings) -> str:
     return f"SMTP {smtp.host}:{smtp.port}"
 
 
-def _is_reply_code(code: int) -> bool:
-    return 400 <= code <= 599
-
-
-def _is_transient_code(code: int) -> bool:
-    return 400 <= code <= 499
-
-
-def _refusal_error(where: str, what: str, exc: aiosmtplib.SMTPResponseException) -> MailServerError:
-    reply = f"{exc.code} {exc.message}".strip()
-    if _is_transient_code(exc.code):
-        return TransientSendError(
-            f"{where} turned down {what} for now (temporary failure, it answered {reply}); "
-            "iepd will try again"
-        )
-    if _is_reply_code(exc.code):
-        return PermanentSendError(
-            f"{where} refused {what} for good (permanent failure, it answered {reply})"
-        )
-    return TransientSendError(f"{where} gave an answer iepd cannot read ({reply})")
-
-
-def _all_refused_error(where: str, refused: dict[str, SmtpReply]) -> MailServerError:
-    replies = "; ".join(f"<{address}>: {reply}" for address, reply in refused.items())
-    if any(_is_transient_code(reply.code) for reply in refused.values()):
-        return TransientSendError(
-            f"{where} turned down every recipient, at least one only for now ({replies}); "
-            "iepd will try again"
-        )
-    return PermanentSendError(
-        f"{where} refused every recipient for good (permanent failure: {replies})"
-    )
-
-
-def _lost_before_data(where: str, exc: BaseException) -> TransientSendError:
-    return TransientSendError(
-        f"{where}: {_describe(exc)} before the message was sent; iepd will try again"
-    )
-
-
-def _uncertain(where: str, exc: BaseException) -> UncertainSendError:
-    return UncertainSendError(
-        f"{where}: {_describe(exc)} while the message was being handed over; the server "
-        "may or may not have accepted it"
-    )
-
-
-def _unreachable_words(smtp: SmtpSettings, exc: BaseException) -> str | None:
-    """Return why the server could not be reached (refused, timed out), or None."""
-    causes = _causes(exc)
-    refused = any(isinstance(cause, ConnectionRefusedError) for cause in causes)
-    timed_out = any(isinstance(cause, TimeoutError) for cause in causes)
-    if not refused and not timed_out:
-        return None
-    return providers.explain_unreachable(
-        "smtp", smtp.host, smtp.port, refused=refused, loopback=is_loopback(smtp.host)
-    )
-
-
 def _describe(exc: BaseException) -> str:
-    causes = _causes(exc)
-    if any(isinstance(cause, TimeoutError) for cause in causes):
-        return f"the server stopped answering ({exc})"
-    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
-        return "the connection was refused (is the server running, and is the port right?)"
-    if any(isinstance(cause, ConnectionResetError) for cause in causes):
-        return "the server reset the connection"
-    if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
-        return f"the server closed the connection ({exc})"
-    return f"the connection failed ({type(exc).__name__}: {exc})"
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain and len(chain) < 8:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
+    # Only aiosmtplib can tell a connection the server closed from one that broke.
+    return describe(exc, closed_by_server=isinstance(exc, aiosmtplib.SMTPServerDisconnected))

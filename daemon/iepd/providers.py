@@ -3,7 +3,7 @@
 Pure: every function here reads only its arguments. ``imap`` and ``outbox`` pass in what a
 server said and get back one sentence naming the cause and the fix; ``init`` uses the
 advice and the guess from an address. The hosts and ports themselves live in
-``config.PRESETS``.
+``config_mail.PRESETS``.
 """
 
 from __future__ import annotations

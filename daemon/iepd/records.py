@@ -279,7 +279,8 @@ def event_row(row: StoredRow) -> EventRow:
 
 
 class TableAccess:
-    """What the table groups (``store_messages``, ``store_trail``) need from the store.
+    """What the table groups (``store_messages``, ``store_trail``, ``store_uids``) need from
+    the store.
 
     ``Store`` provides these over its one SQLite connection; the groups stay free of
     sqlite3 so that ``store.py`` remains its only importer.

@@ -41,14 +41,13 @@ from functools import partial
 
 from iepd.config_types import Child, Config, Duration
 from iepd.errors import TemplateError
+from iepd.letter_format import long_date, parent_zone
 from iepd.letters import (
     address,
     finish,
     header_text,
-    long_date,
     new_message,
     packaged_templates,
-    parent_zone,
     render_followup,
     render_request,
     render_template,

@@ -6,7 +6,8 @@ message is written to ``state_dir/mail/`` and fsynced before the row that names 
 The event log is append-only (triggers refuse UPDATE and DELETE) and hash-chained, so an edit
 made behind SQLite's back is found by ``verify``. This is the only module that imports sqlite3;
 ``schema`` (tables, migrations), ``records`` (row types), ``mailfolder`` (private files),
-``store_messages`` and ``store_trail`` (table groups mixed into ``Store``) are its parts.
+``store_messages``, ``store_trail`` and ``store_uids`` (table groups mixed into ``Store``) are
+its parts.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from iepd.schema import (
 )
 from iepd.store_messages import InvalidStepError, MessageTables
 from iepd.store_trail import EventLog
+from iepd.store_uids import UidLedger
 
 __all__ = [
     "REQUEST_STATES",
@@ -101,13 +103,14 @@ def _column_value(column: str, value: Any) -> Any:
     return value
 
 
-class Store(MessageTables, EventLog):
+class Store(MessageTables, EventLog, UidLedger):
     """The state database and the raw-mail folder of one ``state_dir``.
 
     This class holds the connection, the transactions, the schema and the requests table;
-    the message tables (``store_messages``) and the event log (``store_trail``) are mixed
-    in. One connection, shared by threads under a lock; a transaction holds the lock, so a
-    thread never joins another thread's transaction by accident.
+    the message tables (``store_messages``), the event log (``store_trail``) and the UID
+    ledger (``store_uids``) are mixed in. One connection, shared by threads under a lock; a
+    transaction holds the lock, so a thread never joins another thread's transaction by
+    accident.
     """
 
     def __init__(self, state_dir: Path, connection: sqlite3.Connection) -> None:
@@ -372,33 +375,3 @@ class Store(MessageTables, EventLog):
                 (*values.values(), request_id),
             )
             return self._required_request(request_id)
-
-    # -- IMAP progress
-
-    def last_uid(self, mailbox: str, uidvalidity: int) -> int | None:
-        """Return the highest UID processed in that mailbox generation, or None."""
-        rows = self._fetchall(
-            "SELECT last_uid FROM imap_state WHERE mailbox = ? AND uidvalidity = ?",
-            (mailbox, uidvalidity),
-        )
-        return int(rows[0]["last_uid"]) if rows else None
-
-    def known_uidvalidity(self, mailbox: str) -> int | None:
-        """Return the UIDVALIDITY last recorded for a mailbox (a change means a rescan)."""
-        rows = self._fetchall(
-            "SELECT uidvalidity FROM imap_state WHERE mailbox = ?"
-            " ORDER BY updated_at DESC, rowid DESC LIMIT 1",
-            (mailbox,),
-        )
-        return int(rows[0]["uidvalidity"]) if rows else None
-
-    def set_last_uid(self, mailbox: str, uidvalidity: int, uid: int, *, now: datetime) -> None:
-        """Record that UIDs up to ``uid`` are processed; a lower value changes nothing."""
-        with self.transaction():
-            self._execute(
-                "INSERT INTO imap_state (mailbox, uidvalidity, last_uid, updated_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (mailbox, uidvalidity) DO UPDATE SET"
-                " last_uid = excluded.last_uid, updated_at = excluded.updated_at"
-                " WHERE excluded.last_uid > imap_state.last_uid",
-                (mailbox, uidvalidity, uid, format_time(now)),
-            )

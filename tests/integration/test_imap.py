@@ -1,5 +1,5 @@
-"""imap.ImapSession and check_imap against a real Dovecot (STARTTLS and implicit TLS) and
-pymap (which offers no STARTTLS when run without TLS)."""
+"""imap.ImapSession and imap_check.check_imap against a real Dovecot (STARTTLS and implicit
+TLS) and pymap (which offers no STARTTLS when run without TLS)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ import pytest
 from iepd.config_types import ImapSettings
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession, check_imap
+from iepd.imap import ImapSession
+from iepd.imap_check import check_imap
 from mailservers import Dovecot, Pymap, TlsFiles, free_ports, imap_login
 
 LOGIN_WAIT = 10.0

@@ -25,7 +25,8 @@ from iepd.errors import (
     TransientSendError,
     UncertainSendError,
 )
-from iepd.outbox import SendResult, SmtpReply, check_smtp, send_raw
+from iepd.outbox import SendResult, check_smtp, send_raw
+from iepd.smtp_failures import SmtpReply
 from mailservers import Dovecot, SmtpServer, TlsFiles, free_ports, imap_login
 
 ENVELOPE_FROM = "bounces+jordan@family.example"

@@ -21,7 +21,8 @@ from aiosmtpd.smtp import AuthResult
 from iepd.config_types import ImapSettings, SmtpSettings
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession, check_imap
+from iepd.imap import ImapSession
+from iepd.imap_check import check_imap
 from iepd.outbox import check_smtp
 from mailservers import HOST, Dovecot, TlsFiles, free_ports
 

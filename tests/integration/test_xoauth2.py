@@ -25,7 +25,8 @@ from aiosmtpd.smtp import AuthResult
 from iepd.config_types import ImapSettings, MailSettings, PasswordSource, SmtpSettings
 from iepd.credentials import FreshSecret, Secret, get_secret
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession, check_imap
+from iepd.imap import ImapSession
+from iepd.imap_check import check_imap
 from iepd.outbox import check_smtp, send_raw
 from mailservers import HOST, Dovecot, TlsFiles, free_ports
 

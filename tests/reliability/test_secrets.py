@@ -32,7 +32,8 @@ from iepd.config import load_config
 from iepd.config_types import Config
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession, check_imap
+from iepd.imap import ImapSession
+from iepd.imap_check import check_imap
 from iepd.outbox import check_smtp
 from iepd.transport import MailTransport
 from mailservers import Dovecot, MailAccount, SmtpServer

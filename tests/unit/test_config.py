@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iepd.config import PRESETS, find_config_path, load_config
+from iepd.config import find_config_path, load_config
+from iepd.config_mail import PRESETS
 from iepd.config_types import REASONS, Duration, SendWindow
 from iepd.config_values import check_text, control_at, is_email, system_timezone
 from iepd.errors import EX_CONFIG, ConfigError

@@ -28,14 +28,13 @@ from iepd.config_types import (
     Timing,
 )
 from iepd.errors import TemplateError
+from iepd.letter_format import WRAP_WIDTH, tidy
 from iepd.letters import (
-    WRAP_WIDTH,
     check_templates,
     finish,
     make_message_id,
     render_followup,
     render_request,
-    tidy,
 )
 
 SENT_AT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tuesday, December 1, 2026 in Chicago

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from iepd import providers
-from iepd.config import PRESETS
+from iepd.config_mail import PRESETS
 
 GMAIL_SMTP_534 = (
     "534 5.7.9 Application-specific password required. Learn more at\n"

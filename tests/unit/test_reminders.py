@@ -16,7 +16,7 @@ from test_letters import HOSTILE_TEXT, REQUEST_ID, addresses, flat, make_config,
 
 from iepd.config_types import Config
 from iepd.errors import TemplateError
-from iepd.letters import WRAP_WIDTH
+from iepd.letter_format import WRAP_WIDTH
 from iepd.reminders import REMINDER_KINDS, REQUIRED_CONTEXT, render_reminder, sample_context
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tuesday, December 1, 2026, 9:00 pm in Chicago
