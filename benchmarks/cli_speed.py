@@ -1,17 +1,16 @@
 """The command line: wall time of `iepd --help`, and of `iepd status` with 1,000 requests
-in the store, each a fresh process, repeated. Uses hyperfine when installed (Debian's
-`hyperfine`), else times the processes itself. Also lists what `iepd --help` imports that
-it need not. The package's bytecode is written first, as pip does on install; the warm-up
-run leaves the large config's parsed TOML in the cache (config_file.py), and one row shows
-a run without it. Run as ``python benchmarks/cli_speed.py [--runs N]``; writes its block
-into docs/benchmarks.md.
+in the store, each a fresh process, repeated, the commands taking turns; and the
+instructions one run executes, counted by callgrind when valgrind is installed. Also lists
+the heaviest imports of `iepd --help`. The package's bytecode is written first, as pip
+does on install; the warm-up run leaves the large config's parsed TOML in the cache
+(config_file.py), and one row shows a run without it. Run as
+``python benchmarks/cli_speed.py [--runs N]``; writes its block into docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import re
 import shutil
@@ -51,45 +50,35 @@ def _family(root: Path) -> Family:
     return family
 
 
-def _time_runs(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Seconds of each run of argv, after one unmeasured warm-up run."""
-    hyperfine = shutil.which("hyperfine")
-    if hyperfine:
-        with tempfile.NamedTemporaryFile(suffix=".json") as export:
-            subprocess.run(
-                [
-                    hyperfine,
-                    "--warmup",
-                    "1",
-                    "--runs",
-                    str(runs),
-                    "--export-json",
-                    export.name,
-                    "--style",
-                    "none",
-                    "--shell",
-                    "none",
-                    " ".join(argv),
-                ],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-            return [float(value) for value in json.load(export)["results"][0]["times"]]
-    times = []
-    for _ in range(runs + 1):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return times[1:]
+Run = tuple[list[str], dict[str, str]]
 
 
-def _small_config(family: Family, argv: list[str], env: dict[str, str], runs: int) -> list[float]:
+def _time_round_robin(commands: dict[str, Run], runs: int) -> dict[str, list[float]]:
+    """Given named commands (argv and environment), return the seconds of each run of each,
+    after one unmeasured warm-up run of each. The commands take turns, one run at a time,
+    so that every one of them meets the same slow and quick spells of a shared machine
+    (run one after another, a command measured in a quick minute looked faster than one
+    doing less work in a slow one)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for round_number in range(runs + 1):
+        for name, (argv, env) in commands.items():
+            started = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, capture_output=True)
+            if round_number:
+                times[name].append(time.perf_counter() - started)
+    return times
+
+
+def _small_config(root: Path, family: Family, command: list[str]) -> Run:
     """`iepd status` with the same 1,000 requests in the store but only 10 in the config,
-    the likelier shape after some years: a parent removes finished requests from the file."""
-    family.requests = family.requests[:10]
-    family.write()
-    return _time_runs(argv, env, runs)
+    the likelier shape after some years: a parent removes finished requests from the file.
+    A second config file for the same state folder: the first with its requests after the
+    tenth cut off (they come last in it)."""
+    small = root / "small-config.toml"
+    pieces = family.config_path.read_text().split("[[request]]")
+    small.write_text("[[request]]".join(pieces[:11]))
+    env = family.environ({"PATH": os.environ["PATH"], "HOME": str(root)})
+    return [*command, "status"], {**env, "IEPD_CONFIG": str(small)}
 
 
 def _imports(env: dict[str, str]) -> str:
@@ -156,24 +145,22 @@ def measure(runs: int) -> dict[str, object]:
         load = common.load_average()
         iepd = str(Path(common.PYTHON).parent / "iepd")
         command = [iepd] if Path(iepd).exists() else [common.PYTHON, "-m", "iepd"]
-        found: dict[str, object] = {
-            "python": _time_runs([common.PYTHON, "-c", "pass"], env, runs),
-            "help": _time_runs([*command, "--help"], env, runs),
-            "status": _time_runs([*command, "status"], env, runs),
-            "status_json": _time_runs([*command, "status", "--json"], env, runs),
-            "status_uncached": _time_runs([*command, "status"], uncached, runs),
-            "instructions": {
-                "python": _instructions([common.PYTHON, "-c", "pass"], env),
-                "help": _instructions([*command, "--help"], env),
-                "status": _instructions([*command, "status"], env),
-                "status_uncached": _instructions([*command, "status"], uncached),
-            },
-            "status_small": _small_config(family, [*command, "status"], env, runs),
-            "imports": _imports(env),
-            "load": f"{load} at the start, {common.load_average()} at the end",
-            "tool": "hyperfine" if shutil.which("hyperfine") else "subprocess.run",
-            "command": " ".join(Path(part).name for part in command),
+        commands: dict[str, Run] = {
+            "python": ([common.PYTHON, "-c", "pass"], env),
+            "help": ([*command, "--help"], env),
+            "status": ([*command, "status"], env),
+            "status_json": ([*command, "status", "--json"], env),
+            "status_uncached": ([*command, "status"], uncached),
+            "status_small": _small_config(root, family, command),
         }
+        found: dict[str, object] = dict(_time_round_robin(commands, runs))
+        found["instructions"] = {
+            name: _instructions(*commands[name])
+            for name in ("python", "help", "status", "status_json", "status_uncached")
+        }
+        found["imports"] = _imports(env)
+        found["load"] = f"{load} at the start, {common.load_average()} at the end"
+        found["command"] = " ".join(Path(part).name for part in command)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return found
@@ -212,8 +199,9 @@ def report(found: dict[str, object], runs: int) -> str:
             verdicts.append(f"{label}: {p50:.0f} ms, target {'met' if p50 < target else 'NOT met'}")
     return f"""## The command line
 
-Measured {common.stamp()} with `python benchmarks/cli_speed.py --runs {runs}` ({found["tool"]},
-a fresh process per run after one warm-up; command `{found["command"]}`); load average
+Measured {common.stamp()} with `python benchmarks/cli_speed.py --runs {runs}` (a fresh process
+per run, the commands taking turns run by run, after one warm-up of each; command
+`{found["command"]}`); load average
 {found["load"]} (a shared machine: other work ran at the same time).
 
 | command | ms, median (min–max, n) | million instructions | target ms |
