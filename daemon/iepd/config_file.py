@@ -45,7 +45,12 @@ def read_toml(path: Path, environ: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError(str(path), ["is a folder, not a config file"]) from None
     except OSError as error:
         raise ConfigError(str(path), [f"cannot read the file: {error.strerror}"]) from None
-    cache = cache_file(path, environ) if len(raw) >= CACHE_MIN_BYTES else None
+    cache = None
+    if len(raw) >= CACHE_MIN_BYTES:
+        try:
+            cache = cache_file(path, environ)
+        except (RuntimeError, KeyError) as error:  # no home folder to be found: no cache
+            logger.debug("no cache folder for the parsed config: %s", error)
     if cache is not None:
         cached = _load(cache, raw)
         if cached is not None:

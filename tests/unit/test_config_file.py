@@ -126,6 +126,16 @@ def test_a_cache_folder_that_cannot_be_made_only_costs_the_parse(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "config.toml"]
 
 
+def test_without_a_home_folder_the_config_is_still_read(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert read_toml(config, {}) == {"marker": "first"}
+
+
 def test_the_cache_folder_follows_systemd_then_xdg_then_home(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     home = {"HOME": "/home/jordan"}
