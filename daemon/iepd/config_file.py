@@ -99,7 +99,8 @@ def _load(cache: Path, raw: bytes) -> dict[str, Any] | None:
     import pickle
 
     try:
-        fd = os.open(cache, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO put in its place must not hang every command (it is refused below).
+        fd = os.open(cache, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None  # no entry yet, or a link where a file should be
     with os.fdopen(fd, "rb") as handle:

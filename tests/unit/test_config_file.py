@@ -98,6 +98,16 @@ def test_a_link_in_place_of_the_entry_is_not_followed(
     assert read_toml(config, environ) == {"marker": "first"}
 
 
+def test_a_fifo_in_place_of_the_entry_is_refused_without_waiting(
+    config: Path, environ: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = cache_file(config, environ)
+    cache.parent.mkdir(mode=0o700, parents=True)
+    os.mkfifo(cache, 0o600)
+    assert read_toml(config, environ) == {"marker": "first"}
+    assert "not a file only this user may write" in caplog.text
+
+
 @pytest.mark.parametrize(
     "entry",
     [b"", b"\x80\x05truncated", pickle.dumps(["not", "an", "entry"]), pickle.dumps(("old", b""))],
