@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias
 
 from iepd.errors import MailServerError
-from iepd.idle_io import MESSAGE_ERRORS, aware, fetch_headers
+from iepd.idle_io import MESSAGE_ERRORS, aware, fetch_headers, take_announced_count
 
 # Called only from the watcher thread: it logs as the watcher, like idle_io.
 logger = logging.getLogger("iepd.watcher")
@@ -91,11 +91,16 @@ class CatchUp:
         self._position: tuple[int, int] | None = None  # (uidvalidity, last uid processed)
         self._announced: int | None = None  # the UIDVALIDITY a change was delivered for
         self._failures: dict[tuple[int, int], int] = {}
+        self.exists = 0  # the message count the last EXAMINE gave
 
     def run(self, client: Any) -> None:
         """Deliver every candidate past the last UID processed; return early on stop.
         Raise a CONNECTION_ERRORS error when the connection fails."""
         selected = client.select_folder(self.mailbox, readonly=True)  # EXAMINE
+        # The count EXAMINE gave, and no other kept: a different count announced from here on
+        # is mail that came during this catch-up, which the watcher looks for before IDLE.
+        take_announced_count(client._imap)
+        self.exists = int(selected.get(b"EXISTS", 0))
         if b"UIDVALIDITY" not in selected:
             raise imaplib.IMAP4.abort(f"EXAMINE {self.mailbox} gave no UIDVALIDITY")
         uidvalidity = int(selected[b"UIDVALIDITY"])

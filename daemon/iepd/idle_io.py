@@ -58,6 +58,20 @@ def buffered(imap: Any, sock: socket.socket) -> bool:
         sock.settimeout(timeout)
 
 
+def take_announced_count(imap: Any) -> int | None:
+    """Remove the message counts (EXISTS, and RECENT with them) that imaplib has kept aside
+    from the server's replies; return the last EXISTS count, or None if none was announced.
+    Mail that arrives while other commands run is announced in their replies, and is not
+    announced again once IDLE starts."""
+    kept = getattr(imap, "untagged_responses", {})
+    kept.pop("RECENT", None)
+    counts = kept.pop("EXISTS", None) or []
+    try:
+        return int(counts[-1]) if counts else None
+    except (TypeError, ValueError):
+        return None
+
+
 def is_news(line: bytes) -> bool:
     """Given a line read during IDLE, return True if the mailbox may have changed.
     Raise imaplib.IMAP4.abort if the server ended the connection or the IDLE."""

@@ -38,7 +38,7 @@ from typing import Any
 
 from iepd.catchup import CONNECTION_ERRORS, CatchUp, Delivery, UidLedger
 from iepd.errors import IepdError, MailServerError
-from iepd.idle_io import buffered, is_news, lasting, tune
+from iepd.idle_io import buffered, is_news, lasting, take_announced_count, tune
 from iepd.imap import ImapSession
 
 logger = logging.getLogger(__name__)
@@ -220,6 +220,11 @@ class Watcher:
         logger.info("IMAP watcher: %s, watching %s (%s)", session.where, self.mailbox, how)
         self._catch_up(client)
         while not self._stopping.is_set():
+            announced = take_announced_count(client._imap)
+            if announced is not None and announced != self._catchup.exists:
+                # Mail arrived during the catch-up: IDLE would not announce it again.
+                self._catch_up(client)
+                continue
             if idle:
                 client.idle()
                 self._wait_in_idle(client, time.monotonic() + self._idle_refresh)
