@@ -24,6 +24,7 @@ from pathlib import Path
 import common
 
 from familyconfig import Family, speech_request
+from offline import offline_family
 
 NAME = "cli_speed.py"
 REQUESTS = 1000
@@ -33,19 +34,7 @@ STATUS_TARGET_MS = 250.0
 
 def _family(root: Path) -> Family:
     """A config with REQUESTS requests, all recorded as sent; no server is needed."""
-    family = Family(
-        root=root,
-        parent="parent@example.test",
-        parent_password="not-used",
-        case_manager="dana.alvarez@example.test",
-        principal="lee.chen@example.test",
-        imap_port=993,
-        smtp_port=465,
-        ca_file=root / "ca.pem",
-        requests=[speech_request(f"sam-speech-{n}") for n in range(REQUESTS)],
-    )
-    (root / "ca.pem").touch()
-    family.write()
+    family = offline_family(root, [speech_request(f"sam-speech-{n}") for n in range(REQUESTS)])
     common.seed_sent(family, sent_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
     return family
 

@@ -43,8 +43,9 @@ class Offline:
     letter: OutgoingRow  # the request letter, queued
 
 
-def queued_request(root: Path) -> Offline:
-    """Given a folder, return a family whose one request letter is queued, nothing sent."""
+def offline_family(root: Path, requests: list[str]) -> Family:
+    """Given a folder and [[request]] tables (``speech_request``), write a family's config
+    whose mail servers are never contacted, and return the family."""
     root.mkdir(parents=True, exist_ok=True)
     ca_file = root / "ca.pem"
     ca_file.write_text("not used: no server is contacted\n")
@@ -57,9 +58,16 @@ def queued_request(root: Path) -> Offline:
         imap_port=1,
         smtp_port=2,
         ca_file=ca_file,
-        requests=[speech_request(REQUEST)],
+        requests=requests,
     )
-    config = load_config(family.write(), family.environ())
+    family.write()
+    return family
+
+
+def queued_request(root: Path) -> Offline:
+    """Given a folder, return a family whose one request letter is queued, nothing sent."""
+    family = offline_family(root, [speech_request(REQUEST)])
+    config = load_config(family.config_path, family.environ())
     store = Store.open(config.state_dir)
     clock = Clock()
     sender = Sender(config, store, None, clock)  # type: ignore[arg-type]

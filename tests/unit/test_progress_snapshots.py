@@ -6,30 +6,19 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from familyconfig import Family, speech_request
+from familyconfig import speech_request
 from iepd.config import load_config
 from iepd.config_types import Config
 from iepd.plan import request_next_step
 from iepd.progress import next_step_function, rules_for, snapshot, snapshots
 from iepd.store import Store
+from offline import offline_family
 
 SENT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
 
 def _config_and_store(tmp_path: Path) -> tuple[Config, Store]:
-    (tmp_path / "ca.pem").touch()
-    family = Family(
-        root=tmp_path,
-        parent="parent@example.test",
-        parent_password="unused",
-        case_manager="dana.alvarez@example.test",
-        principal="lee.chen@example.test",
-        imap_port=993,
-        smtp_port=465,
-        ca_file=tmp_path / "ca.pem",
-        requests=[speech_request(f"sam-{n}") for n in range(3)],
-    )
-    family.write()
+    family = offline_family(tmp_path, [speech_request(f"sam-{n}") for n in range(3)])
     return load_config(family.config_path, dict(os.environ) | family.environ()), Store.open(
         family.state_dir
     )
