@@ -205,10 +205,10 @@ async def _check_connect(config: Config) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    import email.policy
     from datetime import UTC, datetime
 
     from iepd import letters
+    from iepd.mail_policy import MAIL_POLICY
 
     config = load(args)
     try:
@@ -222,7 +222,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         date=datetime.now(UTC),
     )
     sys.stdout.write(
-        message.as_bytes(policy=email.policy.SMTP).decode("utf-8", "replace").replace("\r\n", "\n")
+        message.as_bytes(policy=MAIL_POLICY).decode("utf-8", "replace").replace("\r\n", "\n")
     )
     return 0
 

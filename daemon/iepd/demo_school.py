@@ -34,6 +34,7 @@ from iepd.demo_cast import (
     Person,
     Scene,
 )
+from iepd.mail_policy import MAIL_POLICY
 from iepd.sandbox import Envelope, Sandbox, fetch_since
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ class School:
             self._later(BACK_AT_DESK_DELAY, lambda: self._reply(person, letter, body, "back"))
 
     def _reply(self, person: Person, letter: EmailMessage, body: str, mood: str) -> None:
-        reply = EmailMessage(policy=email.policy.SMTP)
+        reply = EmailMessage(policy=MAIL_POLICY)
         reply["From"] = f"{person.name} <{person.email}>"
         reply["To"] = str(letter["From"])
         subject = str(letter["Subject"] or "")

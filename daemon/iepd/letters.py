@@ -48,6 +48,7 @@ import jinja2
 from iepd.config_types import REASONS, Child, Config, RequestSettings
 from iepd.errors import TemplateError
 from iepd.letter_format import long_date, long_datetime, parent_zone, tidy, zone_named
+from iepd.mail_policy import MAIL_POLICY
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ def new_message(message_id: str, date: datetime, config: Config) -> EmailMessage
     Raise ValueError if ``date`` is naive or ``message_id`` malformed."""
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("the Date of a message needs a timezone")
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Date"] = date.astimezone(parent_zone(config))
     message["Message-ID"] = _checked_message_id(message_id)
     return message

@@ -7,7 +7,6 @@ never from the headers just rendered. ``sending.Sender`` builds on this to deliv
 
 from __future__ import annotations
 
-import email.policy
 import email.utils
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -16,6 +15,7 @@ from email.message import EmailMessage
 from iepd import letters, reminders
 from iepd.config_types import Config
 from iepd.faults import crashpoint
+from iepd.mail_policy import MAIL_POLICY
 from iepd.store import OutgoingRow, Store
 
 FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
@@ -123,7 +123,7 @@ class OutboxQueue:
         message: EmailMessage,
         now: datetime,
     ) -> OutgoingRow:
-        raw = message.as_bytes(policy=email.policy.SMTP)
+        raw = message.as_bytes(policy=MAIL_POLICY)
         return self.store.add_outgoing(
             request_id=request_id,
             purpose=purpose,
