@@ -1,19 +1,23 @@
-# make test: create .venv, install iepd with its test extras, install Dovecot when missing,
-# then ruff, mypy and pytest. Every step is skipped when already done, so a second run only
-# runs the checks. VENV=/some/path uses another virtual environment.
+# make test: create .venv, install iepd with its test extras, install the system packages the
+# tests need when missing (Dovecot, Chromium, systemd-analyze), then ruff, mypy and pytest.
+# Every step is skipped when already done, so a second run only runs the checks.
+# VENV=/some/path uses another virtual environment.
 
 VENV ?= .venv
 PYTHON3 ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
-DOVECOT := /usr/sbin/dovecot
-DOVECOT_PACKAGES := dovecot-imapd dovecot-lmtpd
-APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y $(DOVECOT_PACKAGES)
+# Debian packages the tests need, each with a file that shows it is installed: Dovecot for
+# the IMAP tests, Chromium for the export page's screenshot, PDF and no-network checks, and
+# systemd's systemd-analyze for the unit checks.
+SYSTEM_PACKAGES := dovecot-imapd:/usr/sbin/dovecot dovecot-imapd:/usr/lib/dovecot/imap \
+  dovecot-lmtpd:/usr/lib/dovecot/lmtp chromium:/usr/bin/chromium \
+  systemd:/usr/bin/systemd-analyze
 
-.PHONY: test demo lint typecheck unit pytest dovecot bench bench-smoke reliability-long
+.PHONY: test demo lint typecheck unit pytest system-packages bench bench-smoke reliability-long
 
-test: $(STAMP) dovecot
+test: $(STAMP) system-packages
 	$(BIN)/ruff check daemon tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -36,7 +40,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-pytest: $(STAMP) dovecot
+pytest: $(STAMP) system-packages
 	$(BIN)/python -m pytest
 
 # bin/pip appears only when venv succeeded; a half-made venv is removed so the next run retries.
@@ -56,26 +60,29 @@ $(STAMP): pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-dovecot:
-	@if [ ! -x $(DOVECOT) ] || [ ! -x /usr/lib/dovecot/lmtp ] || [ ! -x /usr/lib/dovecot/imap ]; then \
+# As root, apt-get installs what is missing; otherwise one line gives the exact command.
+system-packages:
+	@missing=$$(for entry in $(SYSTEM_PACKAGES); do \
+	  [ -x "$${entry#*:}" ] || echo "$${entry%%:*}"; done | sort -u | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Dovecot: $(DOVECOT_PACKAGES)"; \
-	    apt-get update && $(APT_INSTALL); \
+	    echo "installing what the tests need: $$missing"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	  else \
-	    echo "Dovecot is missing; the integration tests need it. Run:" >&2; \
-	    echo "  sudo apt-get update && sudo $(APT_INSTALL)" >&2; \
+	    echo "the tests need Debian packages that are missing. Run:" >&2; \
+	    echo "  sudo apt-get update && sudo apt-get install -y $$missing" >&2; \
 	    exit 1; \
 	  fi; \
 	fi
 
 # Measurements, not tests: they write docs/benchmarks.md. Needs Dovecot, like `make test`.
-bench: $(STAMP) dovecot
+bench: $(STAMP) system-packages
 	$(BIN)/python benchmarks/run_all.py
 
 # A few minutes instead of twenty; writes to /tmp, not to docs/benchmarks.md.
-bench-smoke: $(STAMP) dovecot
+bench-smoke: $(STAMP) system-packages
 	IEPD_BENCH_SHORT=1 IEPD_BENCH_DOCS=/tmp/iepd-bench.md $(BIN)/python benchmarks/run_all.py
 
 # The long fault runs (200 random SIGKILLs, every crash point of follow-ups): minutes, not CI.
-reliability-long: $(STAMP) dovecot
+reliability-long: $(STAMP) system-packages
 	IEPD_LONG_RUN=1 $(BIN)/python -m pytest tests/reliability -s
