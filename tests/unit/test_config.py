@@ -702,6 +702,14 @@ def test_example_config_loads(tmp_path: Path) -> None:
     assert config.mail.ca_file is None
 
 
+def test_example_config_leaves_the_state_folder_to_systemd_and_xdg(tmp_path: Path) -> None:
+    example = REPO / "config.example.toml"
+    under_systemd = {**environ_for(tmp_path), "STATE_DIRECTORY": "/var/lib/iepd"}
+    assert load_config(example, under_systemd).state_dir == Path("/var/lib/iepd")
+    with_xdg = {**environ_for(tmp_path), "XDG_STATE_HOME": str(tmp_path / "xdg-state")}
+    assert load_config(example, with_xdg).state_dir == tmp_path / "xdg-state" / "iepd"
+
+
 # --- properties of the header-safety checks ------------------------------------------------
 
 
