@@ -98,7 +98,8 @@ class Daemon:
             self.service.sync_requests()
             await self.service.sender.reconcile()
             watcher = self._start_watcher(loop, config)
-            timer = WakeTimer(self._wake.set)
+            # The planner's clock, so a jump the plan sees is a jump the timer sees.
+            timer = WakeTimer(self._wake.set, wall_clock=self.clock)
             timer.start()
             watchdog = asyncio.create_task(self._watchdog())
             try:
