@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from iepd.cli_parser import build_parser
 from iepd.errors import IepdError
@@ -26,10 +27,30 @@ def load(args: argparse.Namespace) -> Config:
     return load_config(find_config_path(args.config, os.environ), os.environ)
 
 
-def open_store(config: Config) -> Store:
+@contextlib.contextmanager
+def open_store(config: Config) -> Iterator[Store | None]:
+    """Yield the store to read, or None before `iepd run` has recorded anything: a command
+    that only reads creates no state folder, and creates or migrates no database."""
     from iepd.store import Store
 
-    return Store.open(config.state_dir)
+    store = Store.open_existing(config.state_dir)
+    with store if store is not None else contextlib.nullcontext():
+        yield store
+
+
+def unknown_request(request_id: str) -> IepdError:
+    return IepdError(f"no request {request_id!r} in the config or the store")
+
+
+def nothing_yet(config: Config, request_id: str | None, what: str) -> str:
+    """Given a request id the store has no record of (None: there is no store yet), return
+    what a read-only command says: nothing to `what` yet. Raise IepdError for an id in
+    neither the config nor the store."""
+    if request_id is None:
+        return f"nothing to {what} yet: `iepd run` has recorded nothing in {config.state_dir}"
+    if request_id not in config.requests_by_id():
+        raise unknown_request(request_id)
+    return f"nothing to {what} for {request_id} yet: `iepd run` has recorded nothing for it"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -134,28 +155,39 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     config = load(args)
     now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
     with open_store(config) as store:
-        requests = store.list_requests()
-        rows = views.status_rows(store, next_step_function(config, store, now, requests), requests)
+        if store is not None:
+            requests = store.list_requests()
+            next_step = next_step_function(config, store, now, requests)
+            rows = views.status_rows(store, next_step, requests)
+    # Requests added to the config since `iepd run` last copied them into the store.
+    known = {row["id"] for row in rows}
+    new = views.unrecorded_rows(config, [r for r in config.requests if r.id not in known], now)
     if args.json:
-        print(views.json_rows(rows))
+        print(views.json_rows(rows + new))
     else:
-        print(views.format_status(rows, config.parent.timezone, now))
+        print(views.format_status(rows + new, config.parent.timezone, now, len(new)))
     return 0
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from iepd import views
     from iepd.trail import load_trail
 
     config = load(args)
     with open_store(config) as store:
-        trail = load_trail(store, args.request_id)
+        trail = load_trail(store, args.request_id) if store is not None else None
     if trail is None:
-        raise IepdError(
-            f"no request {args.request_id!r} in the store yet "
-            "(it appears once `iepd run` has seen it)"
-        )
+        settings = config.requests_by_id().get(args.request_id)
+        if settings is None:
+            raise unknown_request(args.request_id)
+        now = datetime.now(UTC)
+        [new] = views.unrecorded_rows(config, [settings], now)
+        print("[]" if args.json else views.unrecorded_line(new, config.parent.timezone, now))
+        return 0
     rows = views.trail_rows(trail)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -167,8 +199,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     config = load(args)
     with open_store(config) as store:
-        if args.request_id and store.get_request(args.request_id) is None:
-            raise IepdError(f"no request {args.request_id!r} in the store")
+        if store is None or (args.request_id and store.get_request(args.request_id) is None):
+            print(nothing_yet(config, args.request_id, "verify"))
+            return 0
         problems = store.verify(args.request_id)
         events = len(store.events())
         head = store.chain_head()
@@ -203,6 +236,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     config = load(args)
     with open_store(config) as store:
+        if store is None or store.get_request(args.request_id) is None:
+            raise IepdError(nothing_yet(config, args.request_id, "export"))
         result = export_request(
             config, store, args.request_id, Path(args.out), now=datetime.now(UTC)
         )

@@ -49,9 +49,15 @@ MAIL_DIR = "mail"
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    # mode=rw: a missing file is an error, not a new empty database.
+    target = path if create else f"{path.absolute().as_uri()}?mode=rw"
     connection = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        target,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        uri=not create,
     )
     try:
         connection.row_factory = sqlite3.Row
@@ -70,15 +76,16 @@ def _connect(path: Path) -> sqlite3.Connection:
 class Store(MessageTables, RequestTable, UidLedger):
     """The state database and the raw-mail folder of one ``state_dir``.
 
-    This class holds the connection, the transactions, the schema and the requests table;
-    the message tables (``store_messages``), the event log (``store_trail``) and the UID
-    ledger (``store_uids``) are mixed in. One connection, shared by threads under a lock; a
-    transaction holds the lock, so a thread never joins another thread's transaction by
-    accident.
+    This class holds the connection, the transactions and the schema; the requests table
+    (``store_requests``), the message tables (``store_messages``), the event log
+    (``store_trail``) and the UID ledger (``store_uids``) are mixed in. One connection,
+    shared by threads under a lock; a transaction holds the lock, so a thread never joins
+    another thread's transaction by accident.
     """
 
     def __init__(self, state_dir: Path, connection: sqlite3.Connection) -> None:
-        """Wrap an open connection; use ``Store.open``, which prepares folders and schema."""
+        """Wrap an open connection; use ``Store.open``, which prepares folders and schema
+        (or ``Store.open_existing``, which only reads)."""
         self.state_dir = state_dir
         self.mail_dir = state_dir / MAIL_DIR
         self._connection: sqlite3.Connection | None = connection
@@ -113,6 +120,41 @@ class Store(MessageTables, RequestTable, UidLedger):
         mailfolder.remove_temporaries(store.mail_dir)
         return store
 
+    @classmethod
+    def open_existing(cls, state_dir: Path) -> Store | None:
+        """Given the state folder, return its store for reading, or None when `iepd run`
+        has recorded nothing there yet; create, migrate and tidy nothing (for `status`,
+        `timeline`, `verify` and `export`).
+
+        Raise StoreError if the file is not a SQLite database or has another schema.
+        """
+        state_dir = Path(state_dir).expanduser()
+        path = state_dir / DB_NAME
+        try:
+            path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StoreError(f"cannot read the state folder {state_dir}: {error}") from error
+        try:
+            store = cls(state_dir, _connect(path, create=False))
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the state database {path}: {error}") from error
+        try:
+            found = store._checked_version()
+        except BaseException:
+            store.close()
+            raise
+        if found == SCHEMA_VERSION:
+            return store
+        store.close()
+        if found == 0:  # created, and stopped before its schema: nothing was recorded
+            return None
+        raise StoreError(
+            f"{path} has schema version {found}, older than this iepd's ({SCHEMA_VERSION});"
+            " `iepd run` migrates it"
+        )
+
     def close(self) -> None:
         """Close the connection; the last one to close folds the WAL back into the file."""
         with self._lock:
@@ -131,7 +173,8 @@ class Store(MessageTables, RequestTable, UidLedger):
     ) -> None:
         self.close()
 
-    def _migrate(self) -> None:
+    def _checked_version(self) -> int:
+        """Return the schema version; raise StoreError if unreadable or newer than ours."""
         path = self.state_dir / DB_NAME
         try:
             found = self._user_version()
@@ -142,6 +185,11 @@ class Store(MessageTables, RequestTable, UidLedger):
                 f"{path} has schema version {found}, newer than this iepd knows"
                 f" ({SCHEMA_VERSION}); upgrade iepd"
             )
+        return found
+
+    def _migrate(self) -> None:
+        path = self.state_dir / DB_NAME
+        found = self._checked_version()
         if found == SCHEMA_VERSION:
             return
         with self.transaction():

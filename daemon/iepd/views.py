@@ -13,10 +13,21 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # types only: `iepd status` need not import the trail
+    from iepd.config_types import Config, RequestSettings
     from iepd.store import EventRow, RequestRow, Store
     from iepd.trail import Trail
 
 NextStep = Callable[[str], "tuple[str, datetime | None] | None"]
+
+_PLURALS = {"child": "children"}
+
+
+def counted(number: int, noun: str) -> str:
+    """Given a count and an English noun, return them as words: ``1 child``, ``2 children``,
+    ``0 requests``."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number} {_PLURALS.get(noun, noun + 's')}"
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -49,6 +60,61 @@ def status_rows(
             }
         )
     return rows
+
+
+def unrecorded_rows(
+    config: Config, requests: Sequence[RequestSettings], now: datetime
+) -> list[dict[str, Any]]:
+    """Given the config, requests of it that the store has no row for (``iepd run`` has not
+    run since they were added, or never ran) and now, return their status rows: nothing
+    sent, the state the daemon gives a request when it copies it into the store (``draft``
+    on hold, ``closed``, else ``queued``) and the planner's next step from there. They are
+    in the store's order of requests copied at one time: by id."""
+    if not requests:
+        return []
+    from iepd.plan import RequestSnapshot, request_next_step
+    from iepd.progress import local_to_utc, rules_for
+
+    rules = rules_for(config)
+    timezone = config.parent.timezone
+    rows = []
+    for request in sorted(requests, key=lambda request: request.id):
+        state = "closed" if request.closed else "draft" if request.hold else "queued"
+        snapshot = RequestSnapshot(
+            id=request.id,
+            state=state,
+            urgent=request.urgent,
+            hold=request.hold,
+            closed=request.closed,
+            send_at=local_to_utc(request.send_at, timezone),
+            meeting_at=local_to_utc(request.meeting_at, timezone),
+        )
+        step = request_next_step(snapshot, rules, now)
+        rows.append(
+            {
+                "id": request.id,
+                "child": request.child,
+                "state": state,
+                "sent_at": None,
+                "last_answer_at": None,
+                "next_action": step[0] if step else None,
+                "next_due": step[1] if step else None,
+            }
+        )
+    return rows
+
+
+def unrecorded_line(row: dict[str, Any], timezone: str, now: datetime) -> str:
+    """Given an ``unrecorded_rows`` row, the parent's timezone and now, return the one line
+    ``iepd timeline`` shows for a request with nothing recorded yet."""
+    if row["state"] == "closed":
+        return "closed before it was sent: nothing is sent"
+    if row["state"] == "draft":
+        return "a draft (hold = true): not sent; `iepd run` sends it once the hold is lifted"
+    due = row["next_due"]
+    if due is None or due <= now:
+        return "not sent yet; `iepd run` sends it"
+    return f"not sent yet; `iepd run` sends it at {_local(due, ZoneInfo(timezone))} ({timezone})"
 
 
 def json_rows(rows: Sequence[dict[str, Any]]) -> str:
@@ -154,9 +220,11 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.format(*cells).rstrip() for cells in [header, *rows])
 
 
-def format_status(rows: Sequence[dict[str, Any]], timezone: str, now: datetime) -> str:
-    """Given ``status_rows``, the parent's timezone and now, return the table the parent
-    reads, times in local time."""
+def format_status(
+    rows: Sequence[dict[str, Any]], timezone: str, now: datetime, unrecorded: int = 0
+) -> str:
+    """Given ``status_rows``, the parent's timezone, now and how many of the rows are
+    ``unrecorded_rows``, return the table the parent reads, times in local time."""
     zone = ZoneInfo(timezone)
     table = []
     for row in rows:
@@ -180,7 +248,12 @@ def format_status(rows: Sequence[dict[str, Any]], timezone: str, now: datetime) 
     ]  # fmt: skip
     if not table:
         return "no requests yet: add a [[request]] to the config"
-    return format_table(header, table) + f"\n(times in {timezone})"
+    note = ""
+    if unrecorded:
+        them = "it" if unrecorded == 1 else "them"
+        note = f"\n{counted(unrecorded, 'request')} new in the config: not sent yet;"
+        note += f" `iepd run` takes {them} up"
+    return format_table(header, table) + note + f"\n(times in {timezone})"
 
 
 _OUT_TIMES = (("Date header", "date_header"), ("accepted", "sent_at"), ("recorded", "recorded_at"))

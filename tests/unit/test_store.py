@@ -162,6 +162,64 @@ def test_open_refuses_a_file_that_is_not_a_database(state_dir: Path) -> None:
         Store.open(state_dir)
 
 
+# -- opening to read (status, timeline, verify, export)
+
+
+def test_open_existing_of_a_missing_state_folder_is_none_and_creates_nothing(
+    state_dir: Path,
+) -> None:
+    assert Store.open_existing(state_dir) is None
+    assert not state_dir.exists()
+
+
+def test_open_existing_reads_what_open_wrote_without_changing_the_folder(state_dir: Path) -> None:
+    with Store.open(state_dir) as store:
+        add_request(store)
+    before = sorted(path.name for path in state_dir.iterdir())
+
+    opened = Store.open_existing(state_dir)
+    assert opened is not None
+    with opened:
+        assert [row.id for row in opened.list_requests()] == ["sam-1"]
+
+    assert sorted(path.name for path in state_dir.iterdir()) == before
+
+
+def test_open_existing_of_an_empty_database_file_is_none_and_leaves_it_unmigrated(
+    state_dir: Path,
+) -> None:
+    # What a crash between creating the file and writing its schema leaves.
+    state_dir.mkdir()
+    (state_dir / "iepd.sqlite3").touch()
+
+    assert Store.open_existing(state_dir) is None
+
+    with raw_connection(state_dir) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert not (state_dir / "mail").exists()
+
+
+def test_open_existing_refuses_a_database_newer_than_the_code(state_dir: Path) -> None:
+    Store.open(state_dir).close()
+    with raw_connection(state_dir) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this iepd"):
+        Store.open_existing(state_dir)
+
+
+def test_open_existing_refuses_a_file_that_is_not_a_database(state_dir: Path) -> None:
+    state_dir.mkdir()
+    (state_dir / "iepd.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="file is not a database"):
+        Store.open_existing(state_dir)
+
+
+def test_open_existing_of_a_state_folder_that_is_a_file_says_so(state_dir: Path) -> None:
+    state_dir.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot read the state folder"):
+        Store.open_existing(state_dir)
+
+
 def test_reopening_after_close_keeps_requests_messages_steps_and_events(state_dir: Path) -> None:
     with Store.open(state_dir) as store:
         add_request(store)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from iepd.views import format_status, json_rows
+from iepd.views import counted, format_status, json_rows, unrecorded_line
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 SENT = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
@@ -80,3 +80,71 @@ def test_format_status_shows_local_times_days_since_sent_and_dashes() -> None:
 
 def test_format_status_with_no_requests_says_how_to_add_one() -> None:
     assert "add a [[request]]" in format_status([], "America/Chicago", NOW)
+
+
+@pytest.mark.parametrize(
+    ("number", "noun", "words"),
+    [
+        (1, "child", "1 child"),
+        (2, "child", "2 children"),
+        (1, "request", "1 request"),
+        (2, "request", "2 requests"),
+        (0, "request", "0 requests"),
+        (1, "stored message", "1 stored message"),
+        (3, "stored message", "3 stored messages"),
+    ],
+)
+def test_counted_writes_the_singular_only_for_one(number: int, noun: str, words: str) -> None:
+    assert counted(number, noun) == words
+
+
+def unrecorded(**changes: Any) -> dict[str, Any]:
+    not_sent = {"state": "queued", "sent_at": None, "next_action": "send", "next_due": NOW}
+    return row(**{**not_sent, **changes})
+
+
+@pytest.mark.parametrize(
+    ("count", "note"),
+    [
+        (1, "1 request new in the config: not sent yet; `iepd run` takes it up"),
+        (2, "2 requests new in the config: not sent yet; `iepd run` takes them up"),
+    ],
+)
+def test_format_status_says_which_requests_iepd_run_has_not_taken_up(count: int, note: str) -> None:
+    rows = [unrecorded(id=f"sam-{number}") for number in range(count)]
+
+    lines = format_status(rows, "America/Chicago", NOW, unrecorded=count).splitlines()
+
+    assert lines[-2:] == [note, "(times in America/Chicago)"]
+    assert [line.split()[:3] for line in lines[1:-2]] == [
+        [f"sam-{number}", "sam", "queued"] for number in range(count)
+    ]
+
+
+def test_format_status_of_recorded_requests_has_no_note() -> None:
+    lines = format_status([row()], "America/Chicago", NOW).splitlines()
+    assert len(lines) == 3 and lines[-1] == "(times in America/Chicago)"
+
+
+@pytest.mark.parametrize(
+    ("changes", "line"),
+    [
+        ({}, "not sent yet; `iepd run` sends it"),
+        (
+            {"next_due": datetime(2026, 12, 1, 14, 0, tzinfo=UTC)},
+            "not sent yet; `iepd run` sends it at 2026-12-01 08:00 (America/Chicago)",
+        ),
+        (
+            {"state": "draft", "next_action": None, "next_due": None},
+            "a draft (hold = true): not sent; `iepd run` sends it once the hold is lifted",
+        ),
+        (
+            {"state": "closed", "next_action": None, "next_due": None},
+            "closed before it was sent: nothing is sent",
+        ),
+    ],
+)
+def test_unrecorded_line_says_what_happens_to_a_request_not_yet_sent(
+    changes: dict[str, Any], line: str
+) -> None:
+    assert unrecorded_line(unrecorded(**changes), "America/Chicago", NOW) == line
