@@ -67,6 +67,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     import asyncio
 
     from iepd import letters
+    from iepd.views import counted
 
     config = load(args)
     problems = letters.check_templates(config)
@@ -74,10 +75,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"template: {problem}")
     if problems:
         return 78
-    print(
-        f"config ok: {config.path} ({len(config.children)} children, "
-        f"{len(config.requests)} requests)"
-    )
+    children = counted(len(config.children), "child")
+    print(f"config ok: {config.path} ({children}, {counted(len(config.requests), 'request')})")
     if not args.connect:
         return 0
     return asyncio.run(_check_connect(config))
@@ -197,6 +196,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from iepd.views import counted
+
     config = load(args)
     with open_store(config) as store:
         if store is None or (args.request_id and store.get_request(args.request_id) is None):
@@ -214,17 +215,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"TAMPERED: {problem}")
     if problems:
         print(
-            f"iepd verify: {len(problems)} problem(s) in {config.state_dir}: the record was "
-            "changed after iepd wrote it",
+            f"iepd verify: {counted(len(problems), 'problem')} in {config.state_dir}: the record"
+            " was changed after iepd wrote it",
             file=sys.stderr,
         )
         return 1
-    scope = (
-        f"the {messages} stored messages of {args.request_id}"
-        if args.request_id
-        else f"all {messages} stored messages"
-    )
-    print(f"ok: the event chain ({events} events, head {head}) and {scope} verify")
+    stored = counted(messages, "stored message")
+    scope = f"the {stored} of {args.request_id}" if args.request_id else f"all {stored}"
+    if messages == 1 and not args.request_id:
+        scope = f"the {stored}"
+    print(f"ok: the event chain ({counted(events, 'event')}, head {head}) and {scope} verify")
     return 0
 
 
@@ -233,6 +233,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from iepd.export import export_request
+    from iepd.views import counted
 
     config = load(args)
     with open_store(config) as store:
@@ -245,7 +246,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"  open {result.index} in a web browser, and print it from there (Letter or A4)")
     print(f"  check it: cd {result.folder} && sha256sum -c SHA256SUMS")
     print(
-        f"  {result.events} events, {result.messages} messages (messages/*.eml);"
+        f"  {counted(result.events, 'event')}, {counted(result.messages, 'message')}"
+        " (messages/*.eml);"
         f" chain head {result.head}"
     )
     return 0

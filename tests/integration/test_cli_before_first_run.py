@@ -2,7 +2,8 @@
 ever run, and after requests were added to the config since it last did.
 
 They show the configured requests as not yet sent, with the state `iepd run` will give them,
-and create nothing: no state folder, no database, no migration. No mail server is contacted.
+and create nothing: no state folder, no database, no migration. `iepd check` counts children
+and requests in words. No mail server is contacted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ QUEUED, DRAFT = "sam-speech-2026-12", "sam-evaluation-2027-01"  # the example's;
 SPEC_STATUS_KEYS = {
     "id", "child", "state", "sent_at", "last_answer_at", "next_action", "next_due",
 }  # fmt: skip
+SECOND_CHILD = """
+[[child]]
+id = "maya"
+name = "Maya Rivera"
+grade = "1st grade"
+school = "Lincoln Elementary School"
+pronouns = "she"
+case_manager = { name = "Dana Alvarez", email = "dalvarez@example.test" }
+principal = { name = "Lee Chen", email = "lchen@example.test" }
+"""
 
 
 @dataclass
@@ -163,6 +174,29 @@ def test_verify_and_export_say_nothing_is_recorded_yet(home: Home) -> None:
     assert home.files() == before
 
 
+def test_check_counts_one_child_and_two_requests_in_words(home: Home) -> None:
+    result = home.iepd("check")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("(1 child, 2 requests)")
+
+
+def test_check_counts_two_children_and_one_request_in_words(tmp_path: Path) -> None:
+    family = offline_family(tmp_path / "family", [SECOND_CHILD, speech_request()])
+
+    result = subprocess.run(
+        [sys.executable, "-m", "iepd", "--config", str(family.config_path), "check"],
+        capture_output=True,
+        text=True,
+        env=family.environ(dict(os.environ)),
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("(2 children, 1 request)")
+
+
 def test_requests_added_to_the_config_since_the_last_run_are_listed_too(tmp_path: Path) -> None:
     family = offline_family(tmp_path / "family", [speech_request("sam-old"), speech_request()])
     config = load_config(family.config_path, family.environ())
@@ -193,6 +227,7 @@ def test_requests_added_to_the_config_since_the_last_run_are_listed_too(tmp_path
     status = iepd("status", "--json")
     table = iepd("status")
     timeline = iepd("timeline", "sam-speech")
+    verify = iepd("verify")
 
     assert status.returncode == 0, status.stderr
     old, new = json.loads(status.stdout)
@@ -200,6 +235,8 @@ def test_requests_added_to_the_config_since_the_last_run_are_listed_too(tmp_path
     assert (new["state"], new["next_action"], new["sent_at"]) == ("queued", "send", None)
     assert "1 request new in the config: not sent yet; `iepd run` takes it up" in table.stdout
     assert timeline.stdout == "not sent yet; `iepd run` sends it\n"
+    assert verify.returncode == 0, verify.stderr
+    assert verify.stdout.startswith("ok: the event chain (1 event, head ")  # request_queued
     assert sorted(path.name for path in family.state_dir.iterdir()) == before
     with Store.open(config.state_dir) as store:
         assert store.events() == events
