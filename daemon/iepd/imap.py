@@ -28,12 +28,17 @@ from iepd.config_types import ImapSettings
 from iepd.config_values import is_loopback
 from iepd.credentials import Secret
 from iepd.errors import MailServerError
+from iepd.sent_folder import (
+    COMMON_SENT_NAMES,
+    choose_sent_folder,
+    flagged_sent_folder,
+    namespace_prefixes,
+)
 from iepd.tls import client_context, explain_tls_error, find_tls_error
 
 logger = logging.getLogger(__name__)
 
 SEEN = b"\\Seen"
-_SENT_FLAG = b"\\SENT"
 _MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 
 
@@ -194,37 +199,38 @@ class ImapSession:
 
     def find_sent_folder(self) -> str | None:
         """Return the name of the folder flagged \\Sent (RFC 6154 special use), or None."""
-        folders = self._call("LIST", lambda client: client.list_folders())
-        for flags, _delimiter, name in folders:
-            if any(_as_bytes(flag).upper() == _SENT_FLAG for flag in flags):
-                return str(name)
-        return None
+        return flagged_sent_folder(self._folders())
 
     def folder_exists(self, folder: str) -> bool:
         """Return True if folder exists on the server."""
         return bool(self._call("LIST", lambda client: client.folder_exists(folder)))
 
-    def resolve_sent_folder(self, configured: str) -> str:
-        """Given mail.imap.sent_folder, return it if it exists, else the folder the server
-        flags \\Sent (a preset's English name may be localised: "[Gmail]/Gesendet"),
-        else the configured name, so that using it fails in words."""
-        if self.folder_exists(configured):
-            return configured
-        flagged = self.find_sent_folder()
-        if flagged is None:
-            return configured
-        logger.info(
-            '%s: no folder "%s"; using "%s", which the server flags \\Sent',
-            self.where,
-            configured,
-            flagged,
-        )
-        return flagged
+    def locate_sent_folder(self, configured: str) -> str | None:
+        """Given mail.imap.sent_folder, return the Sent folder as ``choose_sent_folder``
+        picks it from this account's folders and personal namespace, or None if there is
+        none."""
+        folders = self._folders()
+        personal: list[str] = []
+        if "NAMESPACE" in self.capabilities():
+            namespaces = self._call("NAMESPACE", lambda client: client.namespace()).personal
+            personal = [_text(prefix) for prefix, _separator in namespaces or ()]
+        found = choose_sent_folder(configured, folders, namespace_prefixes(folders, personal))
+        if found is not None and found != configured:
+            logger.info('%s: no folder "%s"; using "%s"', self.where, configured, found)
+        return found
 
     def find_sent_copy(self, folder: str, message_id: str) -> bool:
         """Given mail.imap.sent_folder and a Message-ID, return True if the Sent folder (as
-        resolve_sent_folder finds it) holds that message."""
-        return self.has_message_id(self.resolve_sent_folder(folder), message_id)
+        locate_sent_folder finds it) holds that message; False if there is no Sent folder."""
+        located = self.locate_sent_folder(folder)
+        return located is not None and self.has_message_id(located, message_id)
+
+    def _folders(self) -> list[tuple[tuple[bytes, ...], str, str]]:
+        listed = self._call("LIST", lambda client: client.list_folders())
+        return [
+            (tuple(_as_bytes(flag) for flag in flags), _text(delimiter or ""), str(name))
+            for flags, delimiter, name in listed
+        ]
 
     def has_message_id(self, folder: str, message_id: str) -> bool:
         """Given a folder and a Message-ID (with its angle brackets), return True if a
@@ -276,10 +282,19 @@ class ImapSession:
         flagged \\Seen unless a message with that Message-ID is already there (Gmail and
         Microsoft 365 file one themselves). Return True if this call appended it.
 
-        The folder is resolved as resolve_sent_folder does. Raise MailServerError if it
-        cannot be searched or appended to.
+        The folder is found as locate_sent_folder does. Raise MailServerError if there is
+        none, or it cannot be searched or appended to.
         """
-        folder = self.resolve_sent_folder(folder)
+        configured, located = folder, self.locate_sent_folder(folder)
+        if located is None:
+            others = ", ".join(f'"{name}"' for name in COMMON_SENT_NAMES)
+            raise MailServerError(
+                f'{self.where}: no Sent folder: "{configured}" (mail.imap.sent_folder) does'
+                f" not exist, no folder is flagged \\Sent, and there is no {others}, as such"
+                ' or under INBOX; set mail.imap.sent_folder to an existing folder, or "" to'
+                " keep no copies"
+            )
+        folder = located
         if self.has_message_id(folder, message_id):
             logger.info(
                 "%s: %s is already in %s; not filing another copy", self.where, message_id, folder

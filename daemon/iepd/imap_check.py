@@ -41,18 +41,20 @@ def check_imap(
             )
         parts.append(f'inbox "{imap.inbox}" ok')
         if imap.sent_folder:
-            if session.folder_exists(imap.sent_folder):
+            # The folder `iepd run` files copies in: the configured one, else the one
+            # flagged \\Sent, else one under the namespace ("INBOX.Sent") or commonly named.
+            located = session.locate_sent_folder(imap.sent_folder)
+            if located is None:
+                raise MailServerError(
+                    f"{session.where}: "
+                    f"{providers.explain_missing_sent_folder(imap.sent_folder, None)}"
+                )
+            if located == imap.sent_folder:
                 parts.append(f'Sent folder "{imap.sent_folder}" ok')
             else:
-                flagged = session.find_sent_folder()
-                if flagged is None:
-                    raise MailServerError(
-                        f"{session.where}: "
-                        f"{providers.explain_missing_sent_folder(imap.sent_folder, None)}"
-                    )
                 parts.append(
-                    f'no folder "{imap.sent_folder}", so Sent copies go to "{flagged}" '
-                    f'(flagged \\Sent; set mail.imap.sent_folder = "{flagged}" to say so)'
+                    f'no folder "{imap.sent_folder}", so Sent copies go to "{located}" '
+                    f'(set mail.imap.sent_folder = "{located}" to say so)'
                 )
         else:
             parts.append("no Sent copies (mail.imap.sent_folder is empty)")

@@ -16,7 +16,9 @@ from iepd.plan import RequestSnapshot, TimingRules, request_next_step, timing_ru
 from iepd.store import OutgoingRow, RequestRow, Store
 from iepd.store_messages import OutgoingSummary
 
-SETTLED_STEPS = frozenset({"done", "failed", "uncertain"})
+# A letter past these steps is no longer in flight: from `accepted` on it is sent and
+# recorded, and only its Sent copy may still be owed, which holds up no follow-up.
+SETTLED_STEPS = frozenset({"accepted", "filed", "done", "failed", "uncertain"})
 LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
 
 RequestNextStep = tuple[str, datetime | None] | None

@@ -19,6 +19,12 @@ from iepd.mail_policy import MAIL_POLICY
 from iepd.store import OutgoingRow, Store
 
 FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
+LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
+LETTER_NAMES = {
+    "request": "request for an IEP meeting",
+    "followup": "follow-up letter",
+    "escalation": "second follow-up letter",
+}
 
 Clock = Callable[[], datetime]
 

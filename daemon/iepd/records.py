@@ -88,6 +88,7 @@ class OutgoingRow(NamedTuple):
     recipients: tuple[str, ...]
     step: str
     attempts: int
+    copy_attempts: int  # failed attempts to file the Sent copy (at step accepted)
     next_try_at: datetime | None
     last_error: str | None
     accepted_at: datetime | None
@@ -250,6 +251,7 @@ def outgoing_row(row: StoredRow, state_dir: Path) -> OutgoingRow:
         recipients=_addresses(row["recipients"]),
         step=row["step"],
         attempts=row["attempts"],
+        copy_attempts=row["copy_attempts"],
         next_try_at=parse_time(row["next_try_at"]),
         last_error=row["last_error"],
         accepted_at=parse_time(row["accepted_at"]),

@@ -24,6 +24,8 @@ variables every template sees (see ``iepd.letters``), each kind needs these cont
 | ``send_failed`` | ``error`` (``letter`` = "request for an IEP meeting") |
 | ``send_uncertain`` | none (``letter`` = "request for an IEP meeting", ``attempted_at`` = None, |
 | | ``letter_subject`` = None: the request's subject) |
+| ``sent_copy_failed`` | ``sent_at``, ``folder``, ``error`` (``letter`` = "request for an IEP |
+| | meeting", ``stored_as`` = None: the path of iepd's raw copy; plus the letter's bytes) |
 
 Every reminder also sees ``kind`` and ``wait``, the configured delays in words ("7 days"):
 ``wait.followup``, ``wait.escalate``, ``wait.meeting_prep``, ``wait.after_meeting``.
@@ -73,6 +75,7 @@ REMINDER_KINDS: tuple[str, ...] = (
     "deadline_passed",
     "send_failed",
     "send_uncertain",
+    "sent_copy_failed",
 )
 
 _MESSAGE_KEYS = ("excerpt", "from_", "received_at", "subject")
@@ -92,6 +95,7 @@ REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "deadline_passed": ("deadline",),
     "send_failed": ("error",),
     "send_uncertain": (),
+    "sent_copy_failed": ("sent_at", "folder", "error"),
 }
 _OPTIONAL_CONTEXT: Mapping[str, Mapping[str, object]] = {
     "send_failed": {"letter": "request for an IEP meeting"},
@@ -100,6 +104,7 @@ _OPTIONAL_CONTEXT: Mapping[str, Mapping[str, object]] = {
         "attempted_at": None,
         "letter_subject": None,
     },
+    "sent_copy_failed": {"letter": "request for an IEP meeting", "stored_as": None},
 }
 
 
@@ -162,6 +167,7 @@ def reminder_subject(kind: str, child: Child, context: Mapping[str, object], zon
         "deadline_passed": f"The deadline for {name}'s IEP meeting has passed",
         "send_failed": f"Not sent: your letter about {name}'s IEP meeting",
         "send_uncertain": f"Please check whether your letter about {name} was sent",
+        "sent_copy_failed": f"Sent, but not copied to your Sent folder: your letter about {name}",
     }
     subject = subjects[kind]
     start = context.get("meeting_start")
@@ -201,6 +207,11 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
         "deadline_passed": {"deadline": now},
         "send_failed": {"error": "550 5.7.1 Relaying denied"},
         "send_uncertain": {"attempted_at": now},
+        "sent_copy_failed": {
+            "sent_at": now,
+            "folder": "Sent",
+            "error": 'no Sent folder: "Sent" (mail.imap.sent_folder) does not exist',
+        },
     }
     return dict(values[kind])
 

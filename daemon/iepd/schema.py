@@ -158,8 +158,14 @@ _V1: tuple[str, ...] = (
     """,
 )
 
+_V2: tuple[str, ...] = (
+    # The failed attempts to file the Sent copy of a letter the server accepted: the letter
+    # is sent all the same, and this count (with the time since) says when to give up.
+    "ALTER TABLE outbox ADD COLUMN copy_attempts INTEGER NOT NULL DEFAULT 0",
+)
+
 # MIGRATIONS[n] brings a database from user_version n to n + 1; append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 EVENT_TRIGGERS = ("events_no_update", "events_no_delete")
 

@@ -4,21 +4,25 @@ Queueing (render, write the .eml, record the intent) is ``queueing.OutboxQueue``
 which ``Sender`` extends. Every outgoing message walks the outbox steps the store enforces:
 ``queued -> smtp -> data -> accepted -> filed -> done``. Each step is committed *before*
 the action it names, so a process killed at any line leaves a row that says how far the
-message got, and ``reconcile`` finishes the job without ever sending a letter twice:
+message got, and ``reconcile`` finishes the job without ever sending a letter twice.
+
+A letter the server accepted is sent: right after ``accepted`` its event, the request's
+state and clock and the parent's reminder are recorded (once: the event's presence says
+so). Filing its Sent copy is the next, separate step (``sent_copy.SentCopies``).
 
 - ``queued`` / ``smtp``: the server cannot have the message (an SMTP transaction that never
   reached the end of DATA is discarded), so it is sent again with the same Message-ID;
 - ``data``: the outcome is unknown. A copy in the Sent folder (Gmail and Microsoft 365 file
   their own) proves it went out; otherwise the parent is told (``send_uncertain``) and
   nothing is resent blindly;
-- ``accepted`` / ``filed``: the Sent copy and the follow-on records are (re)done; both are
-  idempotent (the Sent folder is searched for the Message-ID before an APPEND).
+- ``accepted`` / ``filed``: the records and the Sent copy are (re)done; both are idempotent
+  (the Sent folder is searched for the Message-ID before an APPEND).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from iepd.config_types import Config
 from iepd.errors import (
@@ -28,31 +32,27 @@ from iepd.errors import (
     UncertainSendError,
 )
 from iepd.faults import crashpoint
-from iepd.queueing import Clock, OutboxQueue, message_id_of
+from iepd.queueing import LETTER_NAMES, LETTER_PURPOSES, Clock, message_id_of
+from iepd.sent_copy import SentCopies, retry_delay
 from iepd.store import OutgoingRow, Store
 from iepd.transport import MailTransport
 
 logger = logging.getLogger(__name__)
 
-LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
-LETTER_NAMES = {
-    "request": "request for an IEP meeting",
-    "followup": "follow-up letter",
-    "escalation": "second follow-up letter",
+SENT_EVENTS = {
+    "request": "request_sent",
+    "followup": "followup_sent",
+    "escalation": "escalation_sent",
 }
 WAITING_STATES = frozenset({"queued", "uncertain", "sent", "followed_up", "escalated"})
-MAX_RETRY_DELAY = timedelta(hours=1)
+# The steps at which a row's next_try_at holds it back: queued (an SMTP retry) and accepted
+# (a Sent copy to retry).
+RETRY_STEPS = frozenset({"queued", "accepted"})
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Given how many attempts failed, return how long to wait before the next one."""
-    delay: timedelta = timedelta(minutes=1) * (2 ** max(attempts - 1, 0))
-    return min(delay, MAX_RETRY_DELAY)
-
-
-class Sender(OutboxQueue):
+class Sender(SentCopies):
     """Given a config, the store and a transport, queue (see OutboxQueue) and deliver
-    outgoing mail."""
+    outgoing mail (filing Sent copies as SentCopies does)."""
 
     def __init__(
         self, config: Config, store: Store, transport: MailTransport, clock: Clock
@@ -71,10 +71,7 @@ class Sender(OutboxQueue):
             due = [
                 row
                 for row in self.store.pending_outgoing()
-                if row.message_row not in tried
-                and not (
-                    row.step == "queued" and row.next_try_at and row.next_try_at > self.clock()
-                )
+                if row.message_row not in tried and not self._held_back(row)
             ]
             if not due:
                 return
@@ -82,14 +79,28 @@ class Sender(OutboxQueue):
                 tried.add(row.message_row)
                 await self.deliver(row)
 
+    def _held_back(self, row: OutgoingRow) -> bool:
+        return row.step in RETRY_STEPS and bool(row.next_try_at and row.next_try_at > self.clock())
+
+    def next_retry(self) -> datetime | None:
+        """Return when the earliest message held back for a retry is due, if any."""
+        waiting = [
+            row.next_try_at
+            for row in self.store.pending_outgoing()
+            if row.step in RETRY_STEPS and row.next_try_at is not None
+        ]
+        return min(waiting, default=None)
+
     async def deliver(self, row: OutgoingRow) -> OutgoingRow:
         """Move one outbox row forward; return it as it stands afterwards."""
         if row.step in ("queued", "smtp"):
             row = await self._transmit(row)
         if row.step == "data":
             row = await self._resolve_unknown_outcome(row)
+        if row.step in ("accepted", "filed") and row.purpose in LETTER_PURPOSES:
+            self._record_sent(row)
         if row.step == "accepted":
-            row = await self._file_copy(row)
+            row = await self.file_copy(row)
         if row.step == "filed":
             row = self._finish(row)
         return row
@@ -252,25 +263,24 @@ class Sender(OutboxQueue):
             row.message_row, "queued", now=now, error="interrupted after DATA; not found"
         )
 
-    async def _file_copy(self, row: OutgoingRow) -> OutgoingRow:
-        if row.purpose in LETTER_PURPOSES and self.transport.files_sent_copies:
-            try:
-                appended = await self.transport.file_sent_copy(row.read_raw(), message_id_of(row))
-            except MailServerError as error:
-                # The letter is out; the copy can wait for the next pass.
-                logger.warning("%s: could not file the Sent copy yet: %s", row.dedup_key, error)
-                return row
-            logger.info("%s: Sent copy %s", row.dedup_key, "filed" if appended else "was there")
-        row = self.store.set_step(row.message_row, "filed", now=self.clock())
-        crashpoint("filed")
-        return row
+    def _record_sent(self, row: OutgoingRow) -> None:
+        """The server accepted the letter, so it is sent: record what that means for the
+        request (event, state, clock, the parent's reminder) in one transaction, once,
+        whatever becomes of its Sent copy."""
+        now = self.clock()
+        with self.store.transaction():
+            if self.store.has_event(row.request_id, SENT_EVENTS[row.purpose], message_id_of(row)):
+                return
+            self._record_letter(row, row.accepted_at or now, now)
+        crashpoint("recorded")
 
     def _finish(self, row: OutgoingRow) -> OutgoingRow:
-        """Record what the acceptance means for the request, once, in one transaction."""
+        """End the row, recording (once) what its acceptance means, in one transaction."""
         now = self.clock()
-        sent_at = row.accepted_at or now
         with self.store.transaction():
-            if row.purpose == "reminder":
+            if row.purpose in LETTER_PURPOSES:
+                self._record_sent(row)  # done already, unless a step was skipped
+            else:
                 self.store.append_event(
                     request_id=row.request_id,
                     kind="reminder_sent",
@@ -279,21 +289,14 @@ class Sender(OutboxQueue):
                     subject=row.subject,
                     detail=row.reminder_kind,
                 )
-            else:
-                self._finish_letter(row, sent_at, now)
             done = self.store.set_step(row.message_row, "done", now=now)
         crashpoint("done")
         return done
 
-    def _finish_letter(self, row: OutgoingRow, sent_at: datetime, now: datetime) -> None:
-        event_kind = {
-            "request": "request_sent",
-            "followup": "followup_sent",
-            "escalation": "escalation_sent",
-        }[row.purpose]
+    def _record_letter(self, row: OutgoingRow, sent_at: datetime, now: datetime) -> None:
         self.store.append_event(
             request_id=row.request_id,
-            kind=event_kind,
+            kind=SENT_EVENTS[row.purpose],
             at=sent_at,
             message_id=message_id_of(row),
             from_addr=row.envelope_from,

@@ -136,10 +136,6 @@ class Service:
         await self.sender.flush()
 
     def next_retry(self) -> datetime | None:
-        """Return when the earliest message waiting to be retried is due, if any."""
-        waiting = [
-            row.next_try_at
-            for row in self.store.pending_outgoing()
-            if row.step == "queued" and row.next_try_at is not None
-        ]
-        return min(waiting, default=None)
+        """Return when the earliest message waiting to be retried (a send, or a letter's Sent
+        copy) is due, if any."""
+        return self.sender.next_retry()

@@ -44,7 +44,7 @@ from iepd.schema import (
 
 _OUTGOING_SELECT = (
     "SELECT m.id AS message_row, m.*, o.dedup_key, o.envelope_from, o.recipients, o.step,"
-    " o.attempts, o.next_try_at, o.last_error, o.accepted_at, o.updated_at"
+    " o.attempts, o.copy_attempts, o.next_try_at, o.last_error, o.accepted_at, o.updated_at"
     " FROM outbox AS o JOIN messages AS m ON m.id = o.message_row"
 )
 _SUMMARY_SELECT = (
@@ -239,6 +239,28 @@ class MessageTables(TableAccess):
                     stamp,
                     message_row,
                 ),
+            )
+            return self._required_outgoing(message_row)
+
+    def postpone_copy(
+        self, message_row: int, *, now: datetime, error: str, next_try_at: datetime
+    ) -> OutgoingRow:
+        """Given an accepted outgoing message whose Sent copy could not be filed, count the
+        failed attempt, keep the error and when to try again, and commit; return the row.
+
+        Raise InvalidStepError unless the message is at step ``accepted``.
+        """
+        with self.transaction():
+            current = self._required_outgoing(message_row)
+            if current.step != "accepted":
+                raise InvalidStepError(
+                    f"outgoing message {message_row} ({current.dedup_key}) is at step"
+                    f" {current.step}, not accepted: no Sent copy is owed"
+                )
+            self._execute(
+                "UPDATE outbox SET copy_attempts = copy_attempts + 1, last_error = ?,"
+                " next_try_at = ?, updated_at = ? WHERE message_row = ?",
+                (error, format_time(next_try_at), format_time(now), message_row),
             )
             return self._required_outgoing(message_row)
 

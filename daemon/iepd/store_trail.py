@@ -64,6 +64,14 @@ class EventLog(TableAccess):
         )
         return [event_row(row) for row in rows]
 
+    def has_event(self, request_id: str, kind: str, message_id: str) -> bool:
+        """Return whether the request's log holds an event of this kind for this message."""
+        rows = self._fetchall(
+            "SELECT 1 FROM events WHERE request_id = ? AND kind = ? AND message_id = ? LIMIT 1",
+            (request_id, kind, message_id),
+        )
+        return bool(rows)
+
     def chain_head(self) -> str:
         """Return the hash of the newest event (64 zeros for an empty log)."""
         rows = self._fetchall("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")

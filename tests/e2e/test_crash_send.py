@@ -36,6 +36,7 @@ CRASH_POINTS = {
     "data": NEVER_LEFT,  # recorded right before DATA: the outcome is unknown to iepd
     "data-accepted": UNCERTAIN,  # the server said 250, iepd had not yet written it down
     "accepted": DELIVERED,
+    "recorded": DELIVERED,  # the letter recorded as sent, its Sent copy not yet filed
     "filed": DELIVERED,
     "done": DELIVERED,
     # the same boundaries of the second message: the parent's `sent` reminder

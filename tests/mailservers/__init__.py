@@ -8,16 +8,25 @@ benchmark or a shell session can use them directly (`sys.path` must hold `tests/
 from __future__ import annotations
 
 from .certificates import TlsFiles, make_certs
-from .dovecot import DOVECOT_BINARY, DOVECOT_INSTALL, Dovecot, MailAccount
+from .dovecot import (
+    CYRUS_NAMESPACE,
+    DOVECOT_BINARY,
+    DOVECOT_INSTALL,
+    NO_SENT_NAMESPACE,
+    Dovecot,
+    MailAccount,
+)
 from .imap import imap_append, imap_flags, imap_login, imap_messages, imap_uidvalidity
 from .processes import HOST, free_ports, live_processes_in_group
 from .pymap_server import Pymap
 from .smtp import Envelope, Rejection, SmtpServer
 
 __all__ = [
+    "CYRUS_NAMESPACE",
     "DOVECOT_BINARY",
     "DOVECOT_INSTALL",
     "HOST",
+    "NO_SENT_NAMESPACE",
     "Dovecot",
     "Envelope",
     "MailAccount",

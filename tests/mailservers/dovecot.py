@@ -6,6 +6,7 @@ import grp
 import math
 import os
 import pwd
+import re
 import shutil
 import smtplib
 import subprocess
@@ -26,6 +27,22 @@ DOVECOT_INSTALL = (
     "apt-get install -y dovecot-imapd dovecot-lmtpd"
 )
 TEMPLATE = Path(__file__).parent.parent / "dovecot.conf.template"
+# Replacements for the template's `namespace inbox { ... }` block (Dovecot(namespace=...)).
+# Debian's stock Cyrus (and Courier): every folder under "INBOX." with "." between levels,
+# and no folder flagged \Sent; the Sent folder, if any, is "INBOX.Sent".
+CYRUS_NAMESPACE = """namespace inbox {
+  inbox = yes
+  prefix = INBOX.
+  separator = .
+}
+"""
+# An account with no Sent folder at all, and so none flagged \Sent.
+NO_SENT_NAMESPACE = """namespace inbox {
+  inbox = yes
+  separator = /
+}
+"""
+_NAMESPACE_BLOCK = re.compile(r"^namespace inbox \{\n.*?^\}\n", re.DOTALL | re.MULTILINE)
 
 
 class MailAccount(NamedTuple):
@@ -43,9 +60,12 @@ class Dovecot(ServerProcess):
 
     host = HOST
 
-    def __init__(self, tls: TlsFiles, binary: str = DOVECOT_BINARY) -> None:
+    def __init__(
+        self, tls: TlsFiles, binary: str = DOVECOT_BINARY, namespace: str | None = None
+    ) -> None:
         self.binary = binary
         self.tls = tls
+        self.namespace = namespace
         self.ca_file = tls.ca_file
         self.imap_port, self.imaps_port, self.lmtp_port = free_ports(3)
         # pytest's tmp folders are 0700; root's dovecot workers run as dovecot and dovenull
@@ -91,6 +111,9 @@ class Dovecot(ServerProcess):
             "MAIL_GID": mail_gid,
         }
         text = TEMPLATE.read_text()
+        if self.namespace is not None:
+            text, count = _NAMESPACE_BLOCK.subn(lambda _: self.namespace or "", text)
+            assert count == 1, "the template's namespace block was not found"
         for name, value in values.items():
             text = text.replace(f"@{name}@", value)
         self.config = self.directory / "dovecot.conf"

@@ -51,6 +51,7 @@ LETTER_POINTS = {
     "data": NEVER_LEFT,
     "data-accepted": UNCERTAIN,
     "accepted": DELIVERED,
+    "recorded": DELIVERED,  # the letter recorded as sent, its Sent copy not yet filed
     "filed": DELIVERED,
     "done": DELIVERED,
     "store.outgoing_eml_written#2": DELIVERED,
