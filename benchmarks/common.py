@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from familyconfig import Family, speech_request  # noqa: E402
-from iepd.config import load_config  # noqa: E402
-from iepd.letters import make_message_id, render_request  # noqa: E402
-from iepd.store import Store  # noqa: E402
+from iepd.config.load import load_config  # noqa: E402
+from iepd.letters.compose import make_message_id, render_request  # noqa: E402
+from iepd.store.database import Store  # noqa: E402
 from mailservers import Dovecot, SmtpServer, TlsFiles  # noqa: E402
 
 # IEPD_BENCH_DOCS: write somewhere else (a CI smoke run leaves the committed figures alone).

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 import common
 
 from familyconfig import Family
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import TlsFiles
 
 logger = logging.getLogger("benchmarks.daemon_latency")

@@ -31,7 +31,7 @@ def imports_only_rss() -> float:
         [
             sys.executable,
             "-c",
-            "import iepd.daemon, iepd.cli, pathlib, re;"
+            "import iepd.run.daemon, iepd.cli.main, pathlib, re;"
             "text = pathlib.Path('/proc/self/status').read_text();"
             "print(re.search(r'VmRSS:\\s+(\\d+)', text)[1])",
         ],
@@ -126,8 +126,8 @@ average {found["load"]} (a shared machine: other work ran at the same time).
 |---|---:|---:|---:|
 {rows}
 
-For scale: a Python that only imports what `iepd run` imports (`import iepd.daemon, iepd.cli`)
-holds {baseline:.1f} MiB.
+For scale: a Python that only imports what `iepd run` imports
+(`import iepd.run.daemon, iepd.cli.main`) holds {baseline:.1f} MiB.
 
 Machine: {common.machine()}.
 """

@@ -49,11 +49,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 import imapclient  # noqa: E402 (the benchmark's own floor client, not iepd's)
 from daemon_latency import ReminderResult, measure_reminders  # noqa: E402
 
-from iepd.catchup import Delivery, FetchedMessage  # noqa: E402
-from iepd.config_types import ImapSettings  # noqa: E402
-from iepd.credentials import Secret  # noqa: E402
-from iepd.imap import ImapSession  # noqa: E402
-from iepd.watcher import Watcher  # noqa: E402
+from iepd.config.model import ImapSettings  # noqa: E402
+from iepd.inbox.catchup import Delivery, FetchedMessage  # noqa: E402
+from iepd.inbox.watcher import Watcher  # noqa: E402
+from iepd.mail.credentials import Secret  # noqa: E402
+from iepd.mail.imap import ImapSession  # noqa: E402
 from mailservers import Dovecot, Pymap, imap_login, make_certs  # noqa: E402
 
 logger = logging.getLogger("benchmarks.latency")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import common
 
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import imap_login, make_certs
 
 NAME = "scale.py"

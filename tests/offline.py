@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from familyconfig import Family, speech_request
-from iepd.config import load_config
-from iepd.config_types import Config
-from iepd.inbox import Inbox
-from iepd.records import OutgoingRow
-from iepd.sending import Sender
-from iepd.store import Store
+from iepd.config.load import load_config
+from iepd.config.model import Config
+from iepd.inbox.record import Inbox
+from iepd.outbox.sender import Sender
+from iepd.store.database import Store
+from iepd.store.rows import OutgoingRow
 
 REQUEST = "sam-speech"
 PARENT = "jordan@family.example"

@@ -1,3 +1,3 @@
-from iepd.cli import main
+from iepd.cli.main import main
 
 raise SystemExit(main())

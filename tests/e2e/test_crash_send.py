@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from familyconfig import Family, new_family
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import Dovecot, MailAccount, SmtpServer
 
 # point -> what the school and the parent must see after the restart

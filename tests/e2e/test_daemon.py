@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from familyconfig import Family, new_family, speech_request
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import Dovecot, MailAccount, SmtpServer
 
 DEADLINE = 40.0

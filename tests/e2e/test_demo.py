@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from iepd.store import Store
+from iepd.store.database import Store
 
 PARENT = "jordan@rivera.example"
 SCHOOL = "lincoln-k8.example"
@@ -187,7 +187,7 @@ def test_a_folder_that_is_not_empty_is_refused_before_anything_starts(tmp_path: 
 def test_a_missing_sandbox_package_is_named_with_the_install_command(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from iepd import demo
+    from iepd.demo import main as demo
     from iepd.errors import IepdError
 
     monkeypatch.setattr(demo, "PACKAGES", (*demo.PACKAGES, "iepd_no_such_package"))

@@ -23,7 +23,7 @@ from pathlib import Path
 import keyring.backend
 import pytest
 
-from iepd.config import load_config
+from iepd.config.load import load_config
 from mailservers import Dovecot, MailAccount, SmtpServer
 
 DEADLINE = 30.0

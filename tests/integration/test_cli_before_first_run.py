@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from familyconfig import speech_request
-from iepd import views
-from iepd.config import load_config
-from iepd.progress import next_step_function
-from iepd.service import Service
-from iepd.store import Store
+from iepd.cli import views
+from iepd.config.load import load_config
+from iepd.run.one_pass import Service
+from iepd.run.snapshots import next_step_function
+from iepd.store.database import Store
 from offline import offline_family
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"

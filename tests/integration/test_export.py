@@ -30,12 +30,12 @@ import pytest
 
 import chromium
 from familyconfig import Family
-from iepd.config_types import Config
-from iepd.export import ExportRefused, export_request
-from iepd.incoming import parse_message
-from iepd.records import MessageRow
-from iepd.sending import Sender
-from iepd.store import Store
+from iepd.config.model import Config
+from iepd.inbox.parse import parse_message
+from iepd.outbox.sender import Sender
+from iepd.store.database import Store
+from iepd.store.rows import MessageRow
+from iepd.trail.export import ExportRefused, export_request
 from offline import CASE_MANAGER, PARENT, PRINCIPAL, REQUEST, queued_request
 
 EXPORTED_AT = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from iepd.config_types import ImapSettings
-from iepd.credentials import Secret
+from iepd.config.model import ImapSettings
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession
-from iepd.imap_check import check_imap
+from iepd.mail.credentials import Secret
+from iepd.mail.imap import ImapSession
+from iepd.mail.imap_check import check_imap
 from mailservers import Dovecot, Pymap, TlsFiles, free_ports, imap_login
 
 LOGIN_WAIT = 10.0

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from familyconfig import CHILD_NAME
-from iepd.config_types import Config
-from iepd.inbox import Inbox
-from iepd.records import MessageRow, OutgoingRow
-from iepd.sending import Sender
-from iepd.store import Store
+from iepd.config.model import Config
+from iepd.inbox.record import Inbox
+from iepd.outbox.sender import Sender
+from iepd.store.database import Store
+from iepd.store.rows import MessageRow, OutgoingRow
 from offline import CASE_MANAGER, PARENT, REQUEST, Clock, queued_request
 
 RECEIVED = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

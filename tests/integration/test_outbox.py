@@ -17,16 +17,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from iepd.config_types import SmtpSettings
-from iepd.credentials import Secret
+from iepd.config.model import SmtpSettings
 from iepd.errors import (
     MailServerError,
     PermanentSendError,
     TransientSendError,
     UncertainSendError,
 )
-from iepd.outbox import SendResult, check_smtp, send_raw
-from iepd.smtp_failures import SmtpReply
+from iepd.mail.credentials import Secret
+from iepd.mail.smtp import SendResult, check_smtp, send_raw
+from iepd.mail.smtp_failures import SmtpReply
 from mailservers import Dovecot, SmtpServer, TlsFiles, free_ports, imap_login
 
 ENVELOPE_FROM = "bounces+jordan@family.example"

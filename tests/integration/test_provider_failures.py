@@ -18,12 +18,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from iepd.config_types import ImapSettings, SmtpSettings
-from iepd.credentials import Secret
+from iepd.config.model import ImapSettings, SmtpSettings
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession
-from iepd.imap_check import check_imap
-from iepd.outbox import check_smtp
+from iepd.mail.credentials import Secret
+from iepd.mail.imap import ImapSession
+from iepd.mail.imap_check import check_imap
+from iepd.mail.smtp import check_smtp
 from mailservers import HOST, Dovecot, TlsFiles, free_ports
 
 GMAIL_534 = (

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from familyconfig import CHILD_NAME, Family, new_family, speech_request
-from iepd.daemon import Daemon
 from iepd.errors import MailServerError
-from iepd.service import utc_now
-from iepd.store import Store
+from iepd.run.daemon import Daemon
+from iepd.run.one_pass import utc_now
+from iepd.store.database import Store
 from mailservers import Dovecot, MailAccount, SmtpServer
 
 

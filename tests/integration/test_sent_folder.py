@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 
 from familyconfig import Family, new_family
-from iepd.config_types import ImapSettings
-from iepd.credentials import Secret
-from iepd.daemon import Daemon
+from iepd.config.model import ImapSettings
 from iepd.errors import MailServerError
-from iepd.imap_check import check_imap
-from iepd.store import OutgoingRow, Store
+from iepd.mail.credentials import Secret
+from iepd.mail.imap_check import check_imap
+from iepd.run.daemon import Daemon
+from iepd.store.database import OutgoingRow, Store
 from mailservers import (
     CYRUS_NAMESPACE,
     NO_SENT_NAMESPACE,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from iepd.config import SYSTEM_CONFIG_PATH
-from iepd.config_types import PasswordSource
+from iepd.config.load import SYSTEM_CONFIG_PATH
+from iepd.config.model import PasswordSource
 from iepd.errors import EX_CONFIG
 
 SYSTEMD = Path(__file__).parents[2] / "systemd"
@@ -187,9 +187,12 @@ except PermissionError:
     pass
 import asyncio, sqlite3, ssl
 import iepd
-for module in pkgutil.iter_modules(iepd.__path__):
-    if module.name != "__main__":
-        importlib.import_module("iepd." + module.name)
+imported = 0
+for module in pkgutil.walk_packages(iepd.__path__, "iepd."):
+    if module.name != "iepd.__main__":
+        importlib.import_module(module.name)
+        imported += 1
+assert imported > 60, imported  # every subpackage walked, not the top level alone
 ssl.create_default_context()
 sqlite3.connect(":memory:").execute("create table t (x)")
 asyncio.run(asyncio.sleep(0))

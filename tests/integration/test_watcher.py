@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from iepd.catchup import Delivery, FetchedMessage, UidValidityChanged
-from iepd.config_types import ImapSettings
-from iepd.credentials import Secret
+from iepd.config.model import ImapSettings
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession
-from iepd.watcher import Watcher
+from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
+from iepd.inbox.watcher import Watcher
+from iepd.mail.credentials import Secret
+from iepd.mail.imap import ImapSession
 from mailservers import Dovecot, MailAccount, Pymap, free_ports, imap_login
 
 WAIT = 30.0  # generous: a reconnect waits a random backoff first

@@ -22,12 +22,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from iepd.config_types import ImapSettings, MailSettings, PasswordSource, SmtpSettings
-from iepd.credentials import FreshSecret, Secret, get_secret
+from iepd.config.model import ImapSettings, MailSettings, PasswordSource, SmtpSettings
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession
-from iepd.imap_check import check_imap
-from iepd.outbox import check_smtp, send_raw
+from iepd.mail.credentials import FreshSecret, Secret, get_secret
+from iepd.mail.imap import ImapSession
+from iepd.mail.imap_check import check_imap
+from iepd.mail.smtp import check_smtp, send_raw
 from mailservers import HOST, Dovecot, TlsFiles, free_ports
 
 USER = "parent@example.test"

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from familyconfig import Family
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import Dovecot
 
 RUN_TIMEOUT = 60.0

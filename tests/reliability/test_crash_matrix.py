@@ -36,7 +36,7 @@ from flows import (
 )
 
 from familyconfig import Family, new_family
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import Dovecot, MailAccount, SmtpServer
 
 DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a reminder of it
@@ -242,7 +242,7 @@ HOLDER = """
 import os, signal, sys
 from datetime import UTC, datetime
 from pathlib import Path
-from iepd.store import Store
+from iepd.store.database import Store
 store = Store.open(Path(sys.argv[1]))
 print("open", flush=True)
 sys.stdin.readline()

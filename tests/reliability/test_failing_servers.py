@@ -35,7 +35,7 @@ from flows import (
 from proxy import SilentProxy
 
 from familyconfig import Family, new_family, speech_request
-from iepd.store import Store
+from iepd.store.database import Store
 from mailservers import Dovecot, MailAccount, SmtpServer, TlsFiles, free_ports
 
 ACCOUNT = Callable[[str], MailAccount]

@@ -29,16 +29,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iepd import cli
-from iepd.config import load_config
-from iepd.config_types import Config
-from iepd.credentials import Secret
+from iepd.cli import main as cli
+from iepd.config.load import load_config
+from iepd.config.model import Config
 from iepd.errors import ConfigError
-from iepd.inbox import Inbox
-from iepd.sending import Sender
-from iepd.service import Service
-from iepd.store import Store
-from iepd.transport import MailTransport
+from iepd.inbox.record import Inbox
+from iepd.mail.credentials import Secret
+from iepd.mail.transport import MailTransport
+from iepd.outbox.sender import Sender
+from iepd.run.one_pass import Service
+from iepd.store.database import Store
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_MESSAGES = [path.read_bytes() for path in sorted(CORPUS.glob("*.eml"))]
@@ -458,7 +458,7 @@ ATHERIS_SCRIPT = """
 import sys
 import atheris
 with atheris.instrument_imports():
-    from iepd.incoming import parse_message, parse_headers_only
+    from iepd.inbox.parse import parse_message, parse_headers_only
 def one(data: bytes) -> None:
     message = parse_message(data)
     parse_headers_only(data.split(b"\\n\\n", 1)[0])

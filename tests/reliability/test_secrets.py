@@ -28,14 +28,14 @@ from flows import (
 )
 
 from familyconfig import Family, new_family
-from iepd.config import load_config
-from iepd.config_types import Config
-from iepd.credentials import Secret
+from iepd.config.load import load_config
+from iepd.config.model import Config
 from iepd.errors import MailServerError
-from iepd.imap import ImapSession
-from iepd.imap_check import check_imap
-from iepd.outbox import check_smtp
-from iepd.transport import MailTransport
+from iepd.mail.credentials import Secret
+from iepd.mail.imap import ImapSession
+from iepd.mail.imap_check import check_imap
+from iepd.mail.smtp import check_smtp
+from iepd.mail.transport import MailTransport
 from mailservers import Dovecot, MailAccount, SmtpServer
 
 

@@ -7,11 +7,11 @@ from types import MappingProxyType
 
 import pytest
 
-from iepd.bounces import Failures
-from iepd.classify import classify
-from iepd.excerpt import html_to_text, make_excerpt, new_text
-from iepd.incoming import IncomingMessage, MessageParts, parse_message
-from iepd.invites import Invite
+from iepd.decide.classify import classify
+from iepd.decide.excerpt import html_to_text, make_excerpt, new_text
+from iepd.inbox.bounces import Failures
+from iepd.inbox.invites import Invite
+from iepd.inbox.parse import IncomingMessage, MessageParts, parse_message
 
 QUOTED_LETTER = """
 On Tue, Dec 1, 2026 at 8:02 AM Jordan Rivera <jordan@family.example> wrote:

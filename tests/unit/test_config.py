@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iepd.config import find_config_path, load_config
-from iepd.config_mail import PRESETS
-from iepd.config_types import REASONS, Duration, SendWindow
-from iepd.config_values import check_text, control_at, is_email, system_timezone
+from iepd.config.load import find_config_path, load_config
+from iepd.config.mail import PRESETS
+from iepd.config.model import REASONS, Duration, SendWindow
+from iepd.config.values import check_text, control_at, is_email, system_timezone
 from iepd.errors import EX_CONFIG, ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -762,7 +762,7 @@ def test_accepted_email_is_one_bare_address(text: str) -> None:
 
 
 def test_a_timezone_must_be_an_iana_zone_not_a_file_that_happens_to_be_there() -> None:
-    from iepd.config_values import is_timezone
+    from iepd.config.values import is_timezone
 
     assert is_timezone("America/Chicago")
     assert is_timezone("US/Eastern")  # a link, still a zone name

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from iepd.config_file import CACHE_MIN_BYTES, cache_file, read_toml
+from iepd.config.file import CACHE_MIN_BYTES, cache_file, read_toml
 from iepd.errors import ConfigError
 
 

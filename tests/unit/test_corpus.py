@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from iepd.classify import classify
-from iepd.incoming import parse_headers_only, parse_message
-from iepd.matching import MatchContext, OpenRequest, is_candidate, match
+from iepd.decide.classify import classify
+from iepd.decide.matching import MatchContext, OpenRequest, is_candidate, match
+from iepd.inbox.parse import parse_headers_only, parse_message
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(

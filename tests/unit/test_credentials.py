@@ -16,9 +16,9 @@ import keyring.backends.null
 import keyring.errors
 import pytest
 
-from iepd.config_types import ImapSettings, MailSettings, PasswordSource, SmtpSettings
-from iepd.credentials import Secret, get_secret, store_password
+from iepd.config.model import ImapSettings, MailSettings, PasswordSource, SmtpSettings
 from iepd.errors import CredentialError
+from iepd.mail.credentials import Secret, get_secret, store_password
 
 USER = "jordan@family.example"
 PASSWORD = "correct horse battery staple"

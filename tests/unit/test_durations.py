@@ -4,8 +4,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from iepd.config_types import Duration
-from iepd.durations import DURATION_FORMAT, MAX_DAYS, format_duration, parse_duration
+from iepd.config.durations import DURATION_FORMAT, MAX_DAYS, format_duration, parse_duration
+from iepd.config.model import Duration
 
 VALID = [
     ("7d", Duration(days=7)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from iepd.idle_io import take_announced_count
+from iepd.inbox.idle_io import take_announced_count
 
 
 def test_the_last_announced_count_is_taken_with_recent_and_nothing_else() -> None:

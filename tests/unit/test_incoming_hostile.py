@@ -9,8 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iepd.classify import Classification, classify
-from iepd.incoming import (
+from iepd.decide.classify import Classification, classify
+from iepd.decide.matching import MatchContext, OpenRequest, is_candidate, match
+from iepd.inbox.parse import (
     TEXT_LIMIT,
     IncomingMessage,
     message_ids,
@@ -18,7 +19,6 @@ from iepd.incoming import (
     parse_headers_only,
     parse_message,
 )
-from iepd.matching import MatchContext, OpenRequest, is_candidate, match
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MESSAGES = [path.read_bytes() for path in sorted(CORPUS.glob("*.eml"))]

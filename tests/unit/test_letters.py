@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from iepd.config_types import (
+from iepd.config.model import (
     REASONS,
     Child,
     Config,
@@ -28,14 +28,14 @@ from iepd.config_types import (
     Timing,
 )
 from iepd.errors import TemplateError
-from iepd.letter_format import WRAP_WIDTH, tidy
-from iepd.letters import (
+from iepd.letters.compose import (
     check_templates,
     finish,
     make_message_id,
     render_followup,
     render_request,
 )
+from iepd.letters.text_format import WRAP_WIDTH, tidy
 
 SENT_AT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tuesday, December 1, 2026 in Chicago
 NOW = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ import pytest
 from test_letters import followup, make_config, request_letter
 from test_reminders import NOW, REQUEST_ID
 
-from iepd.mail_policy import MAIL_POLICY
-from iepd.reminders import REMINDER_KINDS, render_reminder, sample_context
+from iepd.letters.mail_policy import MAIL_POLICY
+from iepd.letters.reminders import REMINDER_KINDS, render_reminder, sample_context
 
 # the issue's own name, and a longer one: whether the stock folder breaks after the colon
 # depends on where the 78th column falls

@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 import pytest
 
-from iepd.bounces import Failures
-from iepd.incoming import IncomingMessage, MessageParts
-from iepd.matching import Match, MatchContext, OpenRequest, is_candidate, match
+from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
+from iepd.inbox.bounces import Failures
+from iepd.inbox.parse import IncomingMessage, MessageParts
 
 A1, A2, B1 = "<a1.iepd@family.example>", "<a2.iepd@family.example>", "<b1.iepd@family.example>"
 NAMES = "sender_names_child"

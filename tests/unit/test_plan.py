@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from iepd.config_types import Duration, SendWindow, Timing
-from iepd.plan import (
+from iepd.config.model import Duration, SendWindow, Timing
+from iepd.decide.plan import (
     Action,
     Plan,
     Remind,
@@ -22,7 +22,7 @@ from iepd.plan import (
     request_next_step,
     timing_rules,
 )
-from iepd.schooldays import localize
+from iepd.decide.schooldays import localize
 
 CHICAGO = ZoneInfo("America/Chicago")
 RULES = TimingRules(timezone=CHICAGO)

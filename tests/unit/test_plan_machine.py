@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from iepd.config_types import Duration, SendWindow
-from iepd.plan import (
+from iepd.config.model import Duration, SendWindow
+from iepd.decide.plan import (
     Action,
     Remind,
     RequestSnapshot,
@@ -23,7 +23,7 @@ from iepd.plan import (
     next_actions,
     request_next_step,
 )
-from iepd.schooldays import in_send_window, localize
+from iepd.decide.schooldays import in_send_window, localize
 
 CHICAGO = ZoneInfo("America/Chicago")
 # A week before the fall-back; a start up to 200 days later also crosses spring-forward.

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from familyconfig import speech_request
-from iepd.config import load_config
-from iepd.config_types import Config
-from iepd.plan import request_next_step
-from iepd.progress import next_step_function, rules_for, snapshot, snapshots
-from iepd.store import Store
+from iepd.config.load import load_config
+from iepd.config.model import Config
+from iepd.decide.plan import request_next_step
+from iepd.run.snapshots import next_step_function, rules_for, snapshot, snapshots
+from iepd.store.database import Store
 from offline import offline_family
 
 SENT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)

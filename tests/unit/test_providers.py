@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from iepd import providers
-from iepd.config_mail import PRESETS
+from iepd.config.mail import PRESETS
+from iepd.mail import providers
 
 GMAIL_SMTP_534 = (
     "534 5.7.9 Application-specific password required. Learn more at\n"

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_letters import HOSTILE_TEXT, REQUEST_ID, addresses, flat, make_config, request_letter
 
-from iepd.config_types import Config
+from iepd.config.model import Config
 from iepd.errors import TemplateError
-from iepd.letter_format import WRAP_WIDTH
-from iepd.reminders import REMINDER_KINDS, REQUIRED_CONTEXT, render_reminder, sample_context
+from iepd.letters.reminders import REMINDER_KINDS, REQUIRED_CONTEXT, render_reminder, sample_context
+from iepd.letters.text_format import WRAP_WIDTH
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tuesday, December 1, 2026, 9:00 pm in Chicago
 REMINDER_HEADERS = {

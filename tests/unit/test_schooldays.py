@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from iepd.config_types import Duration, SendWindow
-from iepd.schooldays import (
+from iepd.config.model import Duration, SendWindow
+from iepd.decide.schooldays import (
     add_school_days,
     in_send_window,
     is_school_day,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from iepd.sdnotify import Notifier
+from iepd.run.sdnotify import Notifier
 
 # sun_path holds 108 bytes and pytest's tmp_path can be longer than that.
 SUN_PATH_ROOM = 100
@@ -282,11 +282,11 @@ def test_a_socket_that_cannot_be_written_returns_false_and_logs_at_debug(
 ) -> None:
     address = make_address(short_dir)
     notifier = Notifier.from_environ({"NOTIFY_SOCKET": address})
-    with caplog.at_level(logging.DEBUG, logger="iepd.sdnotify"):
+    with caplog.at_level(logging.DEBUG, logger="iepd.run.sdnotify"):
         assert notifier.ready() is False
         assert notifier.watchdog() is False
         assert notifier.stopping() is False
-    failures = [r for r in caplog.records if r.name == "iepd.sdnotify"]
+    failures = [r for r in caplog.records if r.name == "iepd.run.sdnotify"]
     assert len(failures) == 3
     assert all(r.levelno == logging.DEBUG for r in failures)
 

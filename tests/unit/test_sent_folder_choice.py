@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iepd.sent_copy import copy_failure_is_lasting, retry_delay
-from iepd.sent_folder import choose_sent_folder, flagged_sent_folder, namespace_prefixes
+from iepd.mail.sent_folder import choose_sent_folder, flagged_sent_folder, namespace_prefixes
+from iepd.outbox.sent_copy import copy_failure_is_lasting, retry_delay
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iepd.errors import PermanentSendError, TransientSendError, UncertainSendError
-from iepd.smtp_failures import (
+from iepd.mail.smtp_failures import (
     SmtpReply,
     all_refused_error,
     describe,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from iepd.errors import StoreError
-from iepd.schema import GENESIS_HASH, SCHEMA_VERSION, allowed_steps
-from iepd.store import InvalidStepError, MessageRow, OutgoingRow, Store
+from iepd.store.database import InvalidStepError, MessageRow, OutgoingRow, Store
+from iepd.store.schema import GENESIS_HASH, SCHEMA_VERSION, allowed_steps
 
 NOW = datetime(2026, 12, 1, 14, 3, 5, 123456, tzinfo=UTC)
 CHICAGO = timezone(timedelta(hours=-6))
@@ -250,7 +250,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from iepd.store import Store
+from iepd.store.database import Store
 store = Store.open(Path(sys.argv[1]))
 store.upsert_request(id="r", child="c", reason="general", urgent=False, state_if_new="queued",
                      subject=None, now=datetime.now(UTC))

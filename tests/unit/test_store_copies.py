@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from iepd.store import InvalidStepError, OutgoingRow, Store
+from iepd.store.database import InvalidStepError, OutgoingRow, Store
 
 NOW = datetime(2026, 12, 1, 14, 3, 5, tzinfo=UTC)
 MESSAGE_ID = "<req-1@family.example>"

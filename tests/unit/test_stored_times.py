@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iepd.schema import format_time, parse_time
+from iepd.store.schema import format_time, parse_time
 
 SOME_ZONE = timezone(timedelta(hours=-6))
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iepd.timers import JUMP_TOLERANCE, WakeTimer, clock_jump
+from iepd.run.timers import JUMP_TOLERANCE, WakeTimer, clock_jump
 
 GENEROUS = 30.0
 START = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from iepd.errors import MailServerError
-from iepd.tls import client_context
+from iepd.mail.tls import client_context
 from mailservers import TlsFiles
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from iepd.export import CSV_COLUMNS, sha256sums, timeline_csv
-from iepd.export_html import Body, Cover, render_index
-from iepd.records import EventRow, MessageRow, RequestRow
-from iepd.trail import Trail, build_trail, message_kind, number_messages
-from iepd.views import format_timeline, local_and_utc, trail_rows
+from iepd.cli.views import format_timeline, local_and_utc, trail_rows
+from iepd.store.rows import EventRow, MessageRow, RequestRow
+from iepd.trail.export import CSV_COLUMNS, sha256sums, timeline_csv
+from iepd.trail.export_page import Body, Cover, render_index
+from iepd.trail.timeline import Trail, build_trail, message_kind, number_messages
 
 T0 = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
 ZONE = "America/Chicago"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from iepd.views import counted, format_status, json_rows, unrecorded_line
+from iepd.cli.views import counted, format_status, json_rows, unrecorded_line
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 SENT = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)

@@ -1,0 +1,2 @@
+"""The command line: parsing the arguments, each command, `iepd init`, and the text
+of `status` and `timeline`."""

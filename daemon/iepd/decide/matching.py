@@ -1,0 +1,247 @@
+"""PURE: which open request an incoming message belongs to, if any.
+
+Given plain data (an :class:`~iepd.inbox.parse.IncomingMessage` and a :class:`MatchContext`),
+return plain data; nothing here reads a clock, a database or the network. The rules
+(SPEC "Watching"): a message in a request's thread belongs to it; a bounce belongs to the
+request whose Message-ID its returned original carries; otherwise mail from the school that
+names the child, or that asks about an IEP meeting when its sender has exactly one open
+request. List and bulk mail, the parent's own mail and iepd's reminders never match. When
+the evidence points at two requests, the answer is None: a wrong match would stop the
+follow-ups of a request the school never answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from iepd.inbox.parse import IncomingMessage, is_mail_system
+
+logger = logging.getLogger(__name__)
+
+Reason = Literal["thread", "bounce", "sender_names_child", "sole_open_request"]
+
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+_ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting)\b", re.IGNORECASE)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|delivery status notification|returned mail|failure notice|mail delivery"
+    r"|delivery (has )?failed|could not be delivered|delayed mail|delivery delayed",
+    re.IGNORECASE,
+)
+# First names that are also ordinary words: "I will call" must not name a child called Will.
+# For these only a capitalised occurrence (or the full name) counts.
+_WORD_NAMES = frozenset(
+    {"will", "hope", "grace", "may", "june", "april", "august", "max", "mark", "bill", "rose",
+     "faith", "joy", "summer", "dawn", "sky", "river", "page", "chase", "hunter", "art", "pat",
+     "sue", "drew", "rich", "gene", "miles", "lane", "reed", "wade", "dean", "jack", "frank",
+     "penny", "ruby", "amber", "autumn", "star", "sunny", "angel", "honor", "justice"}
+)  # fmt: skip
+TEXT_SCAN_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A request that was sent and is not final, as matching needs it. Addresses are
+    lower-case; ``sent_message_ids`` are the request's and its follow-ups' Message-IDs."""
+
+    request_id: str
+    child_id: str
+    child_name: str  # full name, e.g. "Sam Rivera"
+    sent_message_ids: frozenset[str]
+    case_manager: str
+    principal: str
+    school_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    parent_addresses: frozenset[str]  # parent.email, remind_to, mail.username (lower-case)
+    requests: tuple[OpenRequest, ...]  # only requests that are sent and not final
+
+
+@dataclass(frozen=True)
+class Match:
+    request_id: str
+    reason: Reason
+
+
+def is_candidate(headers_only: IncomingMessage, ctx: MatchContext) -> bool:
+    """Given a message's headers (``parse_headers_only``) and the open requests, return True
+    when the whole message is worth fetching: it may be an answer or a bounce. It is False
+    for a message :func:`match` would take only in one case that headers cannot show: a
+    delivery report nested deep inside a message whose sender and subject look personal."""
+    if not ctx.requests or _excluded(headers_only, ctx) is not None:
+        return False
+    if _thread_request(headers_only, ctx) is not None:
+        return True
+    if _is_bulk(headers_only):
+        return False
+    if _looks_like_bounce(headers_only) or _bounce_subject(headers_only):
+        return True
+    return bool(_school_requests(headers_only, ctx))
+
+
+def match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
+    """Given a whole message and the open requests, return the request it belongs to and
+    why, or None when it belongs to none or the evidence is ambiguous."""
+    excluded = _excluded(message, ctx)
+    if excluded is not None:
+        logger.debug("message %s not matched: %s", message.message_id, excluded)
+        return None
+    if _looks_like_bounce(message):
+        request = _returned_request(message, ctx) or _thread_request(message, ctx)
+        return Match(request.request_id, "bounce") if request else None
+    request = _thread_request(message, ctx)
+    if request is not None:
+        return Match(request.request_id, "thread")
+    if _is_bulk(message):
+        return None
+    return _sender_match(message, ctx)
+
+
+def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
+    if "x-iepd-kind" in message.headers:
+        return "an iepd reminder"
+    if message.from_addr is not None and message.from_addr in _lower(ctx.parent_addresses):
+        return "the parent's own mail"
+    if message.message_id is not None and any(
+        _key(message.message_id) in _sent_keys(request) for request in ctx.requests
+    ):
+        return "a letter iepd sent"
+    if "list-id" in message.headers or "list-unsubscribe" in message.headers:
+        return "list mail"
+    return None
+
+
+def _is_bulk(message: IncomingMessage) -> bool:
+    precedence = message.headers.get("precedence", "").strip().lower()
+    return precedence in _BULK_PRECEDENCE
+
+
+def _looks_like_bounce(message: IncomingMessage) -> bool:
+    content_type = message.headers.get("content-type", "").lower()
+    return (
+        is_mail_system(message)
+        or "x-failed-recipients" in message.headers
+        or message.parts.report_type == "delivery-status"
+        or ("multipart/report" in content_type and "delivery-status" in content_type)
+        or bool(message.parts.failures.permanent or message.parts.failures.temporary)
+    )
+
+
+def _bounce_subject(message: IncomingMessage) -> bool:
+    return bool(_BOUNCE_SUBJECT.search(message.subject))
+
+
+def _key(message_id: str) -> str:
+    return message_id.strip().casefold()
+
+
+def _sent_keys(request: OpenRequest) -> frozenset[str]:
+    return _keys_of(request.sent_message_ids)
+
+
+@lru_cache(maxsize=256)
+def _keys_of(message_ids: frozenset[str]) -> frozenset[str]:
+    keys = set()
+    for message_id in message_ids:
+        inner = message_id.strip().strip("<>").strip()
+        if inner:
+            keys.add(f"<{inner}>".casefold())
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=64)
+def _lower(addresses: frozenset[str]) -> frozenset[str]:
+    return frozenset(address.strip().lower() for address in addresses)
+
+
+def _request_by_id(ids: tuple[str, ...], ctx: MatchContext) -> OpenRequest | None:
+    for message_id in ids:
+        key = _key(message_id)
+        for request in ctx.requests:
+            if key in _sent_keys(request):
+                return request
+    return None
+
+
+def _thread_request(message: IncomingMessage, ctx: MatchContext) -> OpenRequest | None:
+    # In-Reply-To names the message answered; the end of References is the most recent.
+    return _request_by_id(message.in_reply_to, ctx) or _request_by_id(
+        tuple(reversed(message.references)), ctx
+    )
+
+
+def _returned_request(message: IncomingMessage, ctx: MatchContext) -> OpenRequest | None:
+    return _request_by_id(message.parts.returned_message_ids, ctx)
+
+
+def _school_requests(message: IncomingMessage, ctx: MatchContext) -> list[OpenRequest]:
+    sender = message.from_addr
+    if not sender or "@" not in sender:
+        return []
+    domain = sender.rpartition("@")[2]
+    found = []
+    for request in ctx.requests:
+        people = (request.case_manager.lower(), request.principal.lower())
+        domains = tuple(item.lower().lstrip("@") for item in request.school_domains)
+        if sender in people or any(
+            domain == item or domain.endswith("." + item) for item in domains if item
+        ):
+            found.append(request)
+    return found
+
+
+@lru_cache(maxsize=128)
+def _name_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
+    words = child_name.split()
+    if not words:
+        return ()
+    full = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)"
+    first = words[0]
+    patterns = [re.compile(full, re.IGNORECASE)]
+    if first.lower() in _WORD_NAMES:
+        capitalised = first[:1].upper() + first[1:].lower()
+        patterns.append(
+            re.compile(rf"(?<!\w)(?:{re.escape(capitalised)}|{re.escape(first.upper())})(?!\w)")
+        )
+    else:
+        patterns.append(re.compile(rf"(?<!\w){re.escape(first)}(?!\w)", re.IGNORECASE))
+    return tuple(patterns)
+
+
+def _names(child_name: str, text: str) -> bool:
+    return any(pattern.search(text) for pattern in _name_patterns(child_name))
+
+
+def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
+    candidates = _school_requests(message, ctx)
+    if not candidates:
+        return None
+    text = message.text[:TEXT_SCAN_LIMIT]
+    names = {request.child_id: request.child_name for request in ctx.requests}
+    named = {
+        child
+        for child, name in names.items()
+        if _names(name, message.subject) or _names(name, text)
+    }
+    if len(named) > 1:
+        # Two children named: the subject usually says which one the message is about.
+        in_subject = {child for child in named if _names(names[child], message.subject)}
+        if len(in_subject) != 1:
+            logger.info("message %s names several children; not matched", message.message_id)
+            return None
+        named = in_subject
+    if named:
+        (child,) = named
+        chosen = [request for request in candidates if request.child_id == child]
+        if len(chosen) == 1:
+            return Match(chosen[0].request_id, "sender_names_child")
+        return None
+    asks = _ASKS_ABOUT_MEETING.search(message.subject) or _ASKS_ABOUT_MEETING.search(text)
+    if asks and len(candidates) == 1:
+        return Match(candidates[0].request_id, "sole_open_request")
+    return None

@@ -1,0 +1,2 @@
+"""`iepd demo`: the whole flow against a mail sandbox on loopback, with a scripted
+school and a live table."""

@@ -1,0 +1,212 @@
+"""What happens when the watcher hands over a message from the parent's inbox.
+
+Parse (never raises), match to a request (pure), classify (pure), then record the message,
+its events, the request's new state and the parent's reminder in ONE transaction, so a
+crash either keeps all of it or none of it and the next catch-up redoes it. Messages that
+belong to no request are not stored: they are the parent's private mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from iepd.config.model import Config
+from iepd.decide.classify import Classification, classify
+from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
+from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
+from iepd.outbox.sender import Sender
+from iepd.store.database import RequestRow, Store
+
+logger = logging.getLogger(__name__)
+
+# States in which the school has not yet answered: any answer moves the request on.
+WAITING_STATES = frozenset({"sent", "followed_up", "escalated", "uncertain"})
+ANSWER_STATE = {
+    "answer": "answered",
+    "informal": "answered",
+    "declined": "declined",
+    "invite": "meeting_scheduled",
+}
+EVENT_KIND = {"bounce": "bounce_received", "auto_reply": "auto_reply_received"}
+
+
+def match_context(config: Config, store: Store) -> MatchContext:
+    """Given the config and the store, return what matching needs: every sent request."""
+    letters_by_request: dict[str, set[str]] = {}
+    for message_id, request_id in store.sent_message_ids().items():
+        letters_by_request.setdefault(request_id, set()).add(message_id)
+    children = {child.id: child for child in config.children}
+    requests = []
+    for row in store.list_requests():
+        child = children.get(row.child)
+        if child is None or row.id not in letters_by_request or row.state == "closed":
+            continue
+        requests.append(
+            OpenRequest(
+                request_id=row.id,
+                child_id=child.id,
+                child_name=child.name,
+                sent_message_ids=frozenset(letters_by_request[row.id]),
+                case_manager=child.case_manager.email.lower(),
+                principal=child.principal.email.lower(),
+                school_domains=child.school_domains,
+            )
+        )
+    parent = config.parent
+    return MatchContext(
+        parent_addresses=frozenset(
+            {parent.email.lower(), parent.remind_to.lower(), config.mail.username.lower()}
+        ),
+        requests=tuple(requests),
+    )
+
+
+class Inbox:
+    """Given the config, the store and the sender, turn fetched messages into the record."""
+
+    def __init__(
+        self, config: Config, store: Store, sender: Sender, clock: Callable[[], datetime]
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self._context: MatchContext | None = None
+
+    def refresh(self) -> None:
+        """Forget the cached match context (a letter went out, a request closed)."""
+        self._context = None
+
+    @property
+    def context(self) -> MatchContext:
+        if self._context is None:
+            self._context = match_context(self.config, self.store)
+        return self._context
+
+    def wants(self, header_bytes: bytes) -> bool:
+        """Given a message's header block, return whether to fetch the whole message."""
+        return bool(self.context.requests) and is_candidate(
+            parse_headers_only(header_bytes), self.context
+        )
+
+    def handle(
+        self, *, raw: bytes, mailbox: str, uidvalidity: int, uid: int, internaldate: datetime
+    ) -> str | None:
+        """Given one fetched message, record it if it belongs to a request; return its class."""
+        message = parse_message(raw)
+        found = match(message, self.context)
+        if found is None:
+            logger.debug("uid %d: not about any request", uid)
+            return None
+        result = classify(message)
+        if message.problems:
+            logger.warning(
+                "uid %d: malformed message kept as is: %s", uid, "; ".join(message.problems)
+            )
+        now = self.clock()
+        with self.store.transaction():
+            row = self.store.add_incoming(
+                request_id=found.request_id,
+                message_id=message.message_id,
+                in_reply_to=" ".join(message.in_reply_to) or None,
+                references=list(message.references),
+                from_addr=message.from_addr,
+                to_addrs=list(message.to_addrs),
+                cc_addrs=list(message.cc_addrs),
+                subject=message.subject,
+                date_header=message.date_header,
+                internaldate=internaldate,
+                detected_at=now,
+                mailbox=mailbox,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                raw=raw,
+                klass=result.klass,
+                excerpt=result.excerpt,
+                problems="; ".join(message.problems) or None,
+            )
+            if row is None:
+                logger.debug("uid %d: already recorded", uid)
+                return None
+            self._record(found, message, result, internaldate, now)
+        logger.info("%s: %s from %s", found.request_id, result.klass, message.from_addr)
+        return result.klass
+
+    def _record(
+        self,
+        found: Match,
+        message: IncomingMessage,
+        result: Classification,
+        received_at: datetime,
+        now: datetime,
+    ) -> None:
+        request = self.store.get_request(found.request_id)
+        assert request is not None  # match() only returns requests from the store
+        klass = result.klass
+        if klass == "invite" and result.meeting_start is None:
+            # An invitation without a start time schedules nothing; it is still an answer.
+            klass = "answer"
+        self.store.append_event(
+            request_id=request.id,
+            kind=EVENT_KIND.get(klass, "reply_received"),
+            at=now,
+            message_id=message.message_id,
+            from_addr=message.from_addr,
+            subject=message.subject,
+            detail=klass if klass not in EVENT_KIND else result.excerpt[:200] or None,
+        )
+        key = message.message_id or f"{request.id}:{now.isoformat()}"
+        context: dict[str, object] = {
+            "excerpt": result.excerpt,
+            "from_": message.from_name or message.from_addr or "",
+            "received_at": received_at,
+            "subject": message.subject,
+        }
+        if klass == "bounce":
+            self._bounced(request, result, key, now)
+            return
+        if klass == "auto_reply":
+            self.sender.queue_reminder(request.id, "auto_reply", key, context)
+            return
+        fields: dict[str, object] = {}
+        if request.answered_at is None:
+            fields["answered_at"] = now
+        if klass == "invite" and result.meeting_start is not None:
+            fields["meeting_at"] = result.meeting_start
+            fields["meeting_location"] = result.meeting_location
+            self.store.append_event(
+                request_id=request.id,
+                kind="meeting_scheduled",
+                at=now,
+                message_id=message.message_id,
+                from_addr=message.from_addr,
+                subject=message.subject,
+                detail=result.meeting_start.isoformat(),
+            )
+            context = {
+                "meeting_start": result.meeting_start,
+                "meeting_location": result.meeting_location or "",
+            }
+        new_state = ANSWER_STATE[klass]
+        if request.state in WAITING_STATES or new_state in ("declined", "meeting_scheduled"):
+            if request.state != "closed":
+                fields["state"] = new_state
+        if fields:
+            self.store.update_request(request.id, now=now, **fields)
+        self.sender.queue_reminder(request.id, klass, key, context)
+
+    def _bounced(
+        self, request: RequestRow, result: Classification, key: str, now: datetime
+    ) -> None:
+        recipient = result.bounced_recipient or ""
+        child = self.config.child(request.child)
+        # Only the case manager's address failing leaves the request without a reader; a
+        # bounce from the principal alone still leaves the case manager with the letter.
+        # A late bounce (of a follow-up, say) does not undo an answer already recorded.
+        if recipient.lower() != child.principal.email.lower() and request.state in WAITING_STATES:
+            self.store.update_request(request.id, now=now, state="undeliverable")
+        self.sender.queue_reminder(
+            request.id, "bounce", key, {"excerpt": result.excerpt, "recipient": recipient}
+        )

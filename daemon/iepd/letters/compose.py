@@ -1,0 +1,358 @@
+"""Render the letters to the school (the request and its two follow-ups) as email messages.
+
+Templates render bodies only. Every header is set here through the ``EmailMessage`` API,
+after refusing any value that holds a control character, so no configured value can add a
+header or a recipient. A template problem (a syntax error, an undefined variable) becomes a
+``TemplateError`` while the message is built, before anything could be sent.
+
+Every template sees these variables (reminders add more, see ``iepd.letters.reminders``):
+
+| name | value |
+|---|---|
+| ``parent``, ``child``, ``request`` | the ``Parent``, ``Child`` and ``RequestSettings`` |
+| ``case_manager``, ``principal`` | the child's ``Contact`` entries |
+| ``reason_label`` | the reason in a few words, e.g. "services not delivered as written" |
+| ``urgent`` | ``request.urgent`` |
+| ``child_first_name`` | the first word of the child's name |
+| ``they``, ``them``, ``their``, ``They``, ``Their`` | the child's pronouns |
+| ``verb(singular, plural)`` | the verb form that goes with ``they``: ``verb("is", "are")`` |
+| ``request_subject`` | the subject of the request letter |
+| ``number``, ``original_sent_at``, ``original_subject`` | follow-ups only |
+
+Filters: ``longdate`` ("Tuesday, December 1, 2026"), ``longdatetime`` (with the time of day),
+both in the parent's timezone; ``quote`` (prefix every line with "> ").
+
+Each line a template writes is a paragraph or a list item: lines longer than 72 columns are
+wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent
+(``letter_format``).
+"""
+
+from __future__ import annotations
+
+import email.errors
+import email.parser
+import email.policy
+import email.utils
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from functools import lru_cache, partial
+from pathlib import Path
+
+import jinja2
+
+from iepd.config.model import REASONS, Child, Config, RequestSettings
+from iepd.errors import TemplateError
+from iepd.letters.mail_policy import MAIL_POLICY
+from iepd.letters.text_format import long_date, long_datetime, parent_zone, tidy, zone_named
+
+logger = logging.getLogger(__name__)
+
+REASON_LABELS: Mapping[str, str] = {
+    "general": "a concern that has come up during the school year",
+    "services_not_delivered": "services not delivered as written in the IEP",
+    "outside_evaluation": "a new outside evaluation",
+    "regression": "a loss of progress or of skills",
+    "change_in_functioning": "a significant change in functioning",
+    "placement_change": "a change of placement or program",
+    "behavior": "behavior incidents and discipline",
+    "transition": "an upcoming transition",
+    "new_data": "new information and data",
+}
+
+_PRONOUNS: Mapping[str, tuple[str, str, str]] = {
+    "he": ("he", "him", "his"),
+    "she": ("she", "her", "her"),
+    "they": ("they", "them", "their"),
+}
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII without "<" and ">"
+_ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
+_HEADER_BREAKOUT = re.compile(r"\r\n(?![ \t])|\r(?!\n)|(?<!\r)\n")
+
+
+def make_message_id(parent_email: str) -> str:
+    """Given the parent's address, return a new Message-ID of the parent's domain.
+
+    Raise ValueError if the address has no usable (ASCII) domain.
+    """
+    local_part, at, domain = parent_email.strip().lower().rpartition("@")
+    if (
+        not (local_part and at and domain)
+        or not domain.isascii()
+        or not _MESSAGE_ID.fullmatch(f"<x@{domain}>")
+    ):
+        raise ValueError(f"cannot make a Message-ID from the address {parent_email!r}")
+    return email.utils.make_msgid(idstring="iepd", domain=domain)
+
+
+def render_request(
+    config: Config, request_id: str, *, message_id: str, date: datetime
+) -> EmailMessage:
+    """Given a configured request, return its letter to the case manager (Cc the principal
+    when urgent). Raise TemplateError if the template fails, ValueError if a header value
+    is unsafe, KeyError if the request is unknown."""
+    request = config.request(request_id)
+    child = config.child(request.child)
+    if request.reason not in REASONS:
+        raise ValueError(f"request {request.id}: unknown reason {request.reason!r}")
+    body = render_template(
+        config, f"request/{request.reason}.txt.j2", template_context(config, request_id)
+    )
+    message = _letter(config, child, message_id, date, copy_principal=request.urgent)
+    message["Subject"] = header_text(request_subject(request, child), "subject")
+    finish(message, body)
+    return message
+
+
+def render_followup(
+    config: Config,
+    request_id: str,
+    *,
+    number: int,
+    original_message_id: str,
+    original_references: tuple[str, ...],
+    original_subject: str,
+    original_sent_at: datetime,
+    message_id: str,
+    date: datetime,
+) -> EmailMessage:
+    """Given a sent request, return follow-up ``number`` (1: follow-up, 2: escalation, which
+    always copies the principal) in the request's thread. Raise TemplateError if the template
+    fails, ValueError if ``number`` or a header value is bad."""
+    if number not in (1, 2):
+        raise ValueError(f"follow-up number must be 1 or 2, not {number!r}")
+    request = config.request(request_id)
+    child = config.child(request.child)
+    thread = [_checked_message_id(item) for item in (*original_references, original_message_id)]
+    variables = template_context(config, request_id)
+    variables.update(
+        number=number, original_sent_at=original_sent_at, original_subject=original_subject
+    )
+    template_name = "followup.txt.j2" if number == 1 else "escalation.txt.j2"
+    body = render_template(config, template_name, variables)
+    message = _letter(config, child, message_id, date, copy_principal=number == 2 or request.urgent)
+    message["Subject"] = header_text(reply_subject(original_subject), "subject")
+    message["In-Reply-To"] = thread[-1]
+    message["References"] = " ".join(thread)
+    finish(message, body)
+    return message
+
+
+def _letter(
+    config: Config, child: Child, message_id: str, date: datetime, *, copy_principal: bool
+) -> EmailMessage:
+    """Return a letter from the parent to the case manager, Cc the principal if asked."""
+    message = new_message(message_id, date, config)
+    message["From"] = address(config.parent.name, config.parent.email, "parent")
+    message["To"] = address(child.case_manager.name, child.case_manager.email, "case_manager")
+    if copy_principal:
+        message["Cc"] = address(child.principal.name, child.principal.email, "principal")
+    return message
+
+
+def check_templates(config: Config) -> list[str]:
+    """Given a config, render every request letter, both follow-ups and every reminder with
+    sample values; return one line per problem (none: the templates are usable)."""
+    # reminders builds on this module, so it is imported here, late, to avoid a cycle
+    from iepd.letters.reminders import check_all_templates
+
+    return check_all_templates(config)
+
+
+# ---- shared with iepd.letters.reminders ---------------------------------------------------
+
+
+def template_context(config: Config, request_id: str) -> dict[str, object]:
+    """Given a config and a request id, return the variables every template sees."""
+    request = config.request(request_id)
+    child = config.child(request.child)
+    they, them, their = _PRONOUNS.get(child.pronouns, _PRONOUNS["they"])
+    plural = they == "they"
+
+    def verb(singular: str, plural_form: str) -> str:
+        return plural_form if plural else singular
+
+    return {
+        "parent": config.parent,
+        "child": child,
+        "request": request,
+        "case_manager": child.case_manager,
+        "principal": child.principal,
+        "reason_label": REASON_LABELS.get(request.reason, request.reason),
+        "urgent": request.urgent,
+        "child_first_name": (child.name.split() or [child.name])[0],
+        "they": they,
+        "them": them,
+        "their": their,
+        "They": they.capitalize(),
+        "Their": their.capitalize(),
+        "verb": verb,
+        "request_subject": request_subject(request, child),
+    }
+
+
+def request_subject(request: RequestSettings, child: Child) -> str:
+    """Given a request and its child, return the request letter's subject."""
+    subject = f"Request for an IEP meeting for {child.name}"
+    return f"URGENT: {subject}" if request.urgent else subject
+
+
+def reply_subject(subject: str) -> str:
+    """Given a subject, return it as a reply's subject, with one "Re: " only."""
+    return subject if re.match(r"\s*re\s*:", subject, re.IGNORECASE) else f"Re: {subject}"
+
+
+def header_text(value: str, what: str) -> str:
+    """Given a value meant for a header, return it. Raise ValueError if it holds a control
+    character, a line or paragraph separator (it could start a header of its own) or an
+    RFC 2047 encoded word: the email package decodes "=?utf-8?q?=0D=0A...?=" when a header
+    is set and then writes the decoded CR LF out raw (CPython before 3.11.10 and 3.12.5)."""
+    for character in value:
+        if unicodedata.category(character) in ("Cc", "Zl", "Zp"):
+            raise ValueError(f"{what}: the character {character!r} is not allowed in a mail header")
+    if _ENCODED_WORD.search(value):
+        raise ValueError(f"{what}: text that looks like an encoded word (=?...?=) is not allowed")
+    return value
+
+
+def address(name: str, addr_spec: str, what: str) -> Address:
+    """Given a display name and one plain address, return the header Address. Raise
+    ValueError if either is unsafe or the address is not exactly one ASCII address."""
+    header_text(name, f"{what}.name")
+    header_text(addr_spec, f"{what}.email")
+    problem = f"{what}.email: expected one plain address like name@example.org, got {addr_spec!r}"
+    if not addr_spec.isascii():
+        raise ValueError(problem)
+    try:
+        result = Address(display_name=name, addr_spec=addr_spec)
+    except (ValueError, IndexError, email.errors.HeaderParseError) as exc:
+        raise ValueError(problem) from exc
+    if result.addr_spec != addr_spec or not result.username or "." not in result.domain:
+        raise ValueError(problem)
+    return result
+
+
+def new_message(message_id: str, date: datetime, config: Config) -> EmailMessage:
+    """Return an empty message with its Date (in the parent's timezone) and Message-ID set.
+    Raise ValueError if ``date`` is naive or ``message_id`` malformed."""
+    if date.tzinfo is None or date.utcoffset() is None:
+        raise ValueError("the Date of a message needs a timezone")
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Date"] = date.astimezone(parent_zone(config))
+    message["Message-ID"] = _checked_message_id(message_id)
+    return message
+
+
+def finish(message: EmailMessage, body: str) -> None:
+    """Check that every header folds to exactly one header, then set ``body`` as the
+    message's UTF-8 plain text: 7bit when it is ASCII with short lines, quoted-printable
+    otherwise, so that no relay has to convert it. Raise ValueError if a header would
+    break out of its line."""
+    _verify_headers(message)
+    lines = body.split("\n")
+    short = all(len(line) <= 78 for line in lines)
+    encoding = "7bit" if body.isascii() and short else "quoted-printable"
+    message.set_content(body, subtype="plain", charset="utf-8", cte=encoding)
+
+
+def _verify_headers(message: EmailMessage) -> None:
+    """Raise ValueError unless the headers, as they will be written, read back as the same
+    headers with the same addresses. This catches what the email package gets wrong: on
+    CPython 3.11.7 a long display name holding commas loses its quotes when folded, and
+    each part after a comma reads back as an address of its own."""
+    policy = message.policy
+    written = b"".join(policy.fold_binary(name, value) for name, value in message.items())
+    read_back = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(
+        written + policy.linesep.encode("ascii")
+    )
+    for name, value in message.items():
+        folded = policy.fold(name, value).removesuffix(policy.linesep)
+        # a line break inside a header must be followed by whitespace (a continuation line)
+        if _HEADER_BREAKOUT.search(folded):
+            raise ValueError(f"the {name} header would start a header of its own")
+    if [name.lower() for name in read_back.keys()] != [name.lower() for name in message.keys()]:
+        raise ValueError("the headers would not read back as written")
+    for name, value in message.items():
+        intended = [item.addr_spec for item in getattr(value, "addresses", ())]
+        found = [item.addr_spec for item in getattr(read_back[name], "addresses", ())]
+        if intended != found:
+            raise ValueError(
+                f"the {name} header would not read back as {', '.join(intended)}; "
+                "a name with commas or quotes may be the cause: shorten or simplify it"
+            )
+
+
+def render_template(config: Config, name: str, variables: Mapping[str, object]) -> str:
+    """Given a template name and its variables, return the tidied, wrapped text. Raise
+    TemplateError naming the template (and the file and line, when known) if it fails."""
+    environment = _environment(config.override_templates_dir, config.parent.timezone)
+    try:
+        template = environment.get_template(name)
+        logger.debug("rendering %s from %s", name, template.filename)
+        text = template.render(variables)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {name}: not found ({exc.name})") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name or name}, line {exc.lineno}"
+        raise TemplateError(f"template {name}: {where}: {exc.message}") from exc
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError) as exc:
+        # a parent's override may fail in any way; the message must still name the file
+        where = _template_frame(exc) or name
+        raise TemplateError(f"template {name}: {where}: {exc}") from exc
+    return tidy(text)
+
+
+def _template_frame(exc: BaseException) -> str | None:
+    """Return "file, line N" of the innermost template frame of ``exc``'s traceback: Jinja
+    rewrites tracebacks so that template code shows with its own file name and line."""
+    found = None
+    traceback = exc.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f"{filename}, line {traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return found
+
+
+def _checked_message_id(message_id: str) -> str:
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise ValueError(f"not a Message-ID: {message_id!r}")
+    return message_id
+
+
+def packaged_templates() -> frozenset[str]:
+    """Return the names of the templates iepd ships ("request/general.txt.j2", ...)."""
+    return frozenset(jinja2.PackageLoader("iepd", "templates").list_templates())
+
+
+@lru_cache(maxsize=8)
+def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
+    zone = zone_named(timezone)
+
+    def quote(text: str) -> str:
+        return "\n".join(f"> {line}".rstrip() for line in str(text).splitlines())
+
+    environment = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(str(override_dir)),
+                jinja2.PackageLoader("iepd", "templates"),
+            ]
+        ),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - plain-text mail: HTML escaping would corrupt it
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        longdate=partial(long_date, zone=zone),
+        longdatetime=partial(long_datetime, zone=zone),
+        quote=quote,
+    )
+    return environment

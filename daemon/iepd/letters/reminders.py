@@ -1,0 +1,322 @@
+"""Render the reminders iepd sends the parent, one kind per step that needs the parent.
+
+A reminder goes To ``parent.remind_to``, From ``parent.email``, with a subject starting
+"[iepd] " that names the child and the event, and the headers ``X-IEPD-Kind``,
+``X-IEPD-Request`` and ``Auto-Submitted: auto-generated`` (RFC 3834), so that it is never
+taken for the school's answer. Its template is ``reminder/<kind>.txt.j2``; besides the
+variables every template sees (see ``iepd.letters.compose``), each kind needs these context keys:
+
+| kind | required context keys (optional ones, with their default) |
+|---|---|
+| ``sent`` | ``sent_at``, ``recipients`` (plus the letter's bytes as ``attachment``) |
+| ``answer`` | ``excerpt``, ``from_``, ``received_at``, ``subject`` |
+| ``auto_reply`` | ``excerpt``, ``from_``, ``received_at``, ``subject`` |
+| ``bounce`` | ``excerpt``, ``recipient`` |
+| ``declined`` | ``excerpt``, ``from_``, ``received_at``, ``subject`` |
+| ``informal`` | ``excerpt``, ``from_``, ``received_at``, ``subject`` |
+| ``invite`` | ``meeting_start``, ``meeting_location`` ("" when unknown) |
+| ``followup_sent`` | ``sent_at``, ``recipients`` |
+| ``escalation_sent`` | ``sent_at``, ``recipients`` |
+| ``no_response`` | ``sent_at`` (of the request), ``followup_dates`` |
+| ``meeting_prep`` | ``meeting_start`` |
+| ``after_meeting`` | ``meeting_start`` |
+| ``deadline_passed`` | ``deadline`` |
+| ``send_failed`` | ``error`` (``letter`` = "request for an IEP meeting") |
+| ``send_uncertain`` | none (``letter`` = "request for an IEP meeting", ``attempted_at`` = None, |
+| | ``letter_subject`` = None: the request's subject) |
+| ``sent_copy_failed`` | ``sent_at``, ``folder``, ``error`` (``letter`` = "request for an IEP |
+| | meeting", ``stored_as`` = None: the path of iepd's raw copy; plus the letter's bytes) |
+
+Every reminder also sees ``kind`` and ``wait``, the configured delays in words ("7 days"):
+``wait.followup``, ``wait.escalate``, ``wait.meeting_prep``, ``wait.after_meeting``.
+Datetimes should carry a timezone (a naive one is taken as the parent's local time);
+``recipients`` is a sequence of addresses, ``followup_dates`` a sequence of datetimes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
+from email.message import EmailMessage
+from functools import partial
+
+from iepd.config.model import Child, Config, Duration
+from iepd.errors import TemplateError
+from iepd.letters.compose import (
+    address,
+    finish,
+    header_text,
+    new_message,
+    packaged_templates,
+    render_followup,
+    render_request,
+    render_template,
+    request_subject,
+    template_context,
+)
+from iepd.letters.text_format import long_date, parent_zone
+
+logger = logging.getLogger(__name__)
+
+REMINDER_KINDS: tuple[str, ...] = (
+    "sent",
+    "answer",
+    "auto_reply",
+    "bounce",
+    "declined",
+    "informal",
+    "invite",
+    "followup_sent",
+    "escalation_sent",
+    "no_response",
+    "meeting_prep",
+    "after_meeting",
+    "deadline_passed",
+    "send_failed",
+    "send_uncertain",
+    "sent_copy_failed",
+)
+
+_MESSAGE_KEYS = ("excerpt", "from_", "received_at", "subject")
+REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
+    "sent": ("sent_at", "recipients"),
+    "answer": _MESSAGE_KEYS,
+    "auto_reply": _MESSAGE_KEYS,
+    "bounce": ("excerpt", "recipient"),
+    "declined": _MESSAGE_KEYS,
+    "informal": _MESSAGE_KEYS,
+    "invite": ("meeting_start", "meeting_location"),
+    "followup_sent": ("sent_at", "recipients"),
+    "escalation_sent": ("sent_at", "recipients"),
+    "no_response": ("sent_at", "followup_dates"),
+    "meeting_prep": ("meeting_start",),
+    "after_meeting": ("meeting_start",),
+    "deadline_passed": ("deadline",),
+    "send_failed": ("error",),
+    "send_uncertain": (),
+    "sent_copy_failed": ("sent_at", "folder", "error"),
+}
+_OPTIONAL_CONTEXT: Mapping[str, Mapping[str, object]] = {
+    "send_failed": {"letter": "request for an IEP meeting"},
+    "send_uncertain": {
+        "letter": "request for an IEP meeting",
+        "attempted_at": None,
+        "letter_subject": None,
+    },
+    "sent_copy_failed": {"letter": "request for an IEP meeting", "stored_as": None},
+}
+
+
+def render_reminder(
+    config: Config,
+    kind: str,
+    request_id: str,
+    *,
+    message_id: str,
+    date: datetime,
+    context: Mapping[str, object],
+    attachment: bytes | None = None,
+) -> EmailMessage:
+    """Given a reminder kind, its request and context, return the reminder to the parent,
+    with ``attachment`` (a letter's raw bytes) attached as message/rfc822. Raise ValueError
+    for an unknown kind or an unsafe header value, TemplateError if a context key is missing
+    or the template fails."""
+    if kind not in REMINDER_KINDS:
+        raise ValueError(f"unknown reminder kind {kind!r}")
+    missing = [key for key in REQUIRED_CONTEXT[kind] if key not in context]
+    if missing:
+        raise TemplateError(f"reminder {kind}: the context lacks {', '.join(missing)}")
+    request = config.request(request_id)
+    child = config.child(request.child)
+    variables: dict[str, object] = {**_OPTIONAL_CONTEXT.get(kind, {}), **context}
+    # the shared variables win, so a context key can never change who the letter is about
+    variables.update(template_context(config, request_id), kind=kind, wait=_waits(config))
+    body = render_template(config, f"reminder/{kind}.txt.j2", variables)
+    message = new_message(message_id, date, config)
+    message["From"] = address("iepd", config.parent.email, "parent")
+    message["To"] = address(config.parent.name, config.parent.remind_to, "parent.remind_to")
+    subject = reminder_subject(kind, child, context, parent_zone(config))
+    message["Subject"] = header_text(subject, "subject")
+    message["X-IEPD-Kind"] = kind
+    message["X-IEPD-Request"] = header_text(request.id, "request.id")
+    message["Auto-Submitted"] = "auto-generated"
+    finish(message, body)
+    if attachment is not None:
+        _attach_message(message, attachment, f"{request.id}.eml")
+    return message
+
+
+def reminder_subject(kind: str, child: Child, context: Mapping[str, object], zone: tzinfo) -> str:
+    """Given a reminder kind, the child, the context and the parent's timezone, return the
+    reminder's subject."""
+    name = child.name
+    subjects = {
+        "sent": f"Sent: your request for an IEP meeting for {name}",
+        "answer": f"The school answered about {name}'s IEP meeting",
+        "auto_reply": f"Auto-reply (not an answer) about {name}'s IEP meeting",
+        "bounce": f"Not delivered: your request for an IEP meeting for {name}",
+        "declined": f"School declined {name}'s IEP meeting: your options",
+        "informal": f"School offered a talk instead of {name}'s IEP meeting",
+        "invite": f"Invitation to {name}'s IEP meeting",
+        "followup_sent": f"Follow-up sent: no answer yet about {name}'s IEP meeting",
+        "escalation_sent": f"Second follow-up sent for {name}'s IEP meeting",
+        "no_response": f"Still no answer about {name}'s IEP meeting: your options",
+        "meeting_prep": f"Prepare for {name}'s IEP meeting",
+        "after_meeting": f"After {name}'s IEP meeting: get it in writing",
+        "deadline_passed": f"The deadline for {name}'s IEP meeting has passed",
+        "send_failed": f"Not sent: your letter about {name}'s IEP meeting",
+        "send_uncertain": f"Please check whether your letter about {name} was sent",
+        "sent_copy_failed": f"Sent, but not copied to your Sent folder: your letter about {name}",
+    }
+    subject = subjects[kind]
+    start = context.get("meeting_start")
+    if kind in ("invite", "meeting_prep") and isinstance(start, datetime):
+        subject += f" on {long_date(start, zone).rsplit(',', 1)[0]}"  # "on Monday, December 14"
+    return f"[iepd] {subject}"
+
+
+def sample_context(kind: str, now: datetime) -> dict[str, object]:
+    """Given a reminder kind and a moment, return plausible context values (for `iepd check`
+    and tests)."""
+    message = {
+        "excerpt": "Thank you for your letter. We will be in touch soon.",
+        "from_": "Dana Alvarez <dalvarez@district.example>",
+        "received_at": now,
+        "subject": "Re: Request for an IEP meeting",
+    }
+    values: dict[str, dict[str, object]] = {
+        "sent": {"sent_at": now, "recipients": ["dalvarez@district.example"]},
+        "answer": message,
+        "auto_reply": message,
+        "bounce": {"excerpt": "550 5.1.1 User unknown", "recipient": "dalvarez@district.example"},
+        "declined": message,
+        "informal": message,
+        "invite": {"meeting_start": now + timedelta(days=10), "meeting_location": "Room 12"},
+        "followup_sent": {"sent_at": now, "recipients": ["dalvarez@district.example"]},
+        "escalation_sent": {
+            "sent_at": now,
+            "recipients": ["dalvarez@district.example", "lchen@district.example"],
+        },
+        "no_response": {
+            "sent_at": now - timedelta(days=21),
+            "followup_dates": [now - timedelta(days=14), now - timedelta(days=7)],
+        },
+        "meeting_prep": {"meeting_start": now + timedelta(days=3)},
+        "after_meeting": {"meeting_start": now - timedelta(days=1)},
+        "deadline_passed": {"deadline": now},
+        "send_failed": {"error": "550 5.7.1 Relaying denied"},
+        "send_uncertain": {"attempted_at": now},
+        "sent_copy_failed": {
+            "sent_at": now,
+            "folder": "Sent",
+            "error": 'no Sent folder: "Sent" (mail.imap.sent_folder) does not exist',
+        },
+    }
+    return dict(values[kind])
+
+
+def check_all_templates(config: Config) -> list[str]:
+    """Given a config, render every request letter, both follow-ups and every reminder with
+    sample values; return one line per problem (none: the templates are usable)."""
+    sent_at = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    message_id = "<sample.iepd@example.invalid>"  # rendered, never sent
+    problems: list[str] = []
+    for request in config.requests:
+        renders: list[Callable[[], EmailMessage]] = [
+            partial(render_request, config, request.id, message_id=message_id, date=sent_at)
+        ]
+        renders.extend(
+            partial(
+                render_followup,
+                config,
+                request.id,
+                number=number,
+                original_message_id=message_id,
+                original_references=(),
+                original_subject=request_subject(request, config.child(request.child)),
+                original_sent_at=sent_at,
+                message_id=message_id,
+                date=sent_at,
+            )
+            for number in (1, 2)
+        )
+        renders.extend(
+            partial(
+                render_reminder,
+                config,
+                kind,
+                request.id,
+                message_id=message_id,
+                date=sent_at,
+                context=sample_context(kind, sent_at),
+            )
+            for kind in REMINDER_KINDS
+        )
+        for render in renders:
+            try:
+                render()
+            except (TemplateError, ValueError, KeyError) as exc:
+                problem = f"request {request.id}: {exc}"
+                if problem not in problems:  # a broken shared template fails every render
+                    problems.append(problem)
+    problems.extend(_stray_overrides(config))
+    return problems
+
+
+def _stray_overrides(config: Config) -> list[str]:
+    """Return a problem for each override file that replaces none of our templates (a typo
+    in its name would otherwise be silently ignored)."""
+    folder = config.override_templates_dir
+    if not folder.is_dir():
+        return []
+    ours = packaged_templates()
+    return [
+        f"{path}: overrides no template of iepd (names: templates/request/<reason>.txt.j2, "
+        "templates/followup.txt.j2, templates/escalation.txt.j2, templates/reminder/<kind>.txt.j2)"
+        for path in sorted(folder.rglob("*.j2"))
+        if path.relative_to(folder).as_posix() not in ours
+    ]
+
+
+def _waits(config: Config) -> dict[str, str]:
+    business = config.timing.business_days
+    timing = config.timing
+    return {
+        "followup": duration_words(timing.followup_after, business),
+        "escalate": duration_words(timing.escalate_after, business),
+        "meeting_prep": duration_words(timing.meeting_prep_before, business=False),
+        "after_meeting": duration_words(timing.after_meeting, business=False),
+    }
+
+
+def duration_words(duration: Duration, business: bool) -> str:
+    """Given a Duration, return it in words: "7 days", "7 school days", "1 day and 12 hours"."""
+    parts = []
+    if duration.days:
+        unit = "school day" if business else "day"
+        parts.append(f"{duration.days} {unit}{'s' if duration.days != 1 else ''}")
+    remaining = duration.seconds
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if remaining >= size:
+            count = remaining // size
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+            remaining %= size
+    return " and ".join(parts) or "no time"
+
+
+def _attach_message(message: EmailMessage, raw: bytes, filename: str) -> None:
+    """Attach ``raw`` as a message/rfc822 part, byte for byte but for line ends, which
+    become CR LF as on the wire: it is the letter as sent."""
+    message.make_mixed()
+    part = EmailMessage(policy=message.policy)
+    part["Content-Type"] = "message/rfc822"
+    part["Content-Disposition"] = "attachment"
+    part.set_param("filename", header_text(filename, "filename"), header="Content-Disposition")
+    # RFC 2046 allows only 7bit, 8bit or binary for message/rfc822, never base64
+    part["Content-Transfer-Encoding"] = "7bit" if raw.isascii() else "8bit"
+    # The generator writes a str payload of a message/rfc822 part verbatim; surrogateescape
+    # turns each byte into one character and the BytesGenerator turns it back.
+    text = raw.replace(b"\r\n", b"\n").decode("ascii", "surrogateescape")
+    part.set_payload(text.replace("\n", "\r\n"))
+    message.attach(part)

@@ -1,0 +1,166 @@
+"""Queue everything iepd mails: render it, write its .eml and record the intent in the store.
+
+Nothing leaves here. Each ``queue_*`` call is idempotent by its dedup key (a second call
+returns the row the first one made), and the envelope recipients come from the config,
+never from the headers just rendered. ``sending.Sender`` builds on this to deliver.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from email.message import EmailMessage
+
+from iepd.config.model import Config
+from iepd.faults import crashpoint
+from iepd.letters import compose as letters
+from iepd.letters import reminders
+from iepd.letters.mail_policy import MAIL_POLICY
+from iepd.store.database import OutgoingRow, Store
+
+FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
+LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
+LETTER_NAMES = {
+    "request": "request for an IEP meeting",
+    "followup": "follow-up letter",
+    "escalation": "second follow-up letter",
+}
+
+Clock = Callable[[], datetime]
+
+
+def message_id_of(row: OutgoingRow) -> str:
+    """Given an outbox row, return its Message-ID."""
+    # Every outgoing row is created with the Message-ID of its rendered message.
+    assert row.message_id is not None
+    return row.message_id
+
+
+def _headers(message: EmailMessage) -> dict[str, str]:
+    return {name: str(value) for name, value in message.items()}
+
+
+class OutboxQueue:
+    """Given a config, the store and a clock, queue letters and reminders, once each."""
+
+    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+
+    def queue_letter(self, request_id: str) -> OutgoingRow:
+        """Queue the request letter once; return its outbox row."""
+        existing = self.store.get_outgoing(f"request:{request_id}")
+        if existing is not None:
+            return existing
+        now = self.clock()
+        message = letters.render_request(
+            self.config,
+            request_id,
+            message_id=letters.make_message_id(self.config.parent.email),
+            date=now,
+        )
+        with self.store.transaction():
+            row = self._queue(request_id, "request", None, f"request:{request_id}", message, now)
+            self.store.update_request(
+                request_id, now=now, message_id=message_id_of(row), subject=str(message["Subject"])
+            )
+        crashpoint("queued")
+        return row
+
+    def queue_followup(self, request_id: str, number: int) -> OutgoingRow:
+        """Queue follow-up ``number`` (1, or 2 = escalation) in the request's thread."""
+        purpose = FOLLOWUP_PURPOSES[number]
+        key = f"{purpose}:{request_id}"
+        existing = self.store.get_outgoing(key)
+        if existing is not None:
+            return existing
+        original = self.store.get_outgoing(f"request:{request_id}")
+        request = self.store.get_request(request_id)
+        if original is None or request is None or request.sent_at is None:
+            raise ValueError(f"request {request_id} has not been sent; nothing to follow up")
+        now = self.clock()
+        message = letters.render_followup(
+            self.config,
+            request_id,
+            number=number,
+            original_message_id=message_id_of(original),
+            original_references=(),
+            original_subject=original.subject or request.subject or "",
+            original_sent_at=request.sent_at,
+            message_id=letters.make_message_id(self.config.parent.email),
+            date=now,
+        )
+        row = self._queue(request_id, purpose, None, key, message, now)
+        crashpoint("queued")
+        return row
+
+    def queue_reminder(
+        self,
+        request_id: str,
+        kind: str,
+        key: str,
+        context: Mapping[str, object],
+        attachment: bytes | None = None,
+    ) -> OutgoingRow:
+        """Queue one reminder to the parent, at most once per (kind, request, key)."""
+        dedup_key = f"reminder:{kind}:{request_id}:{key}"
+        existing = self.store.get_outgoing(dedup_key)
+        if existing is not None:
+            return existing
+        now = self.clock()
+        message = reminders.render_reminder(
+            self.config,
+            kind,
+            request_id,
+            message_id=letters.make_message_id(self.config.parent.email),
+            date=now,
+            context=context,
+            attachment=attachment,
+        )
+        return self._queue(request_id, "reminder", kind, dedup_key, message, now)
+
+    def _queue(
+        self,
+        request_id: str,
+        purpose: str,
+        reminder_kind: str | None,
+        dedup_key: str,
+        message: EmailMessage,
+        now: datetime,
+    ) -> OutgoingRow:
+        raw = message.as_bytes(policy=MAIL_POLICY)
+        return self.store.add_outgoing(
+            request_id=request_id,
+            purpose=purpose,
+            reminder_kind=reminder_kind,
+            dedup_key=dedup_key,
+            message_id=str(message["Message-ID"]),
+            envelope_from=self.config.parent.email,
+            recipients=self._envelope_recipients(request_id, purpose, message),
+            raw=raw,
+            headers=_headers(message),
+            now=now,
+        )
+
+    def _envelope_recipients(
+        self, request_id: str, purpose: str, message: EmailMessage
+    ) -> list[str]:
+        """The SMTP recipients, from the config, never from the headers just rendered; the
+        headers must agree, or something has slipped into them and nothing is sent."""
+        if purpose == "reminder":
+            recipients = [self.config.parent.remind_to]
+        else:
+            child = self.config.child(self.config.request(request_id).child)
+            recipients = [child.case_manager.email]
+            if purpose == "escalation" or self.config.request(request_id).urgent:
+                recipients.append(child.principal.email)
+        named = email.utils.getaddresses(
+            [str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])]
+        )
+        if sorted(address.lower() for _, address in named) != sorted(
+            address.lower() for address in recipients
+        ):
+            raise ValueError(f"{request_id}: the {purpose} headers name other recipients")
+        return recipients

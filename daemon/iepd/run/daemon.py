@@ -1,0 +1,276 @@
+"""`iepd run`: one asyncio process holding the watcher thread, the wake-up timer and the outbox.
+
+Start-up: copy the config into the store, reconcile interrupted sends, start the watcher and
+wait for its first catch-up (so an answer that came while iepd was down stops a follow-up),
+tell systemd READY, then act. After that the loop sleeps until a message arrives, the timer
+fires, or a signal comes: SIGTERM/SIGINT finish what is in hand and exit 0, SIGHUP reloads
+the config (a bad one is logged and the old one kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from iepd.config.load import load_config
+from iepd.config.model import Config
+from iepd.decide.plan import SendFollowUp
+from iepd.errors import IepdError
+from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
+from iepd.inbox.record import Inbox
+from iepd.inbox.watcher import Watcher
+from iepd.mail.credentials import Secret, get_secret
+from iepd.mail.imap import ImapSession
+from iepd.mail.transport import MailTransport
+from iepd.run.one_pass import Service, utc_now
+from iepd.run.sdnotify import Notifier
+from iepd.run.timers import WakeTimer
+from iepd.store.database import Store
+
+logger = logging.getLogger(__name__)
+
+CATCH_UP_TIMEOUT = 30.0
+STOP_TIMEOUT = 3.0
+# The watcher's read timeout: after each IDLE refresh it waits this long for the server's
+# answer, so a connection gone silent is noticed within about one refresh (the spec's
+# promise), not a refresh plus a fixed minute; never under 10 s, for slow servers.
+WATCH_READ_TIMEOUT_RANGE = (10.0, 60.0)
+
+
+@dataclass(frozen=True)
+class UidRecorded:
+    """The watcher is done with a UID: written to the store only after the messages queued
+    before it were recorded, so a crash in between re-delivers (the store de-duplicates)
+    rather than skips."""
+
+    mailbox: str
+    uidvalidity: int
+    uid: int
+
+
+class QueuedLedger:
+    """The watcher's UID progress: read from the store, written through the event queue."""
+
+    def __init__(self, store: Store, enqueue: Callable[[UidRecorded], None]) -> None:
+        self._store = store
+        self._enqueue = enqueue
+
+    def last_uid(self, mailbox: str, uidvalidity: int) -> int | None:
+        return self._store.last_uid(mailbox, uidvalidity)
+
+    def set_last_uid(self, mailbox: str, uidvalidity: int, uid: int) -> None:
+        self._enqueue(UidRecorded(mailbox, uidvalidity, uid))
+
+    def known_uidvalidity(self, mailbox: str) -> int | None:
+        return self._store.known_uidvalidity(mailbox)
+
+
+class Daemon:
+    """Given the config file's path and the process environment, run until told to stop."""
+
+    def __init__(self, config_path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+        self.config_path = config_path
+        self.clock = clock
+        self.notifier = Notifier.from_environ()
+        self._stop = asyncio.Event()
+        self._reload = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._incoming: asyncio.Queue[Delivery | UidRecorded] = asyncio.Queue()
+
+    async def run(self, once: bool = False) -> int:
+        """Run until SIGTERM (or, with once, for one pass); return the exit status."""
+        config = load_config(self.config_path, os.environ)
+        secret = get_secret(config.mail, os.environ)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self._reload.set)
+        with Store.open(config.state_dir) as store:
+            self.store = store
+            self._build(config, secret)
+            self.service.sync_requests()
+            await self.service.sender.reconcile()
+            watcher = self._start_watcher(loop, config)
+            # The planner's clock, so a jump the plan sees is a jump the timer sees.
+            timer = WakeTimer(self._wake.set, wall_clock=self.clock)
+            timer.start()
+            watchdog = asyncio.create_task(self._watchdog())
+            try:
+                await asyncio.to_thread(watcher.catch_up_now, CATCH_UP_TIMEOUT)
+                self._drain()
+                if once:
+                    await self._act(watcher, timer)
+                    return 0
+                self.notifier.ready()
+                await self._loop(watcher, timer)
+            finally:
+                if not once:
+                    self.notifier.stopping()
+                watchdog.cancel()
+                timer.stop()
+                await asyncio.to_thread(watcher.stop, STOP_TIMEOUT)
+                self._drain()  # what the watcher handed over before it stopped
+        logger.info("stopped")
+        return 0
+
+    def _build(self, config: Config, secret: Secret) -> None:
+        self.config = config
+        self.service = Service(config, self.store, MailTransport(config, secret), self.clock)
+        self.inbox = Inbox(config, self.store, self.service.sender, self.clock)
+
+    def _start_watcher(self, loop: asyncio.AbstractEventLoop, config: Config) -> Watcher:
+        mail = config.mail
+        shortest, longest = WATCH_READ_TIMEOUT_RANGE
+        read_timeout = min(longest, max(shortest, mail.imap.idle_refresh.total_seconds()))
+
+        def connect() -> ImapSession:
+            # Through the current transport: after a reload it holds the new secret.
+            return self.service.sender.transport.session(timeout=read_timeout)
+
+        def deliver(item: Delivery | UidRecorded) -> None:
+            loop.call_soon_threadsafe(self._incoming.put_nowait, item)
+
+        watcher = Watcher(
+            connect,
+            mail.imap.inbox,
+            ledger=QueuedLedger(self.store, deliver),
+            # Called in the watcher thread; Inbox.wants only reads the store.
+            is_candidate=lambda headers: self.inbox.wants(headers),
+            deliver=deliver,
+            idle_refresh=mail.imap.idle_refresh.total_seconds(),
+            poll_every=mail.imap.poll_every.total_seconds(),
+            rescan_since=self._rescan_since,
+        )
+        watcher.start()
+        return watcher
+
+    def _rescan_since(self) -> date | None:
+        sent = [
+            row.sent_at
+            for row in self.store.list_requests()
+            if row.sent_at is not None and row.state != "closed"
+        ]
+        if not sent:
+            return None
+        return (min(sent) - timedelta(days=1)).date()
+
+    def _drain(self) -> bool:
+        """Record every message the watcher handed over; return True if any was new."""
+        changed = False
+        while not self._incoming.empty():
+            item = self._incoming.get_nowait()
+            if isinstance(item, UidRecorded):
+                self.store.set_last_uid(item.mailbox, item.uidvalidity, item.uid, now=self.clock())
+                continue
+            if isinstance(item, UidValidityChanged):
+                logger.warning(
+                    "%s: UIDVALIDITY changed from %s to %s; rescanning",
+                    item.mailbox,
+                    item.old,
+                    item.new,
+                )
+                continue
+            changed |= self._handle(item)
+        return changed
+
+    def _handle(self, item: FetchedMessage) -> bool:
+        try:
+            klass = self.inbox.handle(
+                raw=item.raw,
+                mailbox=item.mailbox,
+                uidvalidity=item.uidvalidity,
+                uid=item.uid,
+                internaldate=item.internaldate,
+            )
+        except IepdError as error:
+            logger.error("uid %d: could not be recorded: %s", item.uid, error)
+            return False
+        return klass is not None
+
+    async def _loop(self, watcher: Watcher, timer: WakeTimer) -> None:
+        while not self._stop.is_set():
+            try:
+                await self._act(watcher, timer)
+            except IepdError as error:
+                # A refused login or an untrusted certificate: the message stays queued with
+                # its retry time; the watcher and the other requests carry on meanwhile.
+                logger.error("%s", error)
+                timer.wake_at(self.service.next_retry())
+            waiters: list[asyncio.Task[object]] = [
+                asyncio.create_task(event.wait())
+                for event in (self._stop, self._reload, self._wake)
+            ]
+            waiters.append(asyncio.create_task(self._incoming_ready()))
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            self._wake.clear()
+            if self._reload.is_set():
+                self._reload.clear()
+                self._reload_config()
+            self._drain()
+
+    async def _incoming_ready(self) -> bool:
+        item = await self._incoming.get()
+        self._incoming.put_nowait(item)
+        return True
+
+    async def _act(self, watcher: Watcher, timer: WakeTimer) -> None:
+        plan = self.service.plan()
+        if any(isinstance(action, SendFollowUp) for action in plan.actions):
+            # An answer that arrived a second ago must stop the follow-up: look once more.
+            await asyncio.to_thread(watcher.catch_up_now, CATCH_UP_TIMEOUT)
+            if self._drain():
+                plan = self.service.plan()
+        done = plan.actions
+        await self.service.carry_out(plan)
+        self.inbox.refresh()
+        # What was just sent starts new clocks (a follow-up is due a week after the letter).
+        plan = self.service.plan()
+        if plan.actions and plan.actions != done:
+            # New work fell due while acting; the same actions again would mean they cannot
+            # be carried out, and looping on them would only spin.
+            self._wake.set()
+        wake = min(
+            (when for when in (plan.next_wake, self.service.next_retry()) if when is not None),
+            default=None,
+        )
+        timer.wake_at(wake)
+        self._status(wake)
+
+    def _status(self, wake: datetime | None) -> None:
+        open_requests = sum(
+            1
+            for row in self.store.list_requests()
+            if row.state in ("queued", "sent", "followed_up", "escalated")
+        )
+        when = wake.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if wake else "nothing due"
+        self.notifier.status(f"{open_requests} open requests; next wake-up: {when}")
+
+    def _reload_config(self) -> None:
+        self.notifier.reloading(time.monotonic_ns() // 1000)
+        try:
+            config = load_config(self.config_path, os.environ)
+            secret = get_secret(config.mail, os.environ)
+        except IepdError as error:
+            logger.error("reload refused, keeping the running config: %s", error)
+        else:
+            self._build(config, secret)
+            self.service.sync_requests()
+            logger.info("config reloaded from %s", self.config_path)
+        self.notifier.ready()
+
+    async def _watchdog(self) -> None:
+        interval = self.notifier.watchdog_interval()
+        if interval is None:
+            return
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)

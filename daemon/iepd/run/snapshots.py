@@ -1,0 +1,120 @@
+"""Snapshots of the requests for the planner, read from the store and the config.
+
+The store is the source of truth for what happened (sent, answered, which reminders went
+out); the config for what the parent wants (hold, closed, send_at, meeting_at). This module
+joins the two into the planner's plain data, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from iepd.config.model import Config, RequestSettings
+from iepd.decide.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
+from iepd.store.database import OutgoingRow, RequestRow, Store
+from iepd.store.messages import OutgoingSummary
+
+# A letter past these steps is no longer in flight: from `accepted` on it is sent and
+# recorded, and only its Sent copy may still be owed, which holds up no follow-up.
+SETTLED_STEPS = frozenset({"accepted", "filed", "done", "failed", "uncertain"})
+LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
+
+RequestNextStep = tuple[str, datetime | None] | None
+
+
+def local_to_utc(value: datetime | None, timezone: str) -> datetime | None:
+    """Given a naive local date-time from the config, return it as an aware UTC instant."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def rules_for(config: Config) -> TimingRules:
+    return timing_rules(config.timing, config.parent.timezone)
+
+
+def snapshot(
+    config: Config,
+    store: Store,
+    row: RequestRow,
+    outgoing: Sequence[OutgoingRow | OutgoingSummary] | None = None,
+    settings_by_id: Mapping[str, RequestSettings] | None = None,
+) -> RequestSnapshot:
+    """Given the config, the store and one request row (and, if already read, the request's
+    outgoing messages and the config's requests by id), return the planner's snapshot."""
+    if settings_by_id is None:
+        settings_by_id = config.requests_by_id()
+    # None: removed from the config, so nothing more is done for it.
+    settings = settings_by_id.get(row.id)
+    if outgoing is None:
+        outgoing = store.outgoing_summaries(row.id)
+    # A follow-up whose fate a crash left unknown counts as sent when that was found out:
+    # the parent has been told, and the escalation's clock must still run from somewhere.
+    followups = sorted(
+        when
+        for out in outgoing
+        if out.purpose in ("followup", "escalation")
+        for when in [out.accepted_at or (out.updated_at if out.step == "uncertain" else None)]
+        if when is not None
+    )
+    reminders = frozenset(
+        out.dedup_key.split(":", 3)[3]
+        for out in outgoing
+        if out.purpose == "reminder" and out.dedup_key.count(":") >= 3
+    )
+    busy = any(out.purpose in LETTER_PURPOSES and out.step not in SETTLED_STEPS for out in outgoing)
+    timezone = config.parent.timezone
+    return RequestSnapshot(
+        id=row.id,
+        state=row.state,
+        urgent=row.urgent,
+        hold=settings.hold if settings else True,
+        closed=settings.closed if settings else True,
+        send_at=local_to_utc(settings.send_at, timezone) if settings else None,
+        sent_at=row.sent_at,
+        followups_sent=tuple(followups),
+        answered_at=row.answered_at,
+        meeting_at=row.meeting_at,
+        reminders_sent=reminders,
+        outbox_busy=busy,
+    )
+
+
+def snapshots(
+    config: Config, store: Store, requests: Sequence[RequestRow] | None = None
+) -> list[RequestSnapshot]:
+    """Given the config, the store and (if already read) its request rows, return every
+    request's snapshot."""
+    # One query for every request's messages, not one per request: with 1,000 requests
+    # the per-request queries made up most of a plan (docs/benchmarks.md, Scale). Summaries,
+    # not whole rows: the planner runs this on every pass and `iepd status` on every call.
+    by_request: dict[str, list[OutgoingSummary]] = {}
+    for out in store.outgoing_summaries():
+        by_request.setdefault(out.request_id, []).append(out)
+    settings_by_id = config.requests_by_id()
+    return [
+        snapshot(config, store, row, by_request.get(row.id, []), settings_by_id)
+        for row in (store.list_requests() if requests is None else requests)
+    ]
+
+
+def next_step_function(
+    config: Config, store: Store, now: datetime, requests: Sequence[RequestRow] | None = None
+) -> Callable[[str], RequestNextStep]:
+    """Return a function giving a request's next step and when, for `iepd status`."""
+    rules = rules_for(config)
+    # Every request's snapshot read at the first call, in two queries: `iepd status`
+    # asks for each request in turn, and a query or two per request was most of its time.
+    taken: dict[str, RequestSnapshot] = {}
+
+    def next_step(request_id: str) -> RequestNextStep:
+        if not taken:
+            taken.update((found.id, found) for found in snapshots(config, store, requests))
+        found = taken.get(request_id)
+        if found is None:
+            return None
+        return request_next_step(found, rules, now)
+
+    return next_step

@@ -1,0 +1,2 @@
+"""The paper trail as a person reads it: the timeline of one request and the
+export folder."""
