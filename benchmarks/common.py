@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from familyconfig import Family, speech_request  # noqa: E402
 from iepd.config.load import load_config  # noqa: E402
-from iepd.letters.compose import make_message_id, render_request  # noqa: E402
+from iepd.letters.compose import make_message_id  # noqa: E402
+from iepd.letters.school import render_request  # noqa: E402
 from iepd.store.database import Store  # noqa: E402
 from mailservers import Dovecot, SmtpServer, TlsFiles  # noqa: E402
 

@@ -28,13 +28,9 @@ from iepd.config.model import (
     Timing,
 )
 from iepd.errors import TemplateError
-from iepd.letters.compose import (
-    check_templates,
-    finish,
-    make_message_id,
-    render_followup,
-    render_request,
-)
+from iepd.letters.checks import check_templates
+from iepd.letters.compose import finish, make_message_id
+from iepd.letters.school import render_followup, render_request
 from iepd.letters.text_format import WRAP_WIDTH, tidy
 
 SENT_AT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tuesday, December 1, 2026 in Chicago

@@ -201,11 +201,11 @@ def write_config(target: Path, text: str, *, force: bool, environ: Mapping[str, 
 
 
 def _check(target: Path) -> int:
-    from iepd.cli.main import cmd_check
+    from iepd.cli.check import check
 
     print("\nchecking the config and logging in to both servers (iepd check --connect):")
     try:
-        return cmd_check(argparse.Namespace(config=str(target), connect=True))
+        return check(target, connect=True)
     except IepdError as error:
         print(f"FAILED: {error}")
         return error.exit_code

@@ -64,80 +64,28 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    import asyncio
+    from iepd.cli.check import check
+    from iepd.config.load import find_config_path
 
-    from iepd.cli.views import counted
-    from iepd.letters import compose as letters
-
-    config = load(args)
-    problems = letters.check_templates(config)
-    for problem in problems:
-        print(f"template: {problem}")
-    if problems:
-        return 78
-    children = counted(len(config.children), "child")
-    print(f"config ok: {config.path} ({children}, {counted(len(config.requests), 'request')})")
-    if not args.connect:
-        return 0
-    return asyncio.run(_check_connect(config))
-
-
-async def _check_connect(config: Config) -> int:
-    import asyncio
-
-    from iepd.errors import MailServerError
-    from iepd.mail.credentials import get_secret
-    from iepd.mail.imap_check import check_imap
-    from iepd.mail.smtp import check_smtp
-
-    mail = config.mail
-    secret = get_secret(mail, os.environ)
-    status = 0
-    try:
-        print(
-            await asyncio.to_thread(
-                check_imap,
-                mail.imap,
-                username=mail.username,
-                secret=secret,
-                auth=mail.auth,
-                ca_file=mail.ca_file,
-            )
-        )
-    except MailServerError as error:
-        print(f"FAILED: {error}")
-        status = 69
-    try:
-        print(
-            await check_smtp(
-                mail.smtp,
-                username=mail.username,
-                secret=secret,
-                auth=mail.auth,
-                ca_file=mail.ca_file,
-            )
-        )
-    except MailServerError as error:
-        print(f"FAILED: {error}")
-        status = 69
-    return status
+    return check(find_config_path(args.config, os.environ), connect=args.connect)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from iepd.letters import compose as letters
+    from iepd.letters.compose import make_message_id
     from iepd.letters.mail_policy import MAIL_POLICY
+    from iepd.letters.school import render_request
 
     config = load(args)
     try:
         config.request(args.request_id)
     except KeyError:
         raise IepdError(f"no request {args.request_id!r} in {config.path}") from None
-    message = letters.render_request(
+    message = render_request(
         config,
         args.request_id,
-        message_id=letters.make_message_id(config.parent.email),
+        message_id=make_message_id(config.parent.email),
         date=datetime.now(UTC),
     )
     sys.stdout.write(

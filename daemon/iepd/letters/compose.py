@@ -1,6 +1,8 @@
-"""Render the letters to the school (the request and its two follow-ups) as email messages.
+"""What every message iepd writes is built from: the templates' environment and variables,
+the Message-ID, and headers that are safe.
 
-Templates render bodies only. Every header is set here through the ``EmailMessage`` API,
+Templates render bodies only (the school's letters are in ``school``, the parent's reminders
+in ``reminders``). Every header is set through the ``EmailMessage`` API,
 after refusing any value that holds a control character, so no configured value can add a
 header or a recipient. A template problem (a syntax error, an undefined variable) becomes a
 ``TemplateError`` while the message is built, before anything could be sent.
@@ -24,7 +26,7 @@ both in the parent's timezone; ``quote`` (prefix every line with "> ").
 
 Each line a template writes is a paragraph or a list item: lines longer than 72 columns are
 wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent
-(``letter_format``).
+(``text_format``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pathlib import Path
 
 import jinja2
 
-from iepd.config.model import REASONS, Child, Config, RequestSettings
+from iepd.config.model import Child, Config, RequestSettings
 from iepd.errors import TemplateError
 from iepd.letters.mail_policy import MAIL_POLICY
 from iepd.letters.text_format import long_date, long_datetime, parent_zone, tidy, zone_named
@@ -87,83 +89,6 @@ def make_message_id(parent_email: str) -> str:
     ):
         raise ValueError(f"cannot make a Message-ID from the address {parent_email!r}")
     return email.utils.make_msgid(idstring="iepd", domain=domain)
-
-
-def render_request(
-    config: Config, request_id: str, *, message_id: str, date: datetime
-) -> EmailMessage:
-    """Given a configured request, return its letter to the case manager (Cc the principal
-    when urgent). Raise TemplateError if the template fails, ValueError if a header value
-    is unsafe, KeyError if the request is unknown."""
-    request = config.request(request_id)
-    child = config.child(request.child)
-    if request.reason not in REASONS:
-        raise ValueError(f"request {request.id}: unknown reason {request.reason!r}")
-    body = render_template(
-        config, f"request/{request.reason}.txt.j2", template_context(config, request_id)
-    )
-    message = _letter(config, child, message_id, date, copy_principal=request.urgent)
-    message["Subject"] = header_text(request_subject(request, child), "subject")
-    finish(message, body)
-    return message
-
-
-def render_followup(
-    config: Config,
-    request_id: str,
-    *,
-    number: int,
-    original_message_id: str,
-    original_references: tuple[str, ...],
-    original_subject: str,
-    original_sent_at: datetime,
-    message_id: str,
-    date: datetime,
-) -> EmailMessage:
-    """Given a sent request, return follow-up ``number`` (1: follow-up, 2: escalation, which
-    always copies the principal) in the request's thread. Raise TemplateError if the template
-    fails, ValueError if ``number`` or a header value is bad."""
-    if number not in (1, 2):
-        raise ValueError(f"follow-up number must be 1 or 2, not {number!r}")
-    request = config.request(request_id)
-    child = config.child(request.child)
-    thread = [_checked_message_id(item) for item in (*original_references, original_message_id)]
-    variables = template_context(config, request_id)
-    variables.update(
-        number=number, original_sent_at=original_sent_at, original_subject=original_subject
-    )
-    template_name = "followup.txt.j2" if number == 1 else "escalation.txt.j2"
-    body = render_template(config, template_name, variables)
-    message = _letter(config, child, message_id, date, copy_principal=number == 2 or request.urgent)
-    message["Subject"] = header_text(reply_subject(original_subject), "subject")
-    message["In-Reply-To"] = thread[-1]
-    message["References"] = " ".join(thread)
-    finish(message, body)
-    return message
-
-
-def _letter(
-    config: Config, child: Child, message_id: str, date: datetime, *, copy_principal: bool
-) -> EmailMessage:
-    """Return a letter from the parent to the case manager, Cc the principal if asked."""
-    message = new_message(message_id, date, config)
-    message["From"] = address(config.parent.name, config.parent.email, "parent")
-    message["To"] = address(child.case_manager.name, child.case_manager.email, "case_manager")
-    if copy_principal:
-        message["Cc"] = address(child.principal.name, child.principal.email, "principal")
-    return message
-
-
-def check_templates(config: Config) -> list[str]:
-    """Given a config, render every request letter, both follow-ups and every reminder with
-    sample values; return one line per problem (none: the templates are usable)."""
-    # reminders builds on this module, so it is imported here, late, to avoid a cycle
-    from iepd.letters.reminders import check_all_templates
-
-    return check_all_templates(config)
-
-
-# ---- shared with iepd.letters.reminders ---------------------------------------------------
 
 
 def template_context(config: Config, request_id: str) -> dict[str, object]:
@@ -243,7 +168,7 @@ def new_message(message_id: str, date: datetime, config: Config) -> EmailMessage
         raise ValueError("the Date of a message needs a timezone")
     message = EmailMessage(policy=MAIL_POLICY)
     message["Date"] = date.astimezone(parent_zone(config))
-    message["Message-ID"] = _checked_message_id(message_id)
+    message["Message-ID"] = checked_message_id(message_id)
     return message
 
 
@@ -319,7 +244,7 @@ def _template_frame(exc: BaseException) -> str | None:
     return found
 
 
-def _checked_message_id(message_id: str) -> str:
+def checked_message_id(message_id: str) -> str:
     if not _MESSAGE_ID.fullmatch(message_id):
         raise ValueError(f"not a Message-ID: {message_id!r}")
     return message_id

@@ -36,10 +36,9 @@ Datetimes should carry a timezone (a naive one is taken as the parent's local ti
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Mapping
+from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
-from functools import partial
 
 from iepd.config.model import Child, Config, Duration
 from iepd.errors import TemplateError
@@ -48,11 +47,7 @@ from iepd.letters.compose import (
     finish,
     header_text,
     new_message,
-    packaged_templates,
-    render_followup,
-    render_request,
     render_template,
-    request_subject,
     template_context,
 )
 from iepd.letters.text_format import long_date, parent_zone
@@ -214,69 +209,6 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
         },
     }
     return dict(values[kind])
-
-
-def check_all_templates(config: Config) -> list[str]:
-    """Given a config, render every request letter, both follow-ups and every reminder with
-    sample values; return one line per problem (none: the templates are usable)."""
-    sent_at = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
-    message_id = "<sample.iepd@example.invalid>"  # rendered, never sent
-    problems: list[str] = []
-    for request in config.requests:
-        renders: list[Callable[[], EmailMessage]] = [
-            partial(render_request, config, request.id, message_id=message_id, date=sent_at)
-        ]
-        renders.extend(
-            partial(
-                render_followup,
-                config,
-                request.id,
-                number=number,
-                original_message_id=message_id,
-                original_references=(),
-                original_subject=request_subject(request, config.child(request.child)),
-                original_sent_at=sent_at,
-                message_id=message_id,
-                date=sent_at,
-            )
-            for number in (1, 2)
-        )
-        renders.extend(
-            partial(
-                render_reminder,
-                config,
-                kind,
-                request.id,
-                message_id=message_id,
-                date=sent_at,
-                context=sample_context(kind, sent_at),
-            )
-            for kind in REMINDER_KINDS
-        )
-        for render in renders:
-            try:
-                render()
-            except (TemplateError, ValueError, KeyError) as exc:
-                problem = f"request {request.id}: {exc}"
-                if problem not in problems:  # a broken shared template fails every render
-                    problems.append(problem)
-    problems.extend(_stray_overrides(config))
-    return problems
-
-
-def _stray_overrides(config: Config) -> list[str]:
-    """Return a problem for each override file that replaces none of our templates (a typo
-    in its name would otherwise be silently ignored)."""
-    folder = config.override_templates_dir
-    if not folder.is_dir():
-        return []
-    ours = packaged_templates()
-    return [
-        f"{path}: overrides no template of iepd (names: templates/request/<reason>.txt.j2, "
-        "templates/followup.txt.j2, templates/escalation.txt.j2, templates/reminder/<kind>.txt.j2)"
-        for path in sorted(folder.rglob("*.j2"))
-        if path.relative_to(folder).as_posix() not in ours
-    ]
 
 
 def _waits(config: Config) -> dict[str, str]:

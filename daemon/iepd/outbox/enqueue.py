@@ -14,8 +14,8 @@ from email.message import EmailMessage
 
 from iepd.config.model import Config
 from iepd.faults import crashpoint
-from iepd.letters import compose as letters
-from iepd.letters import reminders
+from iepd.letters import reminders, school
+from iepd.letters.compose import make_message_id
 from iepd.letters.mail_policy import MAIL_POLICY
 from iepd.store.database import OutgoingRow, Store
 
@@ -55,10 +55,10 @@ class OutboxQueue:
         if existing is not None:
             return existing
         now = self.clock()
-        message = letters.render_request(
+        message = school.render_request(
             self.config,
             request_id,
-            message_id=letters.make_message_id(self.config.parent.email),
+            message_id=make_message_id(self.config.parent.email),
             date=now,
         )
         with self.store.transaction():
@@ -81,7 +81,7 @@ class OutboxQueue:
         if original is None or request is None or request.sent_at is None:
             raise ValueError(f"request {request_id} has not been sent; nothing to follow up")
         now = self.clock()
-        message = letters.render_followup(
+        message = school.render_followup(
             self.config,
             request_id,
             number=number,
@@ -89,7 +89,7 @@ class OutboxQueue:
             original_references=(),
             original_subject=original.subject or request.subject or "",
             original_sent_at=request.sent_at,
-            message_id=letters.make_message_id(self.config.parent.email),
+            message_id=make_message_id(self.config.parent.email),
             date=now,
         )
         row = self._queue(request_id, purpose, None, key, message, now)
@@ -114,7 +114,7 @@ class OutboxQueue:
             self.config,
             kind,
             request_id,
-            message_id=letters.make_message_id(self.config.parent.email),
+            message_id=make_message_id(self.config.parent.email),
             date=now,
             context=context,
             attachment=attachment,
