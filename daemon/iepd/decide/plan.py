@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from iepd.config.model import Duration, SendWindow, Timing
 from iepd.decide.schooldays import as_utc, next_window_instant, shift
+from iepd.vocabulary import AWAITING_ANSWER_STATES, NOT_DELIVERED_STATES, UNSENT_STATES
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,6 @@ STEP_SEND = "send"
 STEP_FOLLOW_UP = "follow-up"
 STEP_ESCALATION = "escalation"
 
-# A state in which the school has the letter and has not yet answered.
-AWAITING_ANSWER_STATES = frozenset({"sent", "followed_up", "escalated"})
-# Not sent yet; "draft" is a request on hold, which goes out once the parent lifts the hold.
-UNSENT_STATES = frozenset({"draft", "queued"})
-# The letter never reached the school, so no deadline runs from it.
-NOT_DELIVERED_STATES = frozenset({"undeliverable", "failed"})
 
 _DEFAULTS = Timing()
 

@@ -18,11 +18,10 @@ from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate,
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.outbox.sender import Sender
 from iepd.store.database import RequestRow, Store
+from iepd.vocabulary import ANSWERABLE_STATES
 
 logger = logging.getLogger(__name__)
 
-# States in which the school has not yet answered: any answer moves the request on.
-WAITING_STATES = frozenset({"sent", "followed_up", "escalated", "uncertain"})
 ANSWER_STATE = {
     "answer": "answered",
     "informal": "answered",
@@ -190,7 +189,7 @@ class Inbox:
                 "meeting_location": result.meeting_location or "",
             }
         new_state = ANSWER_STATE[klass]
-        if request.state in WAITING_STATES or new_state in ("declined", "meeting_scheduled"):
+        if request.state in ANSWERABLE_STATES or new_state in ("declined", "meeting_scheduled"):
             if request.state != "closed":
                 fields["state"] = new_state
         if fields:
@@ -205,7 +204,8 @@ class Inbox:
         # Only the case manager's address failing leaves the request without a reader; a
         # bounce from the principal alone still leaves the case manager with the letter.
         # A late bounce (of a follow-up, say) does not undo an answer already recorded.
-        if recipient.lower() != child.principal.email.lower() and request.state in WAITING_STATES:
+        from_principal_alone = recipient.lower() == child.principal.email.lower()
+        if not from_principal_alone and request.state in ANSWERABLE_STATES:
             self.store.update_request(request.id, now=now, state="undeliverable")
         self.sender.queue_reminder(
             request.id, "bounce", key, {"excerpt": result.excerpt, "recipient": recipient}

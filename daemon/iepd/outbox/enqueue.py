@@ -18,14 +18,7 @@ from iepd.letters import reminders, school
 from iepd.letters.compose import make_message_id
 from iepd.letters.mail_policy import MAIL_POLICY
 from iepd.store.database import OutgoingRow, Store
-
-FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
-LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
-LETTER_NAMES = {
-    "request": "request for an IEP meeting",
-    "followup": "follow-up letter",
-    "escalation": "second follow-up letter",
-}
+from iepd.vocabulary import FOLLOWUP_PURPOSES
 
 Clock = Callable[[], datetime]
 

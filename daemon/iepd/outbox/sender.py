@@ -33,18 +33,13 @@ from iepd.errors import (
 )
 from iepd.faults import crashpoint
 from iepd.mail.transport import MailTransport
-from iepd.outbox.enqueue import LETTER_NAMES, LETTER_PURPOSES, Clock, message_id_of
+from iepd.outbox.enqueue import Clock, message_id_of
 from iepd.outbox.sent_copy import SentCopies, retry_delay
 from iepd.store.database import OutgoingRow, Store
+from iepd.vocabulary import BEFORE_ANSWER_STATES, LETTER_NAMES, LETTER_PURPOSES, SENT_EVENTS
 
 logger = logging.getLogger(__name__)
 
-SENT_EVENTS = {
-    "request": "request_sent",
-    "followup": "followup_sent",
-    "escalation": "escalation_sent",
-}
-WAITING_STATES = frozenset({"queued", "uncertain", "sent", "followed_up", "escalated"})
 # The steps at which a row's next_try_at holds it back: queued (an SMTP retry) and accepted
 # (a Sent copy to retry).
 RETRY_STEPS = frozenset({"queued", "accepted"})
@@ -306,7 +301,7 @@ class Sender(SentCopies):
         request = self.store.get_request(row.request_id)
         # An answer or a bounce may have been recorded while this letter was in flight;
         # the letter going out does not undo it.
-        final = request is None or request.state not in WAITING_STATES
+        final = request is None or request.state not in BEFORE_ANSWER_STATES
         context = {"sent_at": sent_at, "recipients": row.recipients, "subject": row.subject}
         raw = row.read_raw()
         if row.purpose == "request":

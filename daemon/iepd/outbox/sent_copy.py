@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from iepd.errors import MailServerError
 from iepd.faults import crashpoint
 from iepd.mail.transport import MailTransport
-from iepd.outbox.enqueue import LETTER_NAMES, LETTER_PURPOSES, OutboxQueue, message_id_of
+from iepd.outbox.enqueue import OutboxQueue, message_id_of
 from iepd.store.database import OutgoingRow
+from iepd.vocabulary import LETTER_NAMES, LETTER_PURPOSES
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,6 @@ from iepd.store.database import RequestRow, Store
 
 logger = logging.getLogger(__name__)
 
-FINAL_STATES = frozenset(
-    {"answered", "declined", "meeting_scheduled", "undeliverable", "failed", "closed"}
-)
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -15,11 +15,10 @@ from iepd.config.model import Config, RequestSettings
 from iepd.decide.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
 from iepd.store.database import OutgoingRow, RequestRow, Store
 from iepd.store.messages import OutgoingSummary
+from iepd.vocabulary import LETTER_PURPOSES, SETTLED_STEPS
 
 # A letter past these steps is no longer in flight: from `accepted` on it is sent and
 # recorded, and only its Sent copy may still be owed, which holds up no follow-up.
-SETTLED_STEPS = frozenset({"accepted", "filed", "done", "failed", "uncertain"})
-LETTER_PURPOSES = frozenset({"request", "followup", "escalation"})
 
 RequestNextStep = tuple[str, datetime | None] | None
 

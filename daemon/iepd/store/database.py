@@ -26,13 +26,11 @@ from iepd.store import files as mailfolder
 from iepd.store.messages import InvalidStepError, MessageTables
 from iepd.store.requests import RequestTable
 from iepd.store.rows import EventRow, MessageRow, OutgoingRow, RequestRow
-from iepd.store.schema import MIGRATIONS, REQUEST_STATES, SCHEMA_VERSION, STEPS, allowed_steps
+from iepd.store.schema import MIGRATIONS, SCHEMA_VERSION, allowed_steps
 from iepd.store.uids import UidLedger
 
 __all__ = [
-    "REQUEST_STATES",
     "SCHEMA_VERSION",
-    "STEPS",
     "EventRow",
     "InvalidStepError",
     "MessageRow",

@@ -29,17 +29,20 @@ from iepd.store.rows import (
     outgoing_row,
 )
 from iepd.store.schema import (
-    CLASSES,
-    FAILURE_STEPS,
-    FINAL_STEPS,
-    LETTER_PURPOSES,
-    PURPOSES_OUT,
-    STEPS,
     allowed_steps,
     format_optional_time,
     format_time,
     parse_time,
     required_time,
+)
+from iepd.vocabulary import (
+    ANSWER_CLASSES,
+    FAILURE_STEPS,
+    FINAL_STEPS,
+    LETTER_PURPOSES,
+    MESSAGE_CLASSES,
+    OUTGOING_PURPOSES,
+    SEND_STEPS,
 )
 
 _OUTGOING_SELECT = (
@@ -53,7 +56,6 @@ _SUMMARY_SELECT = (
 )
 
 # The classes of an incoming message that count as the school answering.
-ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
 
 
 class OutgoingSummary(NamedTuple):
@@ -96,7 +98,7 @@ class MessageTables(TableAccess):
         letter. The raw copy is fsynced before the rows commit. For purpose ``request`` the
         request's ``message_id`` is set in the same transaction when still empty.
         """
-        if purpose not in PURPOSES_OUT:
+        if purpose not in OUTGOING_PURPOSES:
             raise ValueError(f"unknown outgoing purpose {purpose!r}")
         if not recipients:
             raise ValueError("an outgoing message needs at least one recipient")
@@ -216,7 +218,7 @@ class MessageTables(TableAccess):
         that nothing was kept. Raise InvalidStepError for a move ``allowed_steps`` forbids.
         Inside an outer transaction the move is durable when that one commits.
         """
-        if step not in STEPS and step not in FAILURE_STEPS:
+        if step not in SEND_STEPS and step not in FAILURE_STEPS:
             raise InvalidStepError(f"unknown send step {step!r}")
         stamp = format_time(now)
         with self.transaction():
@@ -293,7 +295,7 @@ class MessageTables(TableAccess):
         Return None when that (mailbox, uidvalidity, uid) is already recorded, or the same
         Message-ID from the same sender with the same SHA-256 is (a UIDVALIDITY rescan).
         """
-        if klass is not None and klass not in CLASSES:
+        if klass is not None and klass not in MESSAGE_CLASSES:
             raise ValueError(f"unknown message class {klass!r}")
         digest = sha256_hex(raw)
         known = (mailbox, uidvalidity, uid, message_id, from_addr, digest)

@@ -12,7 +12,8 @@ from typing import Any
 from iepd.errors import StoreError
 from iepd.store.events import EventLog
 from iepd.store.rows import REQUESTS_SELECT, RequestRow, request_row
-from iepd.store.schema import REQUEST_STATES, format_optional_time, format_time
+from iepd.store.schema import format_optional_time, format_time
+from iepd.vocabulary import REQUEST_STATES
 
 _TIME_COLUMNS = frozenset({"sent_at", "answered_at", "meeting_at", "last_followup_at"})
 _REQUEST_COLUMNS = _TIME_COLUMNS | {

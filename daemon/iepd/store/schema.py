@@ -15,29 +15,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from iepd.store.files import sha256_hex
-
-REQUEST_STATES = (
-    "draft",
-    "queued",
-    "sent",
-    "followed_up",
-    "escalated",
-    "answered",
-    "declined",
-    "meeting_scheduled",
-    "undeliverable",
-    "failed",
-    "closed",
-    "uncertain",
+from iepd.vocabulary import (
+    FAILURE_STEPS,
+    FINAL_STEPS,
+    MESSAGE_CLASSES,
+    OUTGOING_PURPOSES,
+    REQUEST_STATES,
+    SEND_STEPS,
 )
-PURPOSES_OUT = ("request", "followup", "escalation", "reminder")
-LETTER_PURPOSES = ("request", "followup", "escalation")
-CLASSES = ("answer", "auto_reply", "bounce", "declined", "informal", "invite")
-
-# The send progress of one outgoing message, in order; FINAL_STEPS end it.
-STEPS = ("queued", "smtp", "data", "accepted", "filed", "done")
-FAILURE_STEPS = ("failed", "uncertain")
-FINAL_STEPS = ("done", *FAILURE_STEPS)
 
 GENESIS_HASH = "0" * 64
 
@@ -82,7 +67,7 @@ _V1: tuple[str, ...] = (
         request_id TEXT NOT NULL REFERENCES requests(id),
         direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
         purpose TEXT NOT NULL CHECK (
-            (direction = 'out' AND {_in("purpose", PURPOSES_OUT)})
+            (direction = 'out' AND {_in("purpose", OUTGOING_PURPOSES)})
             OR (direction = 'in' AND purpose = 'incoming')),
         reminder_kind TEXT,
         message_id TEXT,
@@ -102,7 +87,7 @@ _V1: tuple[str, ...] = (
         sha256 TEXT NOT NULL,
         eml_path TEXT NOT NULL,
         size INTEGER NOT NULL,
-        "class" TEXT CHECK ("class" IS NULL OR {_in('"class"', CLASSES)}),
+        "class" TEXT CHECK ("class" IS NULL OR {_in('"class"', MESSAGE_CLASSES)}),
         excerpt TEXT,
         problems TEXT,
         UNIQUE (mailbox, uidvalidity, uid)
@@ -116,7 +101,7 @@ _V1: tuple[str, ...] = (
         dedup_key TEXT NOT NULL UNIQUE,
         envelope_from TEXT NOT NULL,
         recipients TEXT NOT NULL,
-        step TEXT NOT NULL CHECK ({_in("step", STEPS + FAILURE_STEPS)}),
+        step TEXT NOT NULL CHECK ({_in("step", SEND_STEPS + FAILURE_STEPS)}),
         attempts INTEGER NOT NULL DEFAULT 0,
         next_try_at TEXT,
         last_error TEXT,
@@ -283,7 +268,7 @@ def allowed_steps(step: str, *, with_reply: bool = False) -> frozenset[str]:
     """
     if step in FINAL_STEPS:
         return frozenset()
-    later = set(STEPS[STEPS.index(step) + 1 :])
+    later = set(SEND_STEPS[SEND_STEPS.index(step) + 1 :])
     if step == "smtp" or (step == "data" and with_reply):
         later.add("queued")
     if step in ("queued", "smtp", "data"):

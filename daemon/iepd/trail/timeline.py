@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from iepd.store.database import EventRow, MessageRow, RequestRow, Store
+from iepd.vocabulary import LETTER_PURPOSES
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ logger = logging.getLogger(__name__)
 INCOMING_EVENT_KINDS = frozenset(
     {"reply_received", "auto_reply_received", "bounce_received", "meeting_scheduled"}
 )
-LETTER_PURPOSES = ("request", "followup", "escalation")
 _UNSAFE_KIND = re.compile(r"[^a-z0-9_-]")
 
 

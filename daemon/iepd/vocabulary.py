@@ -1,0 +1,63 @@
+"""The words iepd's parts share, each defined once: the states of a request, the purposes of
+an outgoing message and its send steps, and the classes of a school's message.
+
+Plain constants, no imports: the store checks its rows against them, the planner decides
+with them, the sender and the inbox move requests between them.
+"""
+
+from __future__ import annotations
+
+# ---- a request's state ---------------------------------------------------------------------
+
+REQUEST_STATES = (
+    "draft",  # on hold in the config: never sent
+    "queued",  # due, or waiting for send_at or the send window
+    "sent",
+    "followed_up",
+    "escalated",
+    "answered",
+    "declined",
+    "meeting_scheduled",
+    "undeliverable",  # bounced
+    "failed",  # the server refused the letter for good
+    "closed",  # the parent closed it
+    "uncertain",  # a crash left the letter's fate unknown; the parent was asked to check
+)
+UNSENT_STATES = frozenset({"draft", "queued"})
+# The letter went out and the school has not answered: the follow-up clocks run.
+AWAITING_ANSWER_STATES = frozenset({"sent", "followed_up", "escalated"})
+# The school may have the letter and has not answered: an answer now moves the request on.
+ANSWERABLE_STATES = AWAITING_ANSWER_STATES | {"uncertain"}
+# Nothing has settled the request yet: a letter going out now may still set its state.
+BEFORE_ANSWER_STATES = ANSWERABLE_STATES | {"queued"}
+NOT_DELIVERED_STATES = frozenset({"undeliverable", "failed"})
+
+# ---- outgoing messages ---------------------------------------------------------------------
+
+LETTER_PURPOSES = ("request", "followup", "escalation")  # the letters to the school
+OUTGOING_PURPOSES = (*LETTER_PURPOSES, "reminder")  # and the reminders to the parent
+FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
+LETTER_NAMES = {
+    "request": "request for an IEP meeting",
+    "followup": "follow-up letter",
+    "escalation": "second follow-up letter",
+}
+SENT_EVENTS = {
+    "request": "request_sent",
+    "followup": "followup_sent",
+    "escalation": "escalation_sent",
+}
+
+# The send progress of one outgoing message, in order; FINAL_STEPS end it.
+SEND_STEPS = ("queued", "smtp", "data", "accepted", "filed", "done")
+FAILURE_STEPS = ("failed", "uncertain")
+FINAL_STEPS = ("done", *FAILURE_STEPS)
+# From "accepted" on, the server has the letter (or it will never be sent): only its Sent
+# copy may still be pending, which holds nothing else back.
+SETTLED_STEPS = frozenset({"accepted", "filed", *FINAL_STEPS})
+
+# ---- what the school wrote -----------------------------------------------------------------
+
+MESSAGE_CLASSES = ("answer", "auto_reply", "bounce", "declined", "informal", "invite")
+# The classes that answer the request (an auto-reply or a bounce does not).
+ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
