@@ -158,6 +158,10 @@ class Classification:
     meeting_location: str | None = None
     bounced_recipient: str | None = None  # only for "bounce"
     signals: tuple[str, ...] = ()  # what decided it, for the log and the paper trail
+    # Weak or conflicting evidence: the reminder says iepd is not sure what the school meant
+    # and quotes `deciding`, the sentences the decision rests on, for the parent to read.
+    unsure: bool = False
+    deciding: tuple[str, ...] = ()
 
 
 def classify(message: IncomingMessage) -> Classification:
