@@ -13,7 +13,7 @@ from pathlib import Path
 from familyconfig import Family, speech_request
 from iepd.config.load import load_config
 from iepd.config.model import Config
-from iepd.inbox.record import Inbox
+from iepd.inbox.record import MessageRecorder
 from iepd.outbox.sender import Sender
 from iepd.store.database import Store
 from iepd.store.rows import OutgoingRow
@@ -38,7 +38,7 @@ class Offline:
     config: Config
     store: Store
     sender: Sender
-    inbox: Inbox
+    inbox: MessageRecorder
     clock: Clock
     letter: OutgoingRow  # the request letter, queued
 
@@ -82,5 +82,5 @@ def queued_request(root: Path) -> Offline:
     )
     letter = sender.queue_letter(REQUEST)
     return Offline(
-        family, config, store, sender, Inbox(config, store, sender, clock), clock, letter
+        family, config, store, sender, MessageRecorder(config, store, sender, clock), clock, letter
     )

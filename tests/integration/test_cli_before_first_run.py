@@ -22,7 +22,7 @@ import pytest
 from familyconfig import speech_request
 from iepd.cli import views
 from iepd.config.load import load_config
-from iepd.run.one_pass import Service
+from iepd.run.one_pass import OnePass
 from iepd.run.snapshots import next_step_function
 from iepd.store.database import Store
 from offline import offline_family
@@ -260,7 +260,7 @@ def test_rows_before_the_first_run_are_those_iepd_run_records(tmp_path: Path) ->
 
     before = views.unrecorded_rows(config, config.requests, now)
     with Store.open(config.state_dir) as store:
-        Service(config, store, None, lambda: now).sync_requests()  # type: ignore[arg-type]
+        OnePass(config, store, None, lambda: now).sync_requests()  # type: ignore[arg-type]
         after = views.status_rows(store, next_step_function(config, store, now))
 
     assert before == after

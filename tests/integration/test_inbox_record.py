@@ -1,4 +1,4 @@
-"""Inbox.handle against a real config, a real store and the real sender's queue.
+"""MessageRecorder.handle against a real config, a real store and the real sender's queue.
 
 A request is put in the "sent" state the way the daemon does it (queued, walked through the
 outbox steps, finished); then messages built like the school's mail are handed to the inbox
@@ -21,7 +21,7 @@ import pytest
 
 from familyconfig import CHILD_NAME
 from iepd.config.model import Config
-from iepd.inbox.record import Inbox
+from iepd.inbox.record import MessageRecorder
 from iepd.outbox.sender import Sender
 from iepd.store.database import Store
 from iepd.store.rows import MessageRow, OutgoingRow
@@ -35,7 +35,7 @@ class World:
     config: Config
     store: Store
     sender: Sender
-    inbox: Inbox
+    inbox: MessageRecorder
     clock: Clock
     letter_id: str
     letter_subject: str
@@ -84,7 +84,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         config=config,
         store=store,
         sender=sender,
-        inbox=Inbox(config, store, sender, clock),
+        inbox=MessageRecorder(config, store, sender, clock),
         clock=clock,
         letter_id=row.message_id,
         letter_subject=row.subject or "",

@@ -1,9 +1,9 @@
 """Hostile input: configs of random or mutated text, every config field carrying CR, LF,
 NUL and encoded-word tricks, and random or mutated mail through the whole incoming path
-(Inbox.handle against a real store). Nothing here needs a mail server.
+(MessageRecorder.handle against a real store). Nothing here needs a mail server.
 
 What must hold: load_config raises ConfigError and nothing else; `iepd check` prints no
-traceback; a field that is accepted can never change who a letter goes to; Inbox.handle
+traceback; a field that is accepted can never change who a letter goes to; MessageRecorder.handle
 never raises and leaves the store consistent (chain verifies, integrity ok).
 tests/unit/test_incoming_hostile.py covers the pure parse/match/classify functions; this
 file adds the store, the reminders and the config side.
@@ -33,11 +33,11 @@ from iepd.cli import main as cli
 from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.errors import ConfigError
-from iepd.inbox.record import Inbox
+from iepd.inbox.record import MessageRecorder
 from iepd.mail.credentials import Secret
 from iepd.mail.transport import MailTransport
 from iepd.outbox.sender import Sender
-from iepd.run.one_pass import Service
+from iepd.run.one_pass import OnePass
 from iepd.store.database import Store
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -300,7 +300,7 @@ def queued_envelope(config: Config, state_dir: Path) -> tuple[str, list[str], by
 
 
 def sync_requests(config: Config, store: Store) -> None:
-    Service(config, store, MailTransport(config, Secret("unused")), lambda: NOW).sync_requests()
+    OnePass(config, store, MailTransport(config, Secret("unused")), lambda: NOW).sync_requests()
 
 
 def field_cases() -> list[tuple[tuple[Any, ...], str]]:
@@ -379,7 +379,7 @@ class IncomingWorld:
         for step in ("smtp", "data", "accepted", "filed", "done"):
             self.store.set_step(row.message_row, step, now=NOW)
         self.store.update_request("sam-speech", now=NOW, state="sent", sent_at=NOW)
-        self.inbox = Inbox(config, self.store, sender, lambda: NOW)
+        self.inbox = MessageRecorder(config, self.store, sender, lambda: NOW)
         self.uids = itertools.count(1)
 
     def handle(self, raw: bytes) -> str | None:

@@ -62,7 +62,7 @@ def match_context(config: Config, store: Store) -> MatchContext:
     )
 
 
-class Inbox:
+class MessageRecorder:
     """Given the config, the store and the sender, turn fetched messages into the record."""
 
     def __init__(

@@ -24,12 +24,12 @@ from iepd.config.model import Config
 from iepd.decide.plan import SendFollowUp
 from iepd.errors import IepdError
 from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
-from iepd.inbox.record import Inbox
+from iepd.inbox.record import MessageRecorder
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret, get_secret
 from iepd.mail.imap import ImapSession
 from iepd.mail.transport import MailTransport
-from iepd.run.one_pass import Service, utc_now
+from iepd.run.one_pass import OnePass, utc_now
 from iepd.run.sdnotify import Notifier
 from iepd.run.timers import WakeTimer
 from iepd.store.database import Store
@@ -95,8 +95,8 @@ class Daemon:
         with Store.open(config.state_dir) as store:
             self.store = store
             self._build(config, secret)
-            self.service.sync_requests()
-            await self.service.sender.reconcile()
+            self.one_pass.sync_requests()
+            await self.one_pass.sender.reconcile()
             watcher = self._start_watcher(loop, config)
             # The planner's clock, so a jump the plan sees is a jump the timer sees.
             timer = WakeTimer(self._wake.set, wall_clock=self.clock)
@@ -122,8 +122,8 @@ class Daemon:
 
     def _build(self, config: Config, secret: Secret) -> None:
         self.config = config
-        self.service = Service(config, self.store, MailTransport(config, secret), self.clock)
-        self.inbox = Inbox(config, self.store, self.service.sender, self.clock)
+        self.one_pass = OnePass(config, self.store, MailTransport(config, secret), self.clock)
+        self.recorder = MessageRecorder(config, self.store, self.one_pass.sender, self.clock)
 
     def _start_watcher(self, loop: asyncio.AbstractEventLoop, config: Config) -> Watcher:
         mail = config.mail
@@ -132,7 +132,7 @@ class Daemon:
 
         def connect() -> ImapSession:
             # Through the current transport: after a reload it holds the new secret.
-            return self.service.sender.transport.session(timeout=read_timeout)
+            return self.one_pass.sender.transport.session(timeout=read_timeout)
 
         def deliver(item: Delivery | UidRecorded) -> None:
             loop.call_soon_threadsafe(self._incoming.put_nowait, item)
@@ -141,8 +141,8 @@ class Daemon:
             connect,
             mail.imap.inbox,
             ledger=QueuedLedger(self.store, deliver),
-            # Called in the watcher thread; Inbox.wants only reads the store.
-            is_candidate=lambda headers: self.inbox.wants(headers),
+            # Called in the watcher thread; MessageRecorder.wants only reads the store.
+            is_candidate=lambda headers: self.recorder.wants(headers),
             deliver=deliver,
             idle_refresh=mail.imap.idle_refresh.total_seconds(),
             poll_every=mail.imap.poll_every.total_seconds(),
@@ -182,7 +182,7 @@ class Daemon:
 
     def _handle(self, item: FetchedMessage) -> bool:
         try:
-            klass = self.inbox.handle(
+            klass = self.recorder.handle(
                 raw=item.raw,
                 mailbox=item.mailbox,
                 uidvalidity=item.uidvalidity,
@@ -202,7 +202,7 @@ class Daemon:
                 # A refused login or an untrusted certificate: the message stays queued with
                 # its retry time; the watcher and the other requests carry on meanwhile.
                 logger.error("%s", error)
-                timer.wake_at(self.service.next_retry())
+                timer.wake_at(self.one_pass.next_retry())
             waiters: list[asyncio.Task[object]] = [
                 asyncio.create_task(event.wait())
                 for event in (self._stop, self._reload, self._wake)
@@ -223,23 +223,23 @@ class Daemon:
         return True
 
     async def _act(self, watcher: Watcher, timer: WakeTimer) -> None:
-        plan = self.service.plan()
+        plan = self.one_pass.plan()
         if any(isinstance(action, SendFollowUp) for action in plan.actions):
             # An answer that arrived a second ago must stop the follow-up: look once more.
             await asyncio.to_thread(watcher.catch_up_now, CATCH_UP_TIMEOUT)
             if self._drain():
-                plan = self.service.plan()
+                plan = self.one_pass.plan()
         done = plan.actions
-        await self.service.carry_out(plan)
-        self.inbox.refresh()
+        await self.one_pass.carry_out(plan)
+        self.recorder.refresh()
         # What was just sent starts new clocks (a follow-up is due a week after the letter).
-        plan = self.service.plan()
+        plan = self.one_pass.plan()
         if plan.actions and plan.actions != done:
             # New work fell due while acting; the same actions again would mean they cannot
             # be carried out, and looping on them would only spin.
             self._wake.set()
         wake = min(
-            (when for when in (plan.next_wake, self.service.next_retry()) if when is not None),
+            (when for when in (plan.next_wake, self.one_pass.next_retry()) if when is not None),
             default=None,
         )
         timer.wake_at(wake)
@@ -263,7 +263,7 @@ class Daemon:
             logger.error("reload refused, keeping the running config: %s", error)
         else:
             self._build(config, secret)
-            self.service.sync_requests()
+            self.one_pass.sync_requests()
             logger.info("config reloaded from %s", self.config_path)
         self.notifier.ready()
 

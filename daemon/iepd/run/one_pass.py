@@ -45,7 +45,7 @@ def reminder_context(action: Remind) -> dict[str, object]:
     return context
 
 
-class Service:
+class OnePass:
     """Given a config and a store, keep the store in step with the config and act on it."""
 
     def __init__(
