@@ -15,7 +15,8 @@ SYSTEM_PACKAGES := dovecot-imapd:/usr/sbin/dovecot dovecot-imapd:/usr/lib/doveco
   dovecot-lmtpd:/usr/lib/dovecot/lmtp chromium:/usr/bin/chromium \
   systemd:/usr/bin/systemd-analyze
 
-.PHONY: test demo lint typecheck unit pytest system-packages bench bench-smoke reliability-long
+.PHONY: test demo lint typecheck unit pytest system-packages bench bench-smoke reliability-long \
+  classification
 
 test: $(STAMP) system-packages
 	$(BIN)/ruff check daemon tests
@@ -78,6 +79,11 @@ system-packages:
 # Measurements, not tests: they write docs/benchmarks.md. Needs Dovecot, like `make test`.
 bench: $(STAMP) system-packages
 	$(BIN)/python benchmarks/run_all.py
+
+# How well the school's replies are read (tests/replies/, by author): figures for
+# docs/classification.md, in seconds, no mail server needed.
+classification: $(STAMP)
+	$(BIN)/python benchmarks/classification.py
 
 # A few minutes instead of twenty; writes to /tmp, not to docs/benchmarks.md.
 bench-smoke: $(STAMP) system-packages

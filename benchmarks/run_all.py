@@ -3,9 +3,9 @@ runs. Each rewrites its own marked block of docs/benchmarks.md; this script rewr
 summary block at the top (when, where, which versions, how long each took). Blocks written
 by hand (the profile notes) are left alone.
 
-``python benchmarks/run_all.py [--only latency,idle,scale,cli]``; IEPD_BENCH_SHORT=1 runs
-the short versions (20 deliveries, 60 s idle, no 100,000-message inbox, fewer repeats),
-which suit a CI smoke run.
+``python benchmarks/run_all.py [--only latency,idle,scale,cli,classification]``;
+IEPD_BENCH_SHORT=1 runs the short versions (20 deliveries, 60 s idle, no 100,000-message
+inbox, fewer repeats), which suit a CI smoke run.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ BENCHMARKS = {
     "idle": "idle.py",
     "scale": "scale.py",
     "cli": "cli_speed.py",
+    "classification": "classification.py",
 }
 NAME = "run_all.py"
 
