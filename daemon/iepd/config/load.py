@@ -1,20 +1,22 @@
-"""Find and read the TOML config into the named tuples of ``config_types``.
+"""Find the config file, read it with the standard library's tomllib, and check it into
+the settings of ``config.model``.
 
 Every problem is collected, with its key path, into one ConfigError: a parent fixing a
 config should see all of them at once, not one per restart. Key paths count array items
 from 1 (``request[2]`` is the second ``[[request]]``), as a person counts them in the file.
-The ``[mail]`` section has a reader of its own, ``config_mail``.
+The ``[mail]`` section has a reader of its own, ``config.mail``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from iepd.config import values
-from iepd.config.file import read_toml
 from iepd.config.mail import read_mail
 from iepd.config.model import (
     REASONS,
@@ -62,7 +64,7 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     the file cannot be read, is not TOML, or holds any invalid, missing or unknown key.
     """
     path = values.expand_user(str(path), environ).absolute()
-    data = read_toml(path, environ)
+    data = read_toml(path)
     problems: list[str] = []
     root = Table(problems, "", data)
     parent = _read_parent(root.table("parent", required=True, keys="name and email"), environ)
@@ -103,6 +105,34 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
         children=tuple(complete_children),
         requests=tuple(complete_requests),
     )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Given the config's path, return its TOML data.
+
+    Raise ConfigError naming the problem if the file cannot be read, is not UTF-8 or is not
+    TOML.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        message = "no such file; copy config.example.toml there and edit it, or pass --config PATH"
+        raise ConfigError(str(path), [message]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), ["is a folder, not a config file"]) from None
+    except OSError as error:
+        raise ConfigError(str(path), [f"cannot read the file: {error.strerror}"]) from None
+    try:
+        # utf-8-sig: editors on Windows may start the file with a byte-order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            str(path), [f"not UTF-8 text (bad byte at offset {error.start})"]
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), [f"TOML syntax error: {error}"]) from None
 
 
 def default_state_dir(environ: Mapping[str, str]) -> Path:
