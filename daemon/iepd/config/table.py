@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeGuard
 
 from iepd.config import values
 from iepd.config.durations import DURATION_FORMAT, parse_duration
@@ -38,7 +37,7 @@ class Table:
         for key in self.data:
             if key in self._known or not report_unknown:
                 continue
-            import difflib  # here: only a config with a mistake needs it (2 ms to import)
+            import difflib  # here: only a config with a mistake needs it
 
             message = f"unknown key {values.quote(key)}"
             close = difflib.get_close_matches(key, self._known, n=1)
@@ -97,8 +96,6 @@ class Table:
         value = self._get(key, required)
         if value is _MISSING:
             return None
-        if _plain_text(value, multiline, allow_empty):
-            return value
         return values.check_text(self.problems, self.key_path(key), value, multiline, allow_empty)
 
     def identifier(self, key: str) -> str | None:
@@ -277,8 +274,6 @@ class Table:
             expected = "a non-empty array of non-empty strings"
             self.problem(key, f"expected {expected}, got {values.describe(value)}")
             return None
-        if all(_plain_text(item, True, False) for item in value):
-            return tuple(value)
         items = [
             values.check_text(self.problems, f"{self.key_path(key)}[{number}]", item, True, False)
             for number, item in enumerate(value, start=1)
@@ -304,16 +299,3 @@ class Table:
                     f"{where}: expected {values.DOMAIN}, got {values.describe(item)}"
                 )
         return tuple(found) if len(found) == len(value) else None
-
-
-def _plain_text(value: object, multiline: bool, allow_empty: bool) -> TypeGuard[str]:
-    """Return whether ``values.check_text`` would accept value without looking further: a
-    string with no control character (but newlines and tabs in text of several lines), not
-    blank unless allowed, and (on one line) no "=?" that could start an encoded word. Nearly
-    every value is such; the rest go the slow way, which words the problem."""
-    return (
-        isinstance(value, str)
-        and (value.isprintable() or (multiline and values.control_at(value, "\n\t") is None))
-        and (allow_empty or bool(value.strip()))
-        and (multiline or "=?" not in value)
-    )

@@ -1,4 +1,4 @@
-"""Pure checks and descriptions of single config values, for ``config_table.Table``.
+"""Pure checks and descriptions of single config values, for ``config.table.Table``.
 
 Problem lines read ``<key path>: expected <what>, got <value> (<its TOML type>)``; the
 ``expected`` texts live here so that tests and docs can quote them.
