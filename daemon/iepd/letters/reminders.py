@@ -27,6 +27,11 @@ variables every template sees (see ``iepd.letters.compose``), each kind needs th
 | ``sent_copy_failed`` | ``sent_at``, ``folder``, ``error`` (``letter`` = "request for an IEP |
 | | meeting", ``stored_as`` = None: the path of iepd's raw copy; plus the letter's bytes) |
 
+The reminders about a school message (``answer``, ``auto_reply``, ``declined``, ``informal``,
+``invite``) also take ``unsure`` (False) and ``deciding`` (()): when ``unsure``, the reminder
+says iepd is not sure what the school meant, quotes the ``deciding`` sentences and asks the
+parent to read the message; otherwise its text is as without them.
+
 Every reminder also sees ``kind`` and ``wait``, the configured delays in words ("7 days"):
 ``wait.followup``, ``wait.escalate``, ``wait.meeting_prep``, ``wait.after_meeting``.
 Datetimes should carry a timezone (a naive one is taken as the parent's local time);
@@ -92,7 +97,11 @@ REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "send_uncertain": (),
     "sent_copy_failed": ("sent_at", "folder", "error"),
 }
+# Said of a school message when the evidence is weak or conflicting (Classification.unsure);
+# `deciding` holds the sentences the reading rests on, quoted for the parent.
+_UNSURE: Mapping[str, object] = {"unsure": False, "deciding": ()}
 _OPTIONAL_CONTEXT: Mapping[str, Mapping[str, object]] = {
+    **{kind: _UNSURE for kind in ("answer", "auto_reply", "declined", "informal", "invite")},
     "send_failed": {"letter": "request for an IEP meeting"},
     "send_uncertain": {
         "letter": "request for an IEP meeting",
