@@ -23,8 +23,7 @@ from pathlib import Path
 
 import common
 
-from familyconfig import Family, speech_request
-from offline import offline_family
+from support.family import Family, offline_family, speech_request
 
 NAME = "cli_speed.py"
 REQUESTS = 1000

@@ -31,12 +31,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from familyconfig import Family, speech_request  # noqa: E402
 from iepd.config.load import load_config  # noqa: E402
 from iepd.letters.compose import make_message_id  # noqa: E402
 from iepd.letters.school import render_request  # noqa: E402
 from iepd.store.database import Store  # noqa: E402
-from mailservers import Dovecot, SmtpServer, TlsFiles  # noqa: E402
+from support.family import Family, speech_request  # noqa: E402
+from support.mailservers import Dovecot, SmtpServer, TlsFiles  # noqa: E402
 
 # IEPD_BENCH_DOCS: write somewhere else (a CI smoke run leaves the committed figures alone).
 DOCS = Path(os.environ.get("IEPD_BENCH_DOCS") or ROOT / "docs" / "benchmarks.md")

@@ -23,9 +23,9 @@ from email.message import EmailMessage
 
 import common
 
-from familyconfig import Family
 from iepd.store.database import Store
-from mailservers import TlsFiles
+from support.family import Family
+from support.mailservers import TlsFiles
 
 logger = logging.getLogger("benchmarks.daemon_latency")
 

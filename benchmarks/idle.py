@@ -16,7 +16,7 @@ from pathlib import Path
 
 import common
 
-from mailservers import make_certs
+from support.mailservers import make_certs
 
 NAME = "idle.py"
 REQUESTS = 10

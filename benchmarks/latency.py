@@ -54,7 +54,7 @@ from iepd.inbox.catchup import Delivery, FetchedMessage  # noqa: E402
 from iepd.inbox.watcher import Watcher  # noqa: E402
 from iepd.mail.credentials import Secret  # noqa: E402
 from iepd.mail.imap import ImapSession  # noqa: E402
-from mailservers import Dovecot, Pymap, imap_login, make_certs  # noqa: E402
+from support.mailservers import Dovecot, Pymap, imap_login, make_certs  # noqa: E402
 
 logger = logging.getLogger("benchmarks.latency")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import common
 
 from iepd.store.database import Store
-from mailservers import imap_login, make_certs
+from support.mailservers import imap_login, make_certs
 
 NAME = "scale.py"
 REQUESTS = 1000

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mailservers import (
+from support.mailservers import (
     DOVECOT_BINARY,
     DOVECOT_INSTALL,
     Dovecot,

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import Family, new_family
 from iepd.store.database import Store
-from mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import Family, new_family
+from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 # point -> what the school and the parent must see after the restart
 DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a `sent` reminder

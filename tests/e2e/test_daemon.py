@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import Family, new_family, speech_request
 from iepd.store.database import Store
-from mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import Family, new_family, speech_request
+from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 DEADLINE = 40.0
 

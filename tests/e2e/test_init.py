@@ -24,7 +24,7 @@ import keyring.backend
 import pytest
 
 from iepd.config.load import load_config
-from mailservers import Dovecot, MailAccount, SmtpServer
+from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 DEADLINE = 30.0
 TESTS = Path(__file__).parent.parent

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import speech_request
 from iepd.cli import views
 from iepd.config.load import load_config
 from iepd.run.one_pass import OnePass
 from iepd.run.snapshots import next_step_function
 from iepd.store.database import Store
-from offline import offline_family
+from support.family import offline_family, speech_request
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 QUEUED, DRAFT = "sam-speech-2026-12", "sam-evaluation-2027-01"  # the example's; DRAFT on hold

@@ -20,7 +20,7 @@ from iepd.errors import MailServerError
 from iepd.mail.credentials import Secret
 from iepd.mail.imap import ImapSession
 from iepd.mail.imap_check import check_imap
-from mailservers import Dovecot, Pymap, TlsFiles, free_ports, imap_login
+from support.mailservers import Dovecot, Pymap, TlsFiles, free_ports, imap_login
 
 LOGIN_WAIT = 10.0
 MESSAGE_ID = "<r1.20261201.abc@family.example>"

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import CHILD_NAME
 from iepd.config.model import Config
 from iepd.inbox.record import MessageRecorder
 from iepd.outbox.sender import Sender
 from iepd.store.database import Store
 from iepd.store.rows import MessageRow, OutgoingRow
-from offline import CASE_MANAGER, PARENT, REQUEST, Clock, queued_request
+from support.family import CASE_MANAGER, CHILD_NAME, PARENT
+from support.offline import REQUEST, Clock, queued_request
 
 RECEIVED = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailservers import (
+from support.mailservers import (
     Dovecot,
     MailAccount,
     Pymap,

@@ -27,7 +27,7 @@ from iepd.errors import (
 from iepd.mail.credentials import Secret
 from iepd.mail.smtp import SendResult, check_smtp, send_raw
 from iepd.mail.smtp_failures import SmtpReply
-from mailservers import Dovecot, SmtpServer, TlsFiles, free_ports, imap_login
+from support.mailservers import Dovecot, SmtpServer, TlsFiles, free_ports, imap_login
 
 ENVELOPE_FROM = "bounces+jordan@family.example"
 LOGIN_WAIT = 10.0

@@ -24,7 +24,7 @@ from iepd.mail.credentials import Secret
 from iepd.mail.imap import ImapSession
 from iepd.mail.imap_check import check_imap
 from iepd.mail.smtp import check_smtp
-from mailservers import HOST, Dovecot, TlsFiles, free_ports
+from support.mailservers import HOST, Dovecot, TlsFiles, free_ports
 
 GMAIL_534 = (
     "534-5.7.9 Application-specific password required. Learn more at\r\n"

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from familyconfig import CHILD_NAME, Family, new_family, speech_request
 from iepd.errors import MailServerError
 from iepd.run.daemon import Daemon
 from iepd.run.one_pass import utc_now
 from iepd.store.database import Store
-from mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import CHILD_NAME, Family, new_family, speech_request
+from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 
 class Clock:

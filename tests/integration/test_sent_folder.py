@@ -25,14 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from familyconfig import Family, new_family
 from iepd.config.model import ImapSettings
 from iepd.errors import MailServerError
 from iepd.mail.credentials import Secret
 from iepd.mail.imap_check import check_imap
 from iepd.run.daemon import Daemon
 from iepd.store.database import OutgoingRow, Store
-from mailservers import (
+from support.family import Family, new_family
+from support.mailservers import (
     CYRUS_NAMESPACE,
     NO_SENT_NAMESPACE,
     Dovecot,

@@ -25,7 +25,7 @@ from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret
 from iepd.mail.imap import ImapSession
-from mailservers import Dovecot, MailAccount, Pymap, free_ports, imap_login
+from support.mailservers import Dovecot, MailAccount, Pymap, free_ports, imap_login
 
 WAIT = 30.0  # generous: a reconnect waits a random backoff first
 LOGIN_WAIT = 10.0

@@ -28,7 +28,7 @@ from iepd.mail.credentials import FreshSecret, Secret, get_secret
 from iepd.mail.imap import ImapSession
 from iepd.mail.imap_check import check_imap
 from iepd.mail.smtp import check_smtp, send_raw
-from mailservers import HOST, Dovecot, TlsFiles, free_ports
+from support.mailservers import HOST, Dovecot, TlsFiles, free_ports
 
 USER = "parent@example.test"
 

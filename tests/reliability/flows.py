@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
-from familyconfig import Family
 from iepd.store.database import Store
-from mailservers import Dovecot
+from support.family import Family
+from support.mailservers import Dovecot
 
 RUN_TIMEOUT = 60.0
 

@@ -35,9 +35,9 @@ from flows import (
     wait_for,
 )
 
-from familyconfig import Family, new_family
 from iepd.store.database import Store
-from mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import Family, new_family
+from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a reminder of it
 NEVER_LEFT = "never-left"  # killed with the step at `data`: nothing reached the school

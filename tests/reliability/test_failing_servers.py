@@ -32,11 +32,10 @@ from flows import (
     stop_daemon,
     wait_for,
 )
-from proxy import SilentProxy
 
-from familyconfig import Family, new_family, speech_request
 from iepd.store.database import Store
-from mailservers import Dovecot, MailAccount, SmtpServer, TlsFiles, free_ports
+from support.family import Family, new_family, speech_request
+from support.mailservers import Dovecot, MailAccount, SilentProxy, SmtpServer, TlsFiles, free_ports
 
 ACCOUNT = Callable[[str], MailAccount]
 

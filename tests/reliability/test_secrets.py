@@ -27,7 +27,6 @@ from flows import (
     wait_for,
 )
 
-from familyconfig import Family, new_family
 from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.errors import MailServerError
@@ -36,7 +35,8 @@ from iepd.mail.imap import ImapSession
 from iepd.mail.imap_check import check_imap
 from iepd.mail.smtp import check_smtp
 from iepd.mail.transport import MailTransport
-from mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import Family, new_family
+from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 
 def forms(family: Family, password: str | None = None) -> list[bytes]:

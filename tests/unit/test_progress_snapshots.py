@@ -6,13 +6,12 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from familyconfig import speech_request
 from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.decide.plan import request_next_step
 from iepd.run.snapshots import next_step_function, rules_for, snapshot, snapshots
 from iepd.store.database import Store
-from offline import offline_family
+from support.family import offline_family, speech_request
 
 SENT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import pytest
 
 from iepd.errors import MailServerError
 from iepd.mail.tls import client_context
-from mailservers import TlsFiles
+from support.mailservers import TlsFiles
 
 
 def test_client_context_for_the_same_ca_file_is_built_once(

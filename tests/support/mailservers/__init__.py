@@ -1,5 +1,5 @@
 """Real mail servers on 127.0.0.1 for the tests: a private Dovecot, an aiosmtpd submission
-server and pymap, plus the test PKI they present.
+server and pymap, the test PKI they present, and a proxy that can go silent in front of one.
 
 Nothing here imports pytest: `tests/conftest.py` wraps these classes in fixtures, and a
 benchmark or a shell session can use them directly (`sys.path` must hold `tests/`).
@@ -18,6 +18,7 @@ from .dovecot import (
 )
 from .imap import imap_append, imap_flags, imap_login, imap_messages, imap_uidvalidity
 from .processes import HOST, free_ports, live_processes_in_group
+from .proxy import SilentProxy
 from .pymap_server import Pymap
 from .smtp import Envelope, Rejection, SmtpServer
 
@@ -32,6 +33,7 @@ __all__ = [
     "MailAccount",
     "Pymap",
     "Rejection",
+    "SilentProxy",
     "SmtpServer",
     "TlsFiles",
     "free_ports",

@@ -26,7 +26,7 @@ DOVECOT_INSTALL = (
     "sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive "
     "apt-get install -y dovecot-imapd dovecot-lmtpd"
 )
-TEMPLATE = Path(__file__).parent.parent / "dovecot.conf.template"
+TEMPLATE = Path(__file__).parent / "dovecot.conf.template"
 # Replacements for the template's `namespace inbox { ... }` block (Dovecot(namespace=...)).
 # Debian's stock Cyrus (and Courier): every folder under "INBOX." with "." between levels,
 # and no folder flagged \Sent; the Sent folder, if any, is "INBOX.Sent".

@@ -15,7 +15,8 @@ import socket
 import threading
 from types import TracebackType
 
-HOST = "127.0.0.1"
+from .processes import HOST
+
 CHUNK = 65536
 
 
