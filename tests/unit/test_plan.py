@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from iepd.decide.schooldays import localize
 CHICAGO = ZoneInfo("America/Chicago")
 RULES = TimingRules(timezone=CHICAGO)
 SCHOOL_HOURS = SendWindow(frozenset(range(5)), time(7, 30), time(16, 0))
-WINDOWED = RULES._replace(send_window=SCHOOL_HOURS)
+WINDOWED = replace(RULES, send_window=SCHOOL_HOURS)
 WEEK = timedelta(days=7)
 
 
@@ -42,7 +43,7 @@ MEETING = local(2026, 12, 10, 15, 30)
 
 
 def request(state: str = "queued", **changes: Any) -> RequestSnapshot:
-    return RequestSnapshot(id="sam-speech", state=state)._replace(**changes)
+    return RequestSnapshot(id="sam-speech", state=state, **changes)
 
 
 def sent(days_ago: float, state: str = "sent", **changes: Any) -> RequestSnapshot:
@@ -229,7 +230,8 @@ def test_next_actions_follow_up_overdue_at_night_waits_for_the_window() -> None:
 
 
 def test_next_actions_with_business_days_counts_school_days_across_thanksgiving() -> None:
-    rules = RULES._replace(
+    rules = replace(
+        RULES,
         followup_after=Duration(days=2),
         business_days=True,
         holidays=frozenset({date(2026, 11, 26), date(2026, 11, 27)}),
@@ -349,7 +351,7 @@ def test_meeting_prep_across_spring_forward_keeps_local_time() -> None:
     assert plan.next_wake == datetime(2027, 3, 13, 21, 30, tzinfo=UTC)  # Sat 15:30 CST
 
 
-DEADLINE_RULES = RULES._replace(meeting_deadline=Duration(days=30))
+DEADLINE_RULES = replace(RULES, meeting_deadline=Duration(days=30))
 
 
 @pytest.mark.parametrize(
@@ -414,11 +416,11 @@ def test_next_actions_meeting_later_than_the_deadline_reminds_at_the_deadline() 
 
 def test_next_actions_over_several_requests_orders_by_due_time_and_wakes_at_the_earliest() -> None:
     snapshots = [
-        sent(7)._replace(id="a-follow-up-due-now"),
-        sent(1, meeting_at=NOW + timedelta(days=1))._replace(id="b-prep-due-two-days-ago"),
-        request()._replace(id="c-queued"),
-        sent(5)._replace(id="d-follow-up-in-two-days"),
-        request(send_at=NOW + timedelta(hours=5))._replace(id="e-later-today"),
+        replace(sent(7), id="a-follow-up-due-now"),
+        replace(sent(1, meeting_at=NOW + timedelta(days=1)), id="b-prep-due-two-days-ago"),
+        replace(request(), id="c-queued"),
+        replace(sent(5), id="d-follow-up-in-two-days"),
+        replace(request(send_at=NOW + timedelta(hours=5)), id="e-later-today"),
     ]
     plan = next_actions(snapshots, RULES, NOW)
     assert [_without_context(action) for action in plan.actions] == [
@@ -499,7 +501,27 @@ def test_timing_rules_rejects_a_send_window_that_never_opens(window: SendWindow)
         timing_rules(Timing(send_window=window), "America/Chicago")
 
 
+@pytest.mark.parametrize(
+    ("action", "same_fields"),
+    [
+        pytest.param(SendLetter("sam-speech"), ("sam-speech",), id="send_letter"),
+        pytest.param(SendFollowUp("sam-speech", 1), ("sam-speech", 1), id="send_follow_up"),
+        pytest.param(
+            Remind("sam-speech", "no_response", "no_response"),
+            ("sam-speech", "no_response", "no_response", {}),
+            id="remind",
+        ),
+    ],
+)
+def test_an_action_never_equals_a_tuple_of_its_fields(
+    action: Action, same_fields: tuple[object, ...]
+) -> None:
+    assert action != same_fields
+    with pytest.raises(TypeError):  # nor is it unpacked by position
+        iter(action)  # type: ignore[call-overload]
+
+
 def _without_context(action: Action) -> Action:
     if isinstance(action, Remind):
-        return action._replace(context={})
+        return replace(action, context={})
     return action

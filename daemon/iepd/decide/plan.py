@@ -11,14 +11,13 @@ Days are school days when ``business_days`` is set for ``followup_after``,
 are reminders to the parent and always count calendar days.
 """
 
-# No `from __future__ import annotations`: typing.NamedTuple would compile every field's
-# annotation text again at import, which cost each command ~2 ms here.
+from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import MappingProxyType
-from typing import NamedTuple, TypeAlias
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from iepd.config.model import Duration, SendWindow, Timing
@@ -40,7 +39,8 @@ STEP_ESCALATION = "escalation"
 _DEFAULTS = Timing()
 
 
-class RequestSnapshot(NamedTuple):
+@dataclass(frozen=True)
+class RequestSnapshot:
     """What the planner needs to know about one request; every datetime is aware."""
 
     id: str
@@ -58,7 +58,8 @@ class RequestSnapshot(NamedTuple):
     outbox_busy: bool = False  # a letter for this request is queued or in flight
 
 
-class TimingRules(NamedTuple):
+@dataclass(frozen=True)
+class TimingRules:
     """The config's [timing] with the parent's timezone; built by timing_rules()."""
 
     timezone: ZoneInfo
@@ -72,37 +73,42 @@ class TimingRules(NamedTuple):
     meeting_deadline: Duration | None = None
 
 
-class SendLetter(NamedTuple):
+@dataclass(frozen=True)
+class SendLetter:
     """The request letter is due."""
 
     request_id: str
 
 
-class SendFollowUp(NamedTuple):
+@dataclass(frozen=True)
+class SendFollowUp:
     """Follow-up number 1, or 2 (the escalation, principal copied), is due."""
 
     request_id: str
     number: int
 
 
-class Remind(NamedTuple):
+@dataclass(frozen=True)
+class Remind:
     """A reminder to the parent is due; record key so that it is never sent again."""
 
     request_id: str
     kind: str  # no_response | meeting_prep | after_meeting | deadline_passed
     key: str
-    context: Mapping[str, str] = MappingProxyType({})
+    context: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 Action: TypeAlias = SendLetter | SendFollowUp | Remind
 
 
-class Plan(NamedTuple):
+@dataclass(frozen=True)
+class Plan:
     actions: tuple[Action, ...]
     next_wake: datetime | None  # the earliest due time strictly after now, in UTC
 
 
-class _Step(NamedTuple):
+@dataclass(frozen=True)
+class _Step:
     """One thing a request waits for: due None means it is in the outbox right now."""
 
     name: str
