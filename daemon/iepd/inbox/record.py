@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from iepd.config.model import Config
+from iepd.config.model import Child, Config
 from iepd.decide.classify import Classification, classify
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
@@ -29,6 +29,10 @@ ANSWER_STATE = {
     "invite": "meeting_scheduled",
 }
 EVENT_KIND = {"bounce": "bounce_received", "auto_reply": "auto_reply_received"}
+# Bounds on the sentences quoted to the parent when iepd is not sure: hostile mail must not
+# turn a reminder into a copy of itself.
+QUOTED_SENTENCES = 5
+QUOTED_SENTENCE_CHARACTERS = 400
 
 
 def match_context(config: Config, store: Store) -> MatchContext:
@@ -42,24 +46,77 @@ def match_context(config: Config, store: Store) -> MatchContext:
         child = children.get(row.child)
         if child is None or row.id not in letters_by_request or row.state == "closed":
             continue
-        requests.append(
-            OpenRequest(
-                request_id=row.id,
-                child_id=child.id,
-                child_name=child.name,
-                sent_message_ids=frozenset(letters_by_request[row.id]),
-                case_manager=child.case_manager.email.lower(),
-                principal=child.principal.email.lower(),
-                school_domains=child.school_domains,
-            )
-        )
-    parent = config.parent
-    return MatchContext(
-        parent_addresses=frozenset(
-            {parent.email.lower(), parent.remind_to.lower(), config.mail.username.lower()}
-        ),
-        requests=tuple(requests),
+        requests.append(_open_request(row.id, child, frozenset(letters_by_request[row.id])))
+    return MatchContext(parent_addresses=_parent_addresses(config), requests=tuple(requests))
+
+
+def config_match_context(config: Config) -> MatchContext:
+    """Given the config alone (no store: `iepd run` has recorded nothing yet), return the
+    context matching would have if every request iepd is to send had gone out, with no
+    Message-IDs: a reply can match by its sender and wording, never by its thread."""
+    requests = tuple(
+        _open_request(request.id, config.child(request.child), frozenset())
+        for request in config.requests
+        if not (request.hold or request.closed)
     )
+    return MatchContext(parent_addresses=_parent_addresses(config), requests=requests)
+
+
+def _open_request(request_id: str, child: Child, message_ids: frozenset[str]) -> OpenRequest:
+    return OpenRequest(
+        request_id=request_id,
+        child_id=child.id,
+        child_name=child.name,
+        sent_message_ids=message_ids,
+        case_manager=child.case_manager.email.lower(),
+        principal=child.principal.email.lower(),
+        school_domains=child.school_domains,
+    )
+
+
+def _parent_addresses(config: Config) -> frozenset[str]:
+    parent = config.parent
+    return frozenset({parent.email.lower(), parent.remind_to.lower(), config.mail.username.lower()})
+
+
+def recorded_class(result: Classification) -> str:
+    """Given a classification, return the class the record acts on: an invitation without a
+    start time schedules nothing, so it is recorded as an answer."""
+    if result.klass == "invite" and result.meeting_start is None:
+        return "answer"
+    return result.klass
+
+
+def evidence(result: Classification) -> str:
+    """Given a classification, return its evidence in one line for the paper trail: the
+    signals that decided it and, when iepd is not sure, that it is not and the sentences its
+    reading rests on."""
+    signals = " | ".join(_one_line(signal) for signal in result.signals)
+    parts = [f"evidence: {signals or 'no sign of another class'}"]
+    if result.unsure:
+        quoted = " ".join(f'"{sentence}"' for sentence in quoted_sentences(result))
+        parts.insert(0, "iepd is not sure")
+        if quoted:
+            parts.append(f"deciding: {quoted}")
+    return "; ".join(parts)
+
+
+def quoted_sentences(result: Classification) -> tuple[str, ...]:
+    """Given a classification, return the deciding sentences as the parent is shown them:
+    on one line each, at most QUOTED_SENTENCES of them, each cut at
+    QUOTED_SENTENCE_CHARACTERS."""
+    sentences = (_one_line(sentence) for sentence in result.deciding)
+    kept = [sentence for sentence in sentences if sentence][:QUOTED_SENTENCES]
+    return tuple(
+        sentence
+        if len(sentence) <= QUOTED_SENTENCE_CHARACTERS
+        else sentence[: QUOTED_SENTENCE_CHARACTERS - 3].rstrip() + "..."
+        for sentence in kept
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class MessageRecorder:
@@ -130,7 +187,13 @@ class MessageRecorder:
                 logger.debug("uid %d: already recorded", uid)
                 return None
             self._record(found, message, result, internaldate, now)
-        logger.info("%s: %s from %s", found.request_id, result.klass, message.from_addr)
+        logger.info(
+            "%s: %s from %s%s",
+            found.request_id,
+            result.klass,
+            message.from_addr,
+            " (iepd is not sure)" if result.unsure else "",
+        )
         return result.klass
 
     def _record(
@@ -143,10 +206,10 @@ class MessageRecorder:
     ) -> None:
         request = self.store.get_request(found.request_id)
         assert request is not None  # match() only returns requests from the store
-        klass = result.klass
-        if klass == "invite" and result.meeting_start is None:
-            # An invitation without a start time schedules nothing; it is still an answer.
-            klass = "answer"
+        klass = recorded_class(result)
+        # The evidence goes with the class into the hash-chained event, for every message:
+        # the paper trail says why iepd read it so, whether it was sure or not.
+        head = klass if klass not in EVENT_KIND else result.excerpt[:200]
         self.store.append_event(
             request_id=request.id,
             kind=EVENT_KIND.get(klass, "reply_received"),
@@ -154,7 +217,7 @@ class MessageRecorder:
             message_id=message.message_id,
             from_addr=message.from_addr,
             subject=message.subject,
-            detail=klass if klass not in EVENT_KIND else result.excerpt[:200] or None,
+            detail="; ".join(part for part in (head, evidence(result)) if part),
         )
         key = message.message_id or f"{request.id}:{now.isoformat()}"
         context: dict[str, object] = {
@@ -163,6 +226,8 @@ class MessageRecorder:
             "received_at": received_at,
             "subject": message.subject,
         }
+        unsure = {"unsure": result.unsure, "deciding": quoted_sentences(result)}
+        context.update(unsure)
         if klass == "bounce":
             self._bounced(request, result, key, now)
             return
@@ -187,6 +252,7 @@ class MessageRecorder:
             context = {
                 "meeting_start": result.meeting_start,
                 "meeting_location": result.meeting_location or "",
+                **unsure,
             }
         new_state = ANSWER_STATE[klass]
         if request.state in ANSWERABLE_STATES or new_state in ("declined", "meeting_scheduled"):

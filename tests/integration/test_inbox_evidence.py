@@ -1,0 +1,193 @@
+"""The record keeps the evidence of every classified message, sure or not, and the parent's
+reminder says when iepd is not sure what the school meant.
+
+A real config, store and sender's queue, as in test_inbox_record; no mail server. The
+classifier says ``unsure`` only where the evidence is weak or conflicting; to record such a
+message here, the real classification of a real message has ``unsure`` and ``deciding`` set
+on it (the classifier's own tests say when it sets them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from iepd.decide import classify as classify_module
+from iepd.decide.classify import Classification
+from iepd.inbox import record
+from iepd.inbox.record import MessageRecorder, evidence, quoted_sentences
+from iepd.store.database import Store
+from iepd.store.rows import EventRow
+from support.family import CASE_MANAGER, PARENT
+from support.offline import REQUEST, Clock, queued_request
+
+DECIDING = (
+    "We are not able to schedule a meeting at this time.",
+    "I could give you a call\nnext week to talk it over.",
+)
+REFUSAL = "We have reviewed his file. We will not be holding a meeting at this time."
+
+
+class Inbox:
+    """A sent request and the recorder the daemon would hand the school's mail to."""
+
+    def __init__(self, root: Path) -> None:
+        offline = queued_request(root)
+        self.store: Store = offline.store
+        self.clock: Clock = offline.clock
+        row = offline.letter
+        for step in ("smtp", "data", "accepted", "filed"):
+            row = self.store.set_step(row.message_row, step, now=self.clock())
+        offline.sender._finish(row)
+        assert row.message_id is not None
+        self.letter_id = row.message_id
+        self.subject = row.subject or ""
+        self.clock.now += timedelta(days=4)
+        self.recorder = MessageRecorder(offline.config, self.store, offline.sender, self.clock)
+        self.uid = 0
+
+    def reply(self, body: str, **headers: str) -> bytes:
+        message = EmailMessage(policy=email.policy.SMTP)
+        message["From"] = f"Dana Alvarez <{CASE_MANAGER}>"
+        message["To"] = PARENT
+        message["Subject"] = f"Re: {self.subject}"
+        message["Date"] = "Fri, 20 Nov 2026 09:00:00 -0600"
+        self.uid += 1
+        message["Message-ID"] = f"<evidence-{self.uid}@mail.example.test>"
+        message["In-Reply-To"] = self.letter_id
+        message["References"] = self.letter_id
+        for name, value in headers.items():
+            message[name.replace("_", "-")] = value
+        message.set_content(body)
+        return message.as_bytes(policy=email.policy.SMTP)
+
+    def handle(self, raw: bytes) -> str | None:
+        return self.recorder.handle(
+            raw=raw, mailbox="INBOX", uidvalidity=1, uid=self.uid, internaldate=self.clock.now
+        )
+
+    def event(self, kind: str) -> EventRow:
+        [found] = [event for event in self.store.events(REQUEST) if event.kind == kind]
+        return found
+
+    def reminder_text(self, kind: str) -> str:
+        [row] = [
+            row
+            for row in self.store.list_outgoing(REQUEST)
+            if row.purpose == "reminder" and row.reminder_kind == kind
+        ]
+        message = email.message_from_bytes(row.read_raw(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        return " ".join(str(body.get_content()).split())
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Iterator[Inbox]:
+    world = Inbox(tmp_path)
+    yield world
+    world.store.close()
+
+
+@pytest.fixture
+def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real classification of each message, marked unsure with two deciding sentences."""
+
+    def classify_unsure(message: object) -> Classification:
+        result = classify_module.classify(message)  # type: ignore[arg-type]
+        return dataclasses.replace(result, unsure=True, deciding=DECIDING)
+
+    monkeypatch.setattr(record, "classify", classify_unsure)
+
+
+def test_a_sure_refusal_keeps_its_evidence_in_the_event_and_the_reminder_is_unchanged(
+    inbox: Inbox,
+) -> None:
+    assert inbox.handle(inbox.reply(REFUSAL)) == "declined"
+
+    detail = inbox.event("reply_received").detail
+    assert detail is not None
+    assert detail.startswith("declined; evidence: declines: We will not be holding a meeting")
+    assert "not sure" not in detail
+    assert "not sure" not in inbox.reminder_text("declined")
+
+
+def test_a_plain_answer_records_that_nothing_made_it_another_class(inbox: Inbox) -> None:
+    assert inbox.handle(inbox.reply("Thank you, we can meet on December 10 at 3:30.")) == "answer"
+
+    assert inbox.event("reply_received").detail == "answer; evidence: no sign of another class"
+
+
+def test_an_auto_reply_keeps_its_excerpt_and_adds_the_header_that_decided(inbox: Inbox) -> None:
+    raw = inbox.reply("I am out of the office until Monday.", Auto_Submitted="auto-replied")
+
+    assert inbox.handle(raw) == "auto_reply"
+
+    detail = inbox.event("auto_reply_received").detail
+    assert detail == (
+        "I am out of the office until Monday.; evidence: Auto-Submitted: auto-replied"
+    )
+
+
+@pytest.mark.usefixtures("unsure")
+def test_an_unsure_refusal_records_that_iepd_is_not_sure_and_the_deciding_sentences(
+    inbox: Inbox,
+) -> None:
+    assert inbox.handle(inbox.reply(REFUSAL)) == "declined"
+
+    detail = inbox.event("reply_received").detail
+    assert detail is not None
+    assert detail.startswith("declined; iepd is not sure; evidence: declines: ")
+    assert detail.endswith(
+        'deciding: "We are not able to schedule a meeting at this time."'
+        ' "I could give you a call next week to talk it over."'
+    )
+
+
+@pytest.mark.usefixtures("unsure")
+@pytest.mark.parametrize(
+    ("body", "headers", "kind"),
+    [
+        ("Thank you, we can meet on December 10 at 3:30.", {}, "answer"),
+        (REFUSAL, {}, "declined"),
+        ("Could we do a quick phone call instead? I am free Tuesday.", {}, "informal"),
+        ("I am out of the office until Monday.", {"Auto_Submitted": "auto-replied"}, "auto_reply"),
+    ],
+)
+def test_an_unsure_message_tells_the_parent_and_quotes_the_deciding_sentences(
+    inbox: Inbox, body: str, headers: dict[str, str], kind: str
+) -> None:
+    assert inbox.handle(inbox.reply(body, **headers)) == kind
+
+    text = inbox.reminder_text(kind)
+    assert "iepd is not sure what the school meant" in text
+    assert '"We are not able to schedule a meeting at this time."' in text
+    assert '"I could give you a call next week to talk it over."' in text
+    assert "read the school's whole message in your inbox yourself" in text
+
+
+def test_evidence_of_a_classification_without_signals_or_sentences() -> None:
+    result = Classification("answer", "", unsure=True)
+
+    assert evidence(result) == "iepd is not sure; evidence: no sign of another class"
+
+
+def test_deciding_sentences_are_quoted_on_one_line_each_and_bounded() -> None:
+    many = tuple(f"Sentence {number}\twith   space." for number in range(9))
+    long = "word " * 200
+    result = Classification("declined", "", unsure=True, deciding=("", long, *many))
+
+    quoted = quoted_sentences(result)
+
+    assert len(quoted) == record.QUOTED_SENTENCES
+    assert len(quoted[0]) == record.QUOTED_SENTENCE_CHARACTERS
+    assert quoted[0].endswith("...")
+    assert quoted[1] == "Sentence 0 with space."
