@@ -15,21 +15,24 @@ import csv
 import email.policy
 import hashlib
 import html
+import json
 import os
 import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 import chromium
 from familyconfig import Family
+from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.inbox.parse import parse_message
 from iepd.outbox.sender import Sender
@@ -54,6 +57,7 @@ class History:
     store: Store
     letter_id: str
     letter_subject: str
+    receive: Callable[[bytes, timedelta], str | None]
 
     def messages(self) -> list[MessageRow]:
         return self.store.messages_for(REQUEST)
@@ -186,7 +190,7 @@ def build_history(root: Path) -> History:
         "invite"
     )
     assert receive(bounce(letter.message_id, letter.subject), timedelta(hours=1)) == "bounce"
-    return History(offline.family, config, store, letter.message_id, letter.subject)
+    return History(offline.family, config, store, letter.message_id, letter.subject, receive)
 
 
 @pytest.fixture
@@ -351,6 +355,114 @@ def test_timeline_csv_has_one_row_per_event_in_utc_and_local_time(
     assert answer["file"].startswith("messages/") and (folder / answer["file"]).is_file()
 
 
+# -- the page comes from a template, escaped, and the parent's own page wins
+
+PARENTS_PAGE = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+<title>{{ title }}</title></head>
+<body><h1>Our own record of {{ cover.child }}</h1>
+<p>{{ plural(events|length, "event") }}; head {{ head }}</p>
+{% for letter in letters %}
+<p>{{ letter.number }} {{ letter.message_id }}</p>
+{% endfor %}
+</body></html>
+"""
+HOSTILE_SCHOOL = 'Lincoln <script>alert(1)</script> Elementary</title>" onmouseover="alert(2)'
+HOSTILE_SUBJECT = 'Re: IEP</title><script>alert(3)</script>" onmouseover="alert(4)" x="'
+
+
+class ParsedPage(HTMLParser):
+    """What a browser builds from a page: its elements, their attributes, the title, text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[str] = []
+        self.title = self.text = ""
+        self.in_title = False
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes += [name for name, _ in attrs]
+        self.in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_title = False
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+        self.title += data if self.in_title else ""
+
+
+def parents_page(history: History) -> Path:
+    return history.family.config_path.parent / "templates" / "export" / "index.html.j2"
+
+
+def test_a_page_in_templates_next_to_the_config_replaces_the_index(
+    history: History, tmp_path: Path
+) -> None:
+    parents_page(history).parent.mkdir(parents=True)
+    parents_page(history).write_text(PARENTS_PAGE)
+    folder = tmp_path / "out"
+
+    export_request(history.config, history.store, REQUEST, folder, now=EXPORTED_AT)
+
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    events = len(history.store.events(REQUEST))
+    assert page.startswith("<!DOCTYPE html>\n<html><head><meta")
+    assert "<h1>Our own record of Sam Rivera, 4th grade, Lincoln Elementary School</h1>" in page
+    assert f"<p>{events} events; head {history.store.chain_head()}</p>" in page
+    assert re.search(r"<p>\d{3} &lt;school-1@mail.example.test&gt;</p>", page)  # escaped
+    assert "Letters and answers, in full" not in page
+    assert sha256sum_check(folder).returncode == 0
+
+
+def test_a_broken_page_in_templates_is_named_and_nothing_is_exported(
+    history: History, tmp_path: Path
+) -> None:
+    parents_page(history).parent.mkdir(parents=True)
+    parents_page(history).write_text("<p>{{ cover.child }}</p>\n<p>{{ cover.no_such_fact }}</p>\n")
+
+    result = iepd(history, "export", REQUEST, "--out", str(tmp_path / "out"))
+
+    assert result.returncode == 78, result.stderr
+    assert f"{parents_page(history)}, line 2" in result.stderr
+    assert "no_such_fact" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_hostile_words_in_the_config_and_a_schools_subject_stay_text_on_the_page(
+    history: History, tmp_path: Path
+) -> None:
+    config_path = history.family.config_path
+    config_path.write_text(
+        config_path.read_text().replace(
+            'school = "Lincoln Elementary School"', f"school = {json.dumps(HOSTILE_SCHOOL)}"
+        )
+    )
+    config = load_config(config_path, history.env())
+    hostile = school_mail(HOSTILE_SUBJECT, 9, history.letter_id)
+    hostile.set_content(f"We read your letter.\n{HOSTILE_SUBJECT}\n</pre><script>alert(5)</script>")
+    assert history.receive(as_raw(hostile), timedelta(hours=1)) is not None
+    folder = tmp_path / "out"
+
+    export_request(config, history.store, REQUEST, folder, now=EXPORTED_AT)
+
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    parsed = ParsedPage(page)
+    assert "script" not in parsed.tags
+    assert parsed.tags.count("title") == 1
+    assert parsed.tags.count("pre") == page.count("</pre>")  # no body closed its block early
+    assert not [name for name in parsed.attributes if name.startswith("on") or name == "x"]
+    assert parsed.title == f"Paper trail: {REQUEST} (Sam Rivera, 4th grade, {HOSTILE_SCHOOL})"
+    assert HOSTILE_SCHOOL in parsed.text and HOSTILE_SUBJECT in parsed.text
+    assert "</pre><script>alert(5)</script>" in parsed.text
+    assert "default-src 'none'" in page
+    assert sha256sum_check(folder).returncode == 0
+
+
 # -- refusals and round trips
 
 
@@ -498,8 +610,6 @@ def test_cli_timeline_shows_who_to_whom_subject_class_and_three_times(history: H
 
 
 def test_cli_timeline_json_keeps_the_spec_keys_and_adds_the_message(history: History) -> None:
-    import json
-
     result = iepd(history, "timeline", REQUEST, "--json")
 
     assert result.returncode == 0, result.stderr
@@ -523,8 +633,6 @@ def test_cli_verify_of_an_unknown_request_says_so(history: History) -> None:
 
 
 def test_cli_status_json_is_the_spec_rows_one_request_per_line(history: History) -> None:
-    import json
-
     result = iepd(history, "status", "--json")
 
     assert result.returncode == 0, result.stderr

@@ -27,6 +27,10 @@ both in the parent's timezone; ``quote`` (prefix every line with "> ").
 Each line a template writes is a paragraph or a list item: lines longer than 72 columns are
 wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent
 (``text_format``).
+
+The export's printable page (``iepd.trail.export_page``) is rendered here too, with
+``render_page``: a second environment with the same two folders, which HTML-escapes every
+value. This module stays the one that imports jinja2.
 """
 
 from __future__ import annotations
@@ -215,10 +219,21 @@ def render_template(config: Config, name: str, variables: Mapping[str, object]) 
     """Given a template name and its variables, return the tidied, wrapped text. Raise
     TemplateError naming the template (and the file and line, when known) if it fails."""
     environment = _environment(config.override_templates_dir, config.parent.timezone)
+    return tidy(_render(environment, name, variables))
+
+
+def render_page(override_dir: Path | None, name: str, variables: Mapping[str, object]) -> str:
+    """Given the parent's templates folder (None: iepd's own templates only), an HTML
+    template's name and its variables, return the page, with every value HTML-escaped
+    unless the template marks it safe. Raise TemplateError as ``render_template`` does."""
+    return _render(_html_environment(override_dir), name, variables)
+
+
+def _render(environment: jinja2.Environment, name: str, variables: Mapping[str, object]) -> str:
     try:
         template = environment.get_template(name)
         logger.debug("rendering %s from %s", name, template.filename)
-        text = template.render(variables)
+        return template.render(variables)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template {name}: not found ({exc.name})") from exc
     except jinja2.TemplateSyntaxError as exc:
@@ -228,7 +243,6 @@ def render_template(config: Config, name: str, variables: Mapping[str, object]) 
         # a parent's override may fail in any way; the message must still name the file
         where = _template_frame(exc) or name
         raise TemplateError(f"template {name}: {where}: {exc}") from exc
-    return tidy(text)
 
 
 def _template_frame(exc: BaseException) -> str | None:
@@ -255,6 +269,14 @@ def packaged_templates() -> frozenset[str]:
     return frozenset(jinja2.PackageLoader("iepd", "templates").list_templates())
 
 
+def _loader(override_dir: Path | None) -> jinja2.BaseLoader:
+    """The parent's templates folder first, so that a file of the same name wins."""
+    packaged = jinja2.PackageLoader("iepd", "templates")
+    if override_dir is None:
+        return packaged
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(override_dir)), packaged])
+
+
 @lru_cache(maxsize=8)
 def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
     zone = zone_named(timezone)
@@ -263,12 +285,7 @@ def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
         return "\n".join(f"> {line}".rstrip() for line in str(text).splitlines())
 
     environment = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(
-            [
-                jinja2.FileSystemLoader(str(override_dir)),
-                jinja2.PackageLoader("iepd", "templates"),
-            ]
-        ),
+        loader=_loader(override_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - plain-text mail: HTML escaping would corrupt it
         keep_trailing_newline=True,
@@ -281,3 +298,17 @@ def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
         quote=quote,
     )
     return environment
+
+
+@lru_cache(maxsize=4)
+def _html_environment(override_dir: Path | None) -> jinja2.Environment:
+    # A second environment, not a flag on the first: the letters are plain text, where
+    # escaping would corrupt them, and a page is HTML, where not escaping is the danger.
+    return jinja2.Environment(
+        loader=_loader(override_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )

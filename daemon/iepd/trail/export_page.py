@@ -1,23 +1,48 @@
 """The printable page of an export: one self-contained ``index.html``.
 
-Built with the stdlib ``html`` module and string joins, not a template engine: every value
-that came from a message (a subject, a body, an address) passes through ``escape``, the page
-loads nothing (inline CSS only, a Content-Security-Policy of ``default-src 'none'``), and
-the only links are relative ones to the ``.eml`` copies beside it. Print styles fit both
-US Letter and A4: the page size is left to the printer and the margins suit either.
+The page is the template ``export/index.html.j2``, rendered by an environment that
+HTML-escapes every value, so nothing a message brings (a subject, a body, an address) can
+become markup unless the template says so. A parent replaces the page the way a letter is
+replaced: a file of the same name in ``templates/`` next to the config wins. The page iepd
+ships loads nothing (inline CSS only, a Content-Security-Policy of ``default-src 'none'``),
+its only links are relative ones to the ``.eml`` copies beside it, and its print styles fit
+both US Letter and A4: the page size is left to the printer and the margins suit either.
+
+The template sees plain values, worked out here (the page's words and layout are the
+template's; what each event and message means is decided here):
+
+| name | value |
+|---|---|
+| ``title`` | "Paper trail: sam-1 (Sam Rivera, 4th grade, Lincoln Elementary School)" |
+| ``version`` | iepd's version |
+| ``cover`` | the ``Cover`` (request_id, child, parent, case_manager, ..., timezone) |
+| ``exported_at``, ``first_sent`` | ``Moment``s; ``first_sent`` is None before a send |
+| ``state`` | the request's state in words ("meeting scheduled") |
+| ``head``, ``event_count`` | the chain head and the number of events of the whole log |
+| ``events`` | a ``TimelineRow`` per event of this request, oldest first |
+| ``letters`` | a ``LetterView`` per letter to and answer from the school, in time order |
+| ``reminders`` | a ``ReminderRow`` per reminder iepd emailed to the parent |
+| ``plural(count, word, words)`` | "1 event", "2 events" (``words`` defaults to word + "s") |
+
+A ``Moment`` is a time as the page shows it: ``local`` ("Mon 2026-11-16 08:00:00 CST") and
+``utc`` ("2026-11-16 14:00:00 UTC").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
+from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from iepd import __version__
+from iepd.letters.compose import render_page
+from iepd.store.rows import EventRow
 from iepd.trail.timeline import Trail, TrailMessage
 
+TEMPLATE = "export/index.html.j2"
 EVENT_LABELS: Mapping[str, str] = {
     "request_drafted": "Request drafted (on hold)",
     "request_queued": "Request queued to be sent",
@@ -31,6 +56,7 @@ EVENT_LABELS: Mapping[str, str] = {
     "reminder_sent": "Reminder emailed to the parent",
     "send_failed": "Sending failed",
     "send_uncertain": "Sending uncertain",
+    "sent_copy_failed": "Sent copy could not be filed",
     "closed": "Closed by the parent",
     "state_changed": "State changed",
 }
@@ -49,49 +75,7 @@ STEP_NOTES: Mapping[str, str] = {
     "failed": "NOT SENT: the mail server refused it",
     "uncertain": "UNCERTAIN: the connection broke while it was being sent",
 }
-
-CSS = """
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { font-family: Georgia, "Times New Roman", Times, serif; font-size: 11pt;
-  line-height: 1.4; color: #111; background: #fff; margin: 0 auto; padding: 1.5rem;
-  max-width: 52rem; }
-h1 { font-size: 1.6em; margin: 0 0 0.2em; }
-h2 { font-size: 1.25em; border-bottom: 2px solid #333; padding-bottom: 0.15em;
-  margin: 1.6em 0 0.6em; }
-h3 { font-size: 1.05em; margin: 0 0 0.4em; }
-p { margin: 0.4em 0; }
-.lead { font-size: 1.15em; margin-bottom: 1em; }
-.seal { border: 2px solid #333; padding: 0.6em 0.8em; margin: 1em 0; }
-.note { font-style: italic; }
-code, .mono, pre { font-family: "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace; }
-code.hash { font-size: 0.9em; overflow-wrap: anywhere; word-break: break-all; }
-table { border-collapse: collapse; width: 100%; table-layout: fixed; }
-th, td { text-align: left; vertical-align: top; padding: 0.25em 0.4em;
-  border-bottom: 1px solid #bbb; overflow-wrap: anywhere; }
-table.facts th { width: 11em; }
-table.trail { font-size: 0.88em; }
-table.trail th { border-bottom: 2px solid #333; }
-.utc { color: #444; font-size: 0.9em; }
-.kind { color: #444; font-size: 0.85em; }
-article { border-top: 1px solid #333; padding-top: 0.6em; margin-top: 1.4em; }
-dl.meta { display: grid; grid-template-columns: 10.5em 1fr; gap: 0.1em 0.6em;
-  margin: 0 0 0.6em; font-size: 0.92em; }
-dl.meta dt { font-weight: bold; }
-dl.meta dd { margin: 0; overflow-wrap: anywhere; }
-pre.body { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.88em;
-  background: #f6f6f6; border: 1px solid #ccc; padding: 0.6em 0.8em; margin: 0; }
-.warning { font-weight: bold; }
-@page { size: auto; margin: 16mm 15mm 18mm 15mm; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  .cover { break-after: page; }
-  h2, h3, dl.meta { break-after: avoid; }
-  tr, dl.meta, .seal { break-inside: avoid; }
-  pre.body { background: none; }
-  a { color: inherit; text-decoration: none; }
-}
-"""
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -121,206 +105,191 @@ class Body:
     problems: str = ""
 
 
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    if moment is None:
-        return "&ndash;"
-    local = escape(moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S %Z"))
-    utc = escape(moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC"))
-    return f'{local} <span class="utc">({utc})</span>'
+class Moment(NamedTuple):
+    """A time as the page shows it: in the parent's timezone, and in UTC."""
+
+    local: str  # "Mon 2026-11-16 08:00:00 CST"
+    utc: str  # "2026-11-16 14:00:00 UTC"
 
 
-def _row(label: str, value: str) -> str:
-    return f"<tr><th>{escape(label)}</th><td>{value}</td></tr>"
+class TimelineRow(NamedTuple):
+    """One event of the request, with the message it is about (if any)."""
+
+    seq: int
+    at: Moment
+    label: str  # "Answer received"
+    kind: str  # "reply_received"
+    meeting_at: Moment | None  # meeting_scheduled: the date recorded
+    detail: str  # any other detail, as recorded
+    from_addr: str
+    to_addrs: tuple[str, ...]
+    subject: str
+    number: str | None  # "004": the message's number; None for an event with no message
+    file: str | None  # "004-answer.eml"
 
 
-def _cover(cover: Cover, trail: Trail, zone: ZoneInfo) -> str:
-    request = trail.request
-    facts = [
-        _row("Request", f"<code>{escape(cover.request_id)}</code>"),
-        _row("Child", escape(cover.child)),
-        _row("Asked by (parent)", escape(cover.parent)),
-        _row("Case manager", escape(cover.case_manager)),
-        _row("Principal", escape(cover.principal)),
-        _row("Reason", escape(cover.reason) + (" &mdash; <b>urgent</b>" if cover.urgent else "")),
-        _row("The parent's concern", escape(cover.concern) or "&ndash;"),
-        _row("First sent", _when(request.sent_at, zone)),
-        _row("State at export", escape(request.state.replace("_", " "))),
-    ]
-    letters = sum(1 for message in trail.messages if not message.is_reminder)
-    return f"""<header class="cover">
-<h1>Request for an IEP meeting: the paper trail</h1>
-<p class="lead">{escape(cover.child)}</p>
-<div class="seal">
-<p>Exported {_when(cover.exported_at, zone)} by iepd {escape(__version__)}.</p>
-<p>Chain head, the SHA-256 of the newest of the {trail.event_count} events in iepd's
-hash-chained log: <code class="hash">{escape(trail.head)}</code></p>
-<p>{len(trail.entries)} events and {letters} letters and answers of this request follow, oldest
-first. Every message is also in <code>messages/</code> as a byte-for-byte <code>.eml</code>
-copy; <code>SHA256SUMS</code> lists the SHA-256 of every file here (check with
-<code>sha256sum -c SHA256SUMS</code>).</p>
-</div>
-<table class="facts">
-{"".join(facts)}
-</table>
-<p class="note">This is a record of written communication kept by iepd, the parent's own
-software. It is not legal advice.</p>
-<p class="utc">Times are in {escape(cover.timezone)}, with UTC in brackets.</p>
-</header>
-"""
+class CalendarEntry(NamedTuple):
+    summary: str
+    start: Moment | None
+    location: str
 
 
-def _addresses(values: Sequence[str]) -> str:
-    return escape(", ".join(values)) if values else "&ndash;"
+class LetterView(NamedTuple):
+    """One letter to or answer from the school, shown in full."""
+
+    number: str  # "001"
+    label: str  # "Letter: the request for an IEP meeting"
+    outgoing: bool
+    from_addr: str
+    to_addrs: tuple[str, ...]
+    cc_addrs: tuple[str, ...]
+    subject: str
+    message_id: str  # "none" when the message had none
+    date_header: Moment | None
+    accepted: Moment | None  # outgoing: when the SMTP server accepted it
+    warning: str  # outgoing: why it may not have reached the school ("NOT SENT: ...")
+    step: str  # outgoing: the outbox step while not yet accepted
+    received: Moment | None  # incoming: the IMAP INTERNALDATE
+    recorded: Moment | None  # when iepd recorded it
+    klass: str  # incoming: "answer", "bounce", ... or "unclassified"
+    sha256: str
+    file: str  # "001-request.eml", in messages/
+    size: int
+    problems: str  # incoming: what could not be read cleanly
+    html_only: bool
+    text: str  # "(no text part)" when it had none
+    delivery_status: str  # a bounce's machine-readable report
+    calendar: tuple[CalendarEntry, ...]
 
 
-def _event_cell(kind: str, detail: str | None, zone: ZoneInfo) -> str:
-    label = EVENT_LABELS.get(kind, kind.replace("_", " "))
-    text = f'{escape(label)} <span class="kind">({escape(kind)})</span>'
-    if detail and kind == "meeting_scheduled":
-        try:
-            text += f"<br>meeting on {_when(datetime.fromisoformat(detail), zone)}"
-        except ValueError:
-            text += f"<br>{escape(detail)}"
-    elif detail:
-        text += f"<br>{escape(detail)}"
-    return text
+class ReminderRow(NamedTuple):
+    """One reminder iepd emailed to the parent: listed, not shown in full."""
+
+    number: str
+    sent: Moment | None
+    kind: str  # "no response"
+    subject: str
+    file: str
 
 
-def _timeline(trail: Trail, zone: ZoneInfo) -> str:
-    rows = []
-    for entry in trail.entries:
-        event, message = entry.event, entry.message
-        who = escape(event.from_addr or "")
-        link = "&ndash;"
-        if message is not None:
-            who = f"{escape(message.row.from_addr or '')} &rarr; {_addresses(message.row.to_addrs)}"
-            link = f'<a href="messages/{escape(message.filename)}">{message.number:03d}</a>'
-        rows.append(
-            f"<tr><td>{event.seq}</td><td>{_when(event.at, zone)}</td>"
-            f"<td>{_event_cell(event.kind, event.detail, zone)}</td><td>{who}</td>"
-            f"<td>{escape(event.subject or '')}</td><td>{link}</td></tr>"
-        )
-    return f"""<section>
-<h2>Timeline</h2>
-<table class="trail">
-<colgroup><col style="width:2.6em"><col style="width:19%"><col style="width:22%">
-<col style="width:24%"><col><col style="width:3.2em"></colgroup>
-<thead><tr><th>#</th><th>When</th><th>What</th><th>From &rarr; to</th><th>Subject</th>
-<th>Msg</th></tr></thead>
-<tbody>
-{"".join(rows) or '<tr><td colspan="6">No events.</td></tr>'}
-</tbody>
-</table>
-</section>
-"""
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """Given a count and a noun, return them together: "1 event", "2 events"."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
-def _message(message: TrailMessage, body: Body, zone: ZoneInfo) -> str:
-    row = message.row
-    label = MESSAGE_LABELS.get(message.kind, message.kind.replace("_", " "))
-    meta = [
-        ("From", escape(row.from_addr or "")),
-        ("To", _addresses(row.to_addrs)),
-        ("Cc", _addresses(row.cc_addrs)),
-        ("Subject", escape(row.subject or "")),
-        ("Message-ID", f'<span class="mono">{escape(row.message_id or "none")}</span>'),
-        ("Date header", _when(row.date_header, zone)),
-    ]
-    if row.direction == "out":
-        sent = _when(message.sent_at, zone)
-        if message.step is not None and message.step in STEP_NOTES:
-            sent = f'<span class="warning">{escape(STEP_NOTES[message.step])}</span>'
-        elif message.sent_at is None:
-            sent = f"not yet accepted (step {escape(message.step or 'unknown')})"
-        meta.append(("Accepted by server", sent))
-        meta.append(("Recorded by iepd", _when(row.created_at, zone)))
-    else:
-        meta.append(("Received by server", _when(row.internaldate, zone) + " (INTERNALDATE)"))
-        meta.append(("Recorded by iepd", _when(row.detected_at, zone)))
-        meta.append(("Class", escape(row.klass or "unclassified")))
-    meta.append(("SHA-256", f'<code class="hash">{escape(row.sha256)}</code>'))
-    meta.append(("File", f'<a href="messages/{escape(message.filename)}">messages/'
-                 f"{escape(message.filename)}</a> ({row.size} bytes)"))  # fmt: skip
-    if body.problems:
-        meta.append(("Read with problems", escape(body.problems)))
-    notes = ""
-    if body.html_only:
-        notes = "<p class='utc'>The message had only an HTML part; it is shown as text.</p>"
-    status = ""
-    if body.delivery_status:
-        status = (
-            f'<p><b>Delivery report</b></p><pre class="body">{escape(body.delivery_status)}</pre>'
-        )
-    for summary, start, location in body.calendar:
-        status += (
-            "<p><b>Calendar invitation</b></p><dl class='meta'>"
-            f"<dt>Summary</dt><dd>{escape(summary) or '&ndash;'}</dd>"
-            f"<dt>Starts</dt><dd>{_when(start, zone)}</dd>"
-            f"<dt>Location</dt><dd>{escape(location or '') or '&ndash;'}</dd></dl>"
-        )
-    text = escape(body.text) if body.text.strip() else "(no text part)"
-    return f"""<article id="m{message.number:03d}">
-<h3>{message.number:03d} &middot; {escape(label)}</h3>
-<dl class="meta">
-{"".join(f"<dt>{escape(name)}</dt><dd>{value}</dd>" for name, value in meta)}
-</dl>
-{notes}<pre class="body">{text}</pre>
-{status}</article>
-"""
-
-
-def _reminders(messages: Sequence[TrailMessage], zone: ZoneInfo) -> str:
-    if not messages:
-        return ""
-    rows = "".join(
-        f"<tr><td>{message.number:03d}</td><td>{_when(message.sent_at, zone)}</td>"
-        f"<td>{escape(message.kind.removeprefix('reminder-').replace('_', ' '))}</td>"
-        f"<td>{escape(message.row.subject or '')}</td>"
-        f'<td><a href="messages/{escape(message.filename)}">{escape(message.filename)}</a>'
-        "</td></tr>"
-        for message in messages
+def _moment(moment: datetime, zone: ZoneInfo) -> Moment:
+    return Moment(
+        local=moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S %Z"),
+        utc=moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
-    return f"""<section>
-<h2>Reminders iepd emailed to the parent</h2>
-<table class="trail">
-<colgroup><col style="width:3em"><col style="width:28%"><col style="width:13%"><col>
-<col style="width:24%"></colgroup>
-<thead><tr><th>#</th><th>Sent</th><th>Kind</th><th>Subject</th><th>File</th></tr></thead>
-<tbody>{rows}</tbody>
-</table>
-</section>
-"""
 
 
-def render_index(cover: Cover, trail: Trail, bodies: Mapping[int, Body]) -> str:
+def _maybe(moment: datetime | None, zone: ZoneInfo) -> Moment | None:
+    return None if moment is None else _moment(moment, zone)
+
+
+def _timeline_row(event: EventRow, message: TrailMessage | None, zone: ZoneInfo) -> TimelineRow:
+    meeting_at, detail = None, event.detail or ""
+    if detail and event.kind == "meeting_scheduled":
+        try:
+            meeting_at, detail = _moment(datetime.fromisoformat(detail), zone), ""
+        except ValueError:
+            pass  # shown as recorded
+    return TimelineRow(
+        seq=event.seq,
+        at=_moment(event.at, zone),
+        label=EVENT_LABELS.get(event.kind, event.kind.replace("_", " ")),
+        kind=event.kind,
+        meeting_at=meeting_at,
+        detail=detail,
+        from_addr=(message.row.from_addr if message else event.from_addr) or "",
+        to_addrs=message.row.to_addrs if message else (),
+        subject=event.subject or "",
+        number=f"{message.number:03d}" if message else None,
+        file=message.filename if message else None,
+    )
+
+
+def _letter_view(message: TrailMessage, body: Body, zone: ZoneInfo) -> LetterView:
+    row = message.row
+    outgoing = row.direction == "out"
+    return LetterView(
+        number=f"{message.number:03d}",
+        label=MESSAGE_LABELS.get(message.kind, message.kind.replace("_", " ")),
+        outgoing=outgoing,
+        from_addr=row.from_addr or "",
+        to_addrs=row.to_addrs,
+        cc_addrs=row.cc_addrs,
+        subject=row.subject or "",
+        message_id=row.message_id or "none",
+        date_header=_maybe(row.date_header, zone),
+        accepted=_maybe(message.sent_at, zone) if outgoing else None,
+        warning=STEP_NOTES.get(message.step or "", "") if outgoing else "",
+        step=(message.step or "unknown") if outgoing else "",
+        received=None if outgoing else _maybe(row.internaldate, zone),
+        recorded=_maybe(row.created_at if outgoing else row.detected_at, zone),
+        klass="" if outgoing else row.klass or "unclassified",
+        sha256=row.sha256,
+        file=message.filename,
+        size=row.size,
+        problems=body.problems,
+        html_only=body.html_only,
+        text=body.text if body.text.strip() else "(no text part)",
+        delivery_status=body.delivery_status,
+        calendar=tuple(
+            CalendarEntry(summary, _maybe(start, zone), location or "")
+            for summary, start, location in body.calendar
+        ),
+    )
+
+
+def _reminder_row(message: TrailMessage, zone: ZoneInfo) -> ReminderRow:
+    return ReminderRow(
+        number=f"{message.number:03d}",
+        sent=_maybe(message.sent_at, zone),
+        kind=message.kind.removeprefix("reminder-").replace("_", " "),
+        subject=message.row.subject or "",
+        file=message.filename,
+    )
+
+
+def page_variables(cover: Cover, trail: Trail, bodies: Mapping[int, Body]) -> dict[str, object]:
     """Given the cover facts, the trail and each message's readable text (by number),
-    return the whole ``index.html``.
+    return the variables the page's template sees (the table in this module's docstring).
     """
     zone = ZoneInfo(cover.timezone)
-    letters = [message for message in trail.messages if not message.is_reminder]
-    reminders = [message for message in trail.messages if message.is_reminder]
-    articles = "".join(
-        _message(message, bodies.get(message.number, Body("")), zone) for message in letters
-    )
-    title = f"Paper trail: {cover.request_id} ({cover.child})"
-    request_id = escape(cover.request_id)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="iepd {escape(__version__)}">
-<title>{escape(title)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-{_cover(cover, trail, zone)}{_timeline(trail, zone)}<section>
-<h2>Letters and answers, in full</h2>
-{articles or "<p>No letters yet.</p>"}
-</section>
-{_reminders(reminders, zone)}<footer><p class="note">End of the record of {request_id}.
-Chain head <code class="hash">{escape(trail.head)}</code>.</p></footer>
-</body>
-</html>
-"""
+    return {
+        "title": f"Paper trail: {cover.request_id} ({cover.child})",
+        "version": __version__,
+        "cover": cover,
+        "exported_at": _moment(cover.exported_at, zone),
+        "first_sent": _maybe(trail.request.sent_at, zone),
+        "state": trail.request.state.replace("_", " "),
+        "head": trail.head,
+        "event_count": trail.event_count,
+        "events": [_timeline_row(entry.event, entry.message, zone) for entry in trail.entries],
+        "letters": [
+            _letter_view(message, bodies.get(message.number, Body("")), zone)
+            for message in trail.messages
+            if not message.is_reminder
+        ],
+        "reminders": [
+            _reminder_row(message, zone) for message in trail.messages if message.is_reminder
+        ],
+        "plural": plural,
+    }
+
+
+def render_index(
+    cover: Cover,
+    trail: Trail,
+    bodies: Mapping[int, Body],
+    *,
+    templates: Path | None = None,
+) -> str:
+    """Given the cover facts, the trail, each message's readable text (by number) and the
+    parent's templates folder (None: iepd's page), return the whole ``index.html``.
+
+    Raise TemplateError if the parent's page fails to render, naming the file and line.
+    """
+    return render_page(templates, TEMPLATE, page_variables(cover, trail, bodies))
