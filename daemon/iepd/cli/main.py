@@ -54,7 +54,7 @@ def nothing_yet(config: Config, request_id: str | None, what: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import asyncio  # here, not at the top: it alone costs `iepd --help` about 60 ms
+    import asyncio  # here, not at the top: only `iepd run` needs it
 
     from iepd.config.load import find_config_path
     from iepd.run.daemon import Daemon
@@ -250,8 +250,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(arguments).parse_args(arguments)
+    args = build_parser().parse_args(argv)
     from iepd.cli.logsetup import setup_logging
 
     setup_logging(args.verbose)

@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
-from typing import Any
 
 from iepd import __version__
+from iepd.cli.init_prompts import add_init_arguments
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's own, sized to the terminal as shutil would, without importing shutil:
-    argparse builds a formatter for every add_argument, and shutil (with bz2 and lzma)
-    cost every command ~5 ms."""
-
-    def __init__(self, prog: str) -> None:
-        try:
-            columns = int(os.environ["COLUMNS"])
-        except (KeyError, ValueError):
-            try:
-                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (AttributeError, ValueError, OSError):
-                columns = 80
-        super().__init__(prog, width=max(columns, 20) - 2)
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)  # subcommands' parsers too
-        super().__init__(**kwargs)
-
-
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """Return the parser. Given the arguments it will parse, leave out the `init` flags
-    unless they name `init` (`iepd --help` lists commands, not their flags): building them
-    imports init_prompts and the providers table, about 5 ms every other command would pay."""
-    parser = _Parser(
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of iepd's command line."""
+    parser = argparse.ArgumentParser(
         prog="iepd",
         description="Ask the school for an IEP meeting in writing, watch for the answer, "
         "follow up, and keep the paper trail.",
@@ -105,8 +78,5 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     init = commands.add_parser(
         "init", help="a first run: write a commented config, store the password, check"
     )
-    if argv is None or "init" in argv:
-        from iepd.cli.init_prompts import add_init_arguments  # the flags are its questions
-
-        add_init_arguments(init)
+    add_init_arguments(init)  # the flags are init's questions
     return parser
