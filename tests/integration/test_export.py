@@ -3,8 +3,8 @@
 The history is made the way the daemon makes it, with no mail server: the request is queued
 by the real Sender and walked through the outbox steps, reminders likewise, and the school's
 mail (an out-of-office reply, an HTML-only answer with hostile markup, a calendar invitation,
-a bounce) is handed to the real Inbox. Then the export is written and checked with the tools
-an investigator would use: `sha256sum -c`, a byte comparison, and headless Chromium (from
+a bounce) is handed to the real MessageRecorder. Then the export is written and checked with
+the tools an investigator would use: `sha256sum -c`, a byte comparison, and headless Chromium (from
 Debian's `chromium` package) for the screenshot, the PDF and the proof that the page loads
 nothing from the network.
 """
