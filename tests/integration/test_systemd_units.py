@@ -162,7 +162,7 @@ def test_user_unit_leaves_the_state_where_the_iepd_command_looks() -> None:
 def test_system_unit_passes_the_credential_the_config_reads_by_default() -> None:
     service = read_unit(SYSTEM_UNIT)
     credential = service["Service.LoadCredentialEncrypted"][0].partition(":")[0]
-    assert credential == PasswordSource._field_defaults["name"]
+    assert credential == PasswordSource(source="credential").name
     assert service["Service.Environment"] == [f"IEPD_CONFIG={SYSTEM_CONFIG_PATH}"]
     assert service["Service.ConfigurationDirectory"] == [SYSTEM_CONFIG_PATH.parent.name]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -83,8 +84,8 @@ def make_config(
         grade="4th grade",
         school="Lincoln Elementary School",
         pronouns=pronouns,
-        case_manager=case_manager._replace(**taken("case_manager_")),  # type: ignore[arg-type]
-        principal=principal._replace(**taken("principal_")),  # type: ignore[arg-type]
+        case_manager=replace(case_manager, **taken("case_manager_")),  # type: ignore[arg-type]
+        principal=replace(principal, **taken("principal_")),  # type: ignore[arg-type]
         school_domains=("district.example",),
     )
     request = RequestSettings(
@@ -109,11 +110,11 @@ def make_config(
     return Config(
         path=tmp_path / "config.toml",
         state_dir=tmp_path / "state",
-        parent=parent._replace(**taken("parent_")),  # type: ignore[arg-type]
+        parent=replace(parent, **taken("parent_")),  # type: ignore[arg-type]
         mail=mail,
         timing=Timing(),
-        children=(child._replace(**taken("child_")),),  # type: ignore[arg-type]
-        requests=(request._replace(**taken("request_")),),  # type: ignore[arg-type]
+        children=(replace(child, **taken("child_")),),  # type: ignore[arg-type]
+        requests=(replace(request, **taken("request_")),),  # type: ignore[arg-type]
     )
 
 

@@ -6,11 +6,12 @@ defaults, plain text refused off loopback). Part of ``config.load_config``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from iepd.config import values
 from iepd.config.model import (
+    DEFAULT_CREDENTIAL_NAME,
     Duration,
     ImapSettings,
     MailSettings,
@@ -28,7 +29,8 @@ DEFAULT_PORTS = {
 MAX_IDLE_REFRESH = Duration(seconds=29 * 60)
 
 
-class Preset(NamedTuple):
+@dataclass(frozen=True)
+class Preset:
     """A provider's published client settings (IMAP is implicit TLS on 993 everywhere)."""
 
     imap_host: str
@@ -106,7 +108,7 @@ def _read_password(table: Table) -> PasswordSource | None:
         return None
     return PasswordSource(
         source=source,
-        name=name or PasswordSource._field_defaults["name"],
+        name=name or DEFAULT_CREDENTIAL_NAME,
         command=tuple(command or ()),
     )
 

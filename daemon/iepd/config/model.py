@@ -1,20 +1,15 @@
-"""The validated configuration as named tuples. ``config.py`` builds these from TOML.
-
-Named tuples, not frozen dataclasses: they are as immutable, and building the dataclasses
-cost every command about 20 ms at import (docs/benchmarks.md, The command line).
+"""The validated configuration as frozen dataclasses. ``config.load`` builds these from TOML.
 
 Every string that reaches a mail header has been checked for control characters by the
 loader, so code that holds a ``Config`` may put these values into headers.
 """
 
-# No `from __future__ import annotations`: typing.NamedTuple would compile every field's
-# annotation text again at import, which cost each command ~2 ms here.
+from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from types import MappingProxyType
-from typing import NamedTuple
 
 REASONS = (
     "general",
@@ -28,13 +23,17 @@ REASONS = (
     "new_data",
 )
 
+# The systemd credential's file name when mail.password.name is not set.
+DEFAULT_CREDENTIAL_NAME = "iepd-mail-password"
+
 REQUIRED_DETAILS: Mapping[str, tuple[str, ...]] = {
     "services_not_delivered": ("service",),
     "outside_evaluation": ("evaluator", "areas"),
 }
 
 
-class Duration(NamedTuple):
+@dataclass(frozen=True)
+class Duration:
     """A span written as "1d12h". Days stay apart from seconds because with
     ``business_days = true`` a day means a school day, which only the planner can count."""
 
@@ -57,12 +56,14 @@ class Duration(NamedTuple):
         return "".join(parts) or "0s"
 
 
-class Contact(NamedTuple):
+@dataclass(frozen=True)
+class Contact:
     name: str
     email: str
 
 
-class Parent(NamedTuple):
+@dataclass(frozen=True)
+class Parent:
     name: str
     email: str
     remind_to: str
@@ -70,13 +71,15 @@ class Parent(NamedTuple):
     signature: str
 
 
-class PasswordSource(NamedTuple):
+@dataclass(frozen=True)
+class PasswordSource:
     source: str  # keyring | credential | command
-    name: str = "iepd-mail-password"  # the systemd credential's file name
+    name: str = DEFAULT_CREDENTIAL_NAME
     command: tuple[str, ...] = ()
 
 
-class ImapSettings(NamedTuple):
+@dataclass(frozen=True)
+class ImapSettings:
     host: str
     port: int
     security: str  # tls | starttls | plain
@@ -86,13 +89,15 @@ class ImapSettings(NamedTuple):
     idle_refresh: timedelta = timedelta(minutes=9)
 
 
-class SmtpSettings(NamedTuple):
+@dataclass(frozen=True)
+class SmtpSettings:
     host: str
     port: int
     security: str  # tls | starttls | plain
 
 
-class MailSettings(NamedTuple):
+@dataclass(frozen=True)
+class MailSettings:
     username: str
     password: PasswordSource
     imap: ImapSettings
@@ -103,7 +108,8 @@ class MailSettings(NamedTuple):
     provider_files_sent: bool = False  # the provider files a Sent copy itself (Gmail, M365)
 
 
-class SendWindow(NamedTuple):
+@dataclass(frozen=True)
+class SendWindow:
     """Days of the week (0 = Monday) and a local time range in which letters may go out."""
 
     weekdays: frozenset[int]
@@ -111,7 +117,8 @@ class SendWindow(NamedTuple):
     end: time
 
 
-class Timing(NamedTuple):
+@dataclass(frozen=True)
+class Timing:
     followup_after: Duration = Duration(days=7)
     escalate_after: Duration = Duration(days=7)
     business_days: bool = False
@@ -122,7 +129,8 @@ class Timing(NamedTuple):
     meeting_deadline: Duration | None = None
 
 
-class Child(NamedTuple):
+@dataclass(frozen=True)
+class Child:
     id: str
     name: str
     grade: str
@@ -133,7 +141,8 @@ class Child(NamedTuple):
     school_domains: tuple[str, ...] = ()
 
 
-class RequestSettings(NamedTuple):
+@dataclass(frozen=True)
+class RequestSettings:
     id: str
     child: str  # a Child.id, checked to exist
     reason: str  # one of REASONS
@@ -144,10 +153,11 @@ class RequestSettings(NamedTuple):
     send_at: datetime | None = None  # naive, in the parent's timezone
     meeting_at: datetime | None = None  # naive, in the parent's timezone
     closed: bool = False
-    details: Mapping[str, str] = MappingProxyType({})
+    details: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
-class Config(NamedTuple):
+@dataclass(frozen=True)
+class Config:
     path: Path  # the file it was read from; templates/ next to it overrides ours
     state_dir: Path
     parent: Parent
