@@ -44,7 +44,7 @@ def localize(local: datetime, zone: ZoneInfo) -> datetime:
         raise ValueError(f"expected a naive local datetime, got {local.isoformat()}")
     # Under PEP 495, fold=0 applies the offset in force before a change: for a skipped time
     # that lands after the gap, shifted by its length; for a repeated time it is the first.
-    # The constructor gives fold=0 at half the cost of replace(tzinfo=zone, fold=0), and the
+    # The constructor gives fold=0 more cheaply than replace(tzinfo=zone, fold=0), and the
     # planner localizes for every request on every pass.
     aware = datetime(
         local.year, local.month, local.day, local.hour, local.minute, local.second,

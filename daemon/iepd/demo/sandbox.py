@@ -281,7 +281,7 @@ async def _pymap_backend() -> tuple[DictBackend, DictConfig]:
         demo_password="",
     )
     # The passwords are random and live in memory for a minute; pymap's default hash (500,000
-    # rounds of PBKDF2) would cost a third of a second on every login.
+    # rounds of PBKDF2) would slow every login of the demo for nothing.
     config = _PymapConfig.from_args(args, invalid_user_sleep=0.0, hash_context=Cleartext())
     # DictBackend.init would also add pymap's demo user; the sandbox wants only its own.
     return DictBackend(Login(config), config), config

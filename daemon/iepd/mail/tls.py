@@ -31,9 +31,9 @@ def client_context(ca_file: Path | None) -> ssl.SSLContext:
 
     Raise MailServerError if the CA file cannot be read or holds no certificate.
     """
-    # Loading the system store takes tens of milliseconds, once per connection: the most
-    # of what a reminder cost (docs/benchmarks.md). A context is safe to share between
-    # connections and threads; a CA file that changes (size or mtime) gets a new one.
+    # Loading the system store is the slow part of a connection, so it is done once (the
+    # history in docs/benchmarks.md). A context is safe to share between connections and
+    # threads; a CA file that changes (size or mtime) gets a new one.
     if ca_file is None:
         return _shared_context(None, None)
     try:

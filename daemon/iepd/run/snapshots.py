@@ -86,9 +86,8 @@ def snapshots(
 ) -> list[RequestSnapshot]:
     """Given the config, the store and (if already read) its request rows, return every
     request's snapshot."""
-    # One query for every request's messages, not one per request: with 1,000 requests
-    # the per-request queries made up most of a plan (docs/benchmarks.md, Scale). Summaries,
-    # not whole rows: the planner runs this on every pass and `iepd status` on every call.
+    # One query for every request's messages, not one per request. Summaries, not whole
+    # rows: the planner runs this on every pass and `iepd status` on every call.
     by_request: dict[str, list[OutgoingSummary]] = {}
     for out in store.outgoing_summaries():
         by_request.setdefault(out.request_id, []).append(out)
@@ -105,7 +104,7 @@ def next_step_function(
     """Return a function giving a request's next step and when, for `iepd status`."""
     rules = rules_for(config)
     # Every request's snapshot read at the first call, in two queries: `iepd status`
-    # asks for each request in turn, and a query or two per request was most of its time.
+    # asks for each request in turn, and a query or two per request would add up.
     taken: dict[str, RequestSnapshot] = {}
 
     def next_step(request_id: str) -> RequestNextStep:

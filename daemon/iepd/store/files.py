@@ -73,8 +73,7 @@ def safe_name(name: str) -> str:
 
 def sha256_hex(data: bytes) -> str:
     """Given bytes, return their SHA-256 hex."""
-    # Imported here: loading OpenSSL costs every command ~6 ms, and `iepd status` hashes
-    # nothing.
+    # Imported here: hashlib loads OpenSSL, and `iepd status` hashes nothing.
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
