@@ -201,6 +201,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from iepd.cli import explain
+
+    raw = explain.read_message(args.file)
+    config = load(args)
+    with open_store(config) as store:
+        explanation = explain.explain(config, store, raw)
+    print(explain.as_json(explanation) if args.json else explain.as_text(config, explanation))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -243,6 +254,7 @@ COMMANDS = {
     "timeline": cmd_timeline,
     "verify": cmd_verify,
     "export": cmd_export,
+    "explain": cmd_explain,
     "password": cmd_password,
     "demo": cmd_demo,
     "init": cmd_init,

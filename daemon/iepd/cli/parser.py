@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", required=True, help="a new or empty folder to write into"
     )
 
+    explain = commands.add_parser(
+        "explain", help="the request a message would match and why, its class and the evidence"
+    )
+    explain.add_argument("file", metavar="FILE.eml", help="the message, as a .eml file")
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+
     demo = commands.add_parser(
         "demo", help="the whole flow in a minute, against an embedded local mail sandbox"
     )
