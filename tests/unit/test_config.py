@@ -157,6 +157,12 @@ BROKEN = [
     ("escape-in-signature", add("[parent]", 'signature = "J\\u001b[31m"'),
      "parent.signature: expected text without control characters other than newline and tab, "
      'got "J\\u001B[31m" (a string)'),
+    ("escape-in-postal-address", add("[parent]", 'postal_address = "12 Elm St\\u001b[2J"'),
+     "parent.postal_address: expected text without control characters other than newline and "
+     'tab, got "12 Elm St\\u001B[2J" (a string)'),
+    ("tab-in-postal-address", add("[parent]", 'postal_address = "12 Elm St\\tApt 2"'),
+     "parent.postal_address: expected text without control characters other than newline, "
+     'got "12 Elm St\\tApt 2" (a string)'),
     ("newline-in-username", add("[mail]", 'username = "jordan\\n"'),
      'mail.username: expected one line of text without control characters, got "jordan\\n" '
      "(a string)"),
@@ -409,6 +415,18 @@ def test_body_text_may_hold_newlines_and_tabs(tmp_path: Path) -> None:
     request = load_config(write(tmp_path, text), environ_for(tmp_path)).requests[0]
     assert request.concern == "Line one.\n\tLine two."
     assert request.availability == ("Mon\tafter 3:30 pm",)
+
+
+def test_postal_address_keeps_its_lines_and_unicode_and_is_optional(tmp_path: Path) -> None:
+    line = 'postal_address = "\\n  12 Elm St  \\nApt 2 \\nSpringfield, IL 62701\\n\\n"'
+    config = load_config(write(tmp_path, add("[parent]", line)), environ_for(tmp_path))
+    assert config.parent.postal_address == "12 Elm St\nApt 2\nSpringfield, IL 62701"
+    unicode = add("[parent]", 'postal_address = "ul. Łąkowa 5\\n00-950 Warszawa"')
+    config = load_config(write(tmp_path, unicode), environ_for(tmp_path))
+    assert config.parent.postal_address == "ul. Łąkowa 5\n00-950 Warszawa"
+    assert load_config(write(tmp_path, MINIMAL), environ_for(tmp_path)).parent.postal_address == ""
+    empty = add("[parent]", 'postal_address = ""')
+    assert load_config(write(tmp_path, empty), environ_for(tmp_path)).parent.postal_address == ""
 
 
 def test_defaults_come_from_the_parent(tmp_path: Path) -> None:

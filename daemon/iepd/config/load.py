@@ -154,6 +154,7 @@ def _read_parent(table: Table, environ: Mapping[str, str]) -> Parent | None:
     remind_to = table.email("remind_to")
     timezone = table.timezone("timezone")
     signature = table.text("signature", multiline=True)
+    postal_address = _postal_address(table)
     table.finish()
     if name is None or email is None:
         return None
@@ -163,7 +164,20 @@ def _read_parent(table: Table, environ: Mapping[str, str]) -> Parent | None:
         remind_to=remind_to or email,
         timezone=timezone or values.system_timezone(environ),
         signature=signature or name,
+        postal_address=postal_address,
     )
+
+
+def _postal_address(table: Table) -> str:
+    """The printed letter's sender lines: text of several lines (it never reaches a header),
+    without tabs either, which a printed line cannot show; each line trimmed."""
+    text = table.text("postal_address", multiline=True, allow_empty=True)
+    if text and "\t" in text:
+        got = values.quote(text, text.index("\t"))
+        expected = "text without control characters other than newline"
+        table.problem("postal_address", f"expected {expected}, got {got} (a string)")
+        return ""
+    return "\n".join(line.strip() for line in (text or "").strip().splitlines())
 
 
 def _read_timing(table: Table) -> Timing:

@@ -69,6 +69,8 @@ class Parent:
     remind_to: str
     timezone: str  # IANA name, already checked with zoneinfo
     signature: str
+    # The printed letter's sender block (`iepd print`); lines apart, "" when not given.
+    postal_address: str = ""
 
 
 @dataclass(frozen=True)
