@@ -2,9 +2,10 @@
 reminder says when iepd is not sure what the school meant.
 
 A real config, store and sender's queue, as in test_inbox_record; no mail server. The
-classifier says ``unsure`` only where the evidence is weak or conflicting; to record such a
-message here, the real classification of a real message has ``unsure`` and ``deciding`` set
-on it (the classifier's own tests say when it sets them).
+classifier decides the class and says ``unsure`` where the evidence is weak or conflicting;
+its own tests say when. Here the real classification of a real message has its class,
+``unsure`` and ``deciding`` set, so that what the record does with each is tested whatever
+the classifier's wording.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from iepd.decide import classify as classify_module
 from iepd.decide.classify import Classification
+from iepd.decide.classify import classify as real_classify
 from iepd.inbox import record
+from iepd.inbox.parse import IncomingMessage, parse_message
 from iepd.inbox.record import MessageRecorder, evidence, quoted_sentences
 from iepd.store.database import Store
 from iepd.store.rows import EventRow
@@ -98,74 +100,95 @@ def inbox(tmp_path: Path) -> Iterator[Inbox]:
 
 
 @pytest.fixture
-def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real classification of each message, marked unsure with two deciding sentences."""
+def classified_as(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Make the recorder see the real classification of each message with some fields
+    replaced (the class, unsure, the deciding sentences): the record's wiring is under test
+    here, not the classifier's reading."""
 
-    def classify_unsure(message: object) -> Classification:
-        result = classify_module.classify(message)  # type: ignore[arg-type]
-        return dataclasses.replace(result, unsure=True, deciding=DECIDING)
+    def replace(**fields: object) -> None:
+        def classify(message: IncomingMessage) -> Classification:
+            return dataclasses.replace(real_classify(message), **fields)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(record, "classify", classify_unsure)
+        monkeypatch.setattr(record, "classify", classify)
+
+    return replace
 
 
-def test_a_sure_refusal_keeps_its_evidence_in_the_event_and_the_reminder_is_unchanged(
+def test_every_recorded_message_keeps_the_classifiers_evidence_in_its_event(
     inbox: Inbox,
 ) -> None:
+    raw = inbox.reply(REFUSAL)
+    expected = real_classify(parse_message(raw))
+
+    klass = inbox.handle(raw)
+
+    assert klass == expected.klass
+    kind = "auto_reply_received" if klass == "auto_reply" else "reply_received"
+    assert inbox.event(kind).detail == f"{klass}; {evidence(expected)}"
+    for signal in expected.signals:
+        assert " ".join(signal.split())[:300] in evidence(expected)
+
+
+def test_a_sure_message_says_nothing_of_being_unsure(
+    inbox: Inbox, classified_as: Callable[..., None]
+) -> None:
+    classified_as(klass="declined", signals=("declines: We will not be holding a meeting.",))
+
     assert inbox.handle(inbox.reply(REFUSAL)) == "declined"
 
-    detail = inbox.event("reply_received").detail
-    assert detail is not None
-    assert detail.startswith("declined; evidence: declines: We will not be holding a meeting")
-    assert "not sure" not in detail
+    assert inbox.event("reply_received").detail == (
+        "declined; evidence: declines: We will not be holding a meeting."
+    )
     assert "not sure" not in inbox.reminder_text("declined")
 
 
-def test_a_plain_answer_records_that_nothing_made_it_another_class(inbox: Inbox) -> None:
+def test_a_message_with_no_signal_records_that_nothing_made_it_another_class(
+    inbox: Inbox, classified_as: Callable[..., None]
+) -> None:
+    classified_as(klass="answer", signals=(), unsure=False)
+
     assert inbox.handle(inbox.reply("Thank you, we can meet on December 10 at 3:30.")) == "answer"
 
     assert inbox.event("reply_received").detail == "answer; evidence: no sign of another class"
 
 
-def test_an_auto_reply_keeps_its_excerpt_and_adds_the_header_that_decided(inbox: Inbox) -> None:
+def test_an_auto_reply_keeps_its_excerpt_and_adds_the_evidence(
+    inbox: Inbox, classified_as: Callable[..., None]
+) -> None:
+    classified_as(klass="auto_reply", signals=("Auto-Submitted: auto-replied",), unsure=False)
     raw = inbox.reply("I am out of the office until Monday.", Auto_Submitted="auto-replied")
 
     assert inbox.handle(raw) == "auto_reply"
 
-    detail = inbox.event("auto_reply_received").detail
-    assert detail == (
+    assert inbox.event("auto_reply_received").detail == (
         "I am out of the office until Monday.; evidence: Auto-Submitted: auto-replied"
     )
 
 
-@pytest.mark.usefixtures("unsure")
-def test_an_unsure_refusal_records_that_iepd_is_not_sure_and_the_deciding_sentences(
-    inbox: Inbox,
+def test_an_unsure_message_records_that_iepd_is_not_sure_and_the_deciding_sentences(
+    inbox: Inbox, classified_as: Callable[..., None]
 ) -> None:
+    classified_as(
+        klass="declined", signals=("declines: one", "offers: two"), unsure=True, deciding=DECIDING
+    )
+
     assert inbox.handle(inbox.reply(REFUSAL)) == "declined"
 
-    detail = inbox.event("reply_received").detail
-    assert detail is not None
-    assert detail.startswith("declined; iepd is not sure; evidence: declines: ")
-    assert detail.endswith(
-        'deciding: "We are not able to schedule a meeting at this time."'
+    assert inbox.event("reply_received").detail == (
+        "declined; iepd is not sure; evidence: declines: one | offers: two; deciding:"
+        ' "We are not able to schedule a meeting at this time."'
         ' "I could give you a call next week to talk it over."'
     )
 
 
-@pytest.mark.usefixtures("unsure")
-@pytest.mark.parametrize(
-    ("body", "headers", "kind"),
-    [
-        ("Thank you, we can meet on December 10 at 3:30.", {}, "answer"),
-        (REFUSAL, {}, "declined"),
-        ("Could we do a quick phone call instead? I am free Tuesday.", {}, "informal"),
-        ("I am out of the office until Monday.", {"Auto_Submitted": "auto-replied"}, "auto_reply"),
-    ],
-)
+@pytest.mark.parametrize("kind", ["answer", "declined", "informal", "auto_reply", "invite"])
 def test_an_unsure_message_tells_the_parent_and_quotes_the_deciding_sentences(
-    inbox: Inbox, body: str, headers: dict[str, str], kind: str
+    inbox: Inbox, classified_as: Callable[..., None], kind: str
 ) -> None:
-    assert inbox.handle(inbox.reply(body, **headers)) == kind
+    start = datetime(2026, 12, 10, 21, 30, tzinfo=UTC) if kind == "invite" else None
+    classified_as(klass=kind, unsure=True, deciding=DECIDING, meeting_start=start)
+
+    assert inbox.handle(inbox.reply(REFUSAL)) == kind
 
     text = inbox.reminder_text(kind)
     assert "iepd is not sure what the school meant" in text
@@ -191,3 +214,13 @@ def test_deciding_sentences_are_quoted_on_one_line_each_and_bounded() -> None:
     assert len(quoted[0]) == record.QUOTED_SENTENCE_CHARACTERS
     assert quoted[0].endswith("...")
     assert quoted[1] == "Sentence 0 with space."
+
+
+def test_the_recorded_evidence_is_bounded_whatever_the_signals() -> None:
+    huge = "Auto-Submitted: " + "x" * 20_000
+    result = Classification("auto_reply", "", signals=(huge,) * 100)
+
+    line = evidence(result)
+
+    assert line.count(" | ") == record.RECORDED_SIGNALS - 1
+    assert len(line) < record.RECORDED_SIGNALS * (record.QUOTED_SENTENCE_CHARACTERS + 3) + 20

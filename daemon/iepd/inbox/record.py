@@ -33,6 +33,8 @@ EVENT_KIND = {"bounce": "bounce_received", "auto_reply": "auto_reply_received"}
 # turn a reminder into a copy of itself.
 QUOTED_SENTENCES = 5
 QUOTED_SENTENCE_CHARACTERS = 400
+# The same for the signals kept in the event: a signal may quote a header of any length.
+RECORDED_SIGNALS = 20
 
 
 def match_context(config: Config, store: Store) -> MatchContext:
@@ -91,7 +93,7 @@ def evidence(result: Classification) -> str:
     """Given a classification, return its evidence in one line for the paper trail: the
     signals that decided it and, when iepd is not sure, that it is not and the sentences its
     reading rests on."""
-    signals = " | ".join(_one_line(signal) for signal in result.signals)
+    signals = " | ".join(_bounded(signal) for signal in result.signals[:RECORDED_SIGNALS])
     parts = [f"evidence: {signals or 'no sign of another class'}"]
     if result.unsure:
         quoted = " ".join(f'"{sentence}"' for sentence in quoted_sentences(result))
@@ -105,18 +107,17 @@ def quoted_sentences(result: Classification) -> tuple[str, ...]:
     """Given a classification, return the deciding sentences as the parent is shown them:
     on one line each, at most QUOTED_SENTENCES of them, each cut at
     QUOTED_SENTENCE_CHARACTERS."""
-    sentences = (_one_line(sentence) for sentence in result.deciding)
-    kept = [sentence for sentence in sentences if sentence][:QUOTED_SENTENCES]
-    return tuple(
-        sentence
-        if len(sentence) <= QUOTED_SENTENCE_CHARACTERS
-        else sentence[: QUOTED_SENTENCE_CHARACTERS - 3].rstrip() + "..."
-        for sentence in kept
-    )
+    sentences = (_bounded(sentence) for sentence in result.deciding)
+    return tuple([sentence for sentence in sentences if sentence][:QUOTED_SENTENCES])
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _bounded(text: str) -> str:
+    """Given a signal or a sentence, return it on one line, cut at
+    QUOTED_SENTENCE_CHARACTERS."""
+    line = " ".join(text.split())
+    if len(line) <= QUOTED_SENTENCE_CHARACTERS:
+        return line
+    return line[: QUOTED_SENTENCE_CHARACTERS - 3].rstrip() + "..."
 
 
 class MessageRecorder:
