@@ -38,9 +38,9 @@ from __future__ import annotations
 import email.errors
 import email.parser
 import email.policy
-import email.utils
 import logging
 import re
+import secrets
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
@@ -80,8 +80,17 @@ _ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 _HEADER_BREAKOUT = re.compile(r"\r\n(?![ \t])|\r(?!\n)|(?<!\r)\n")
 
 
+# The random part of every Message-ID iepd makes, in bits. A reply to a reminder is taken
+# as the parent's command only when it quotes a reminder's Message-ID (SPEC: at least 128
+# bits), so the id must be as hard to guess as a password; make_msgid has 64 bits from
+# ``random``, which is neither enough nor unpredictable.
+MESSAGE_ID_RANDOM_BITS = 128
+
+
 def make_message_id(parent_email: str) -> str:
-    """Given the parent's address, return a new Message-ID of the parent's domain.
+    """Given the parent's address, return a new Message-ID of the parent's domain, like
+    ``<5f0c...e1.iepd@family.example>``: MESSAGE_ID_RANDOM_BITS bits from ``secrets``, in
+    lower-case hex, before ".iepd@".
 
     Raise ValueError if the address has no usable (ASCII) domain.
     """
@@ -92,7 +101,7 @@ def make_message_id(parent_email: str) -> str:
         or not _MESSAGE_ID.fullmatch(f"<x@{domain}>")
     ):
         raise ValueError(f"cannot make a Message-ID from the address {parent_email!r}")
-    return email.utils.make_msgid(idstring="iepd", domain=domain)
+    return f"<{secrets.token_hex(MESSAGE_ID_RANDOM_BITS // 8)}.iepd@{domain}>"
 
 
 def template_context(config: Config, request_id: str) -> dict[str, object]:
