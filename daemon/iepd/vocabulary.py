@@ -61,3 +61,54 @@ SETTLED_STEPS = frozenset({"accepted", "filed", *FINAL_STEPS})
 MESSAGE_CLASSES = ("answer", "auto_reply", "bounce", "declined", "informal", "invite")
 # The classes that answer the request (an auto-reply or a bounce does not).
 ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
+
+# ---- the conversation until the meeting (v2) -----------------------------------------------
+
+# The letters iepd drafts in the school's thread after the request; each waits for the
+# parent's SEND unless its kind is in [assist] auto_send (never the recap).
+DRAFT_KINDS = ("ask_for_date", "insist", "pwn_request", "confirm", "recap")
+AUTO_SEND_KINDS = ("ask_for_date", "insist", "pwn_request", "confirm")
+DEFAULT_AUTO_SEND = ("ask_for_date",)
+DRAFT_NAMES = {
+    "ask_for_date": "letter asking for a meeting date",
+    "insist": "letter asking again for a formal IEP meeting",
+    "pwn_request": "letter asking for prior written notice",
+    "confirm": "letter confirming the meeting",
+    "recap": "recap of the meeting",
+}
+# A draft's life: pending (shown to the parent) -> approved (queued in the outbox, sent from
+# there like every letter) or withdrawn (a newer school message made it stale; never sent).
+DRAFT_STATUSES = ("pending", "approved", "withdrawn")
+
+# The request states v2 adds: the school answered without a date (acknowledged), offered
+# less than a meeting (informal_offered), refused without written notice (awaiting_notice);
+# the meeting's time has passed (meeting_held); the parent's recap is out (recap_sent).
+CONVERSATION_STATES = (
+    "acknowledged",
+    "informal_offered",
+    "awaiting_notice",
+    "meeting_held",
+    "recap_sent",
+)
+# Nothing more will be written for these: nobody owes a move.
+FINISHED_STATES = frozenset({"closed", "recap_sent", "undeliverable", "failed"})
+
+# Who owes the next written move (`iepd status` waiting_for).
+WAITING_FOR = ("school", "parent", "nothing")
+
+DRAFT_CREATED = "draft_created"
+DRAFT_APPROVED = "draft_approved"
+DRAFT_WITHDRAWN = "draft_withdrawn"
+LETTER_SENT = "letter_sent"  # a drafted letter was accepted (detail starts with its kind)
+PARENT_MESSAGE = "parent_message"
+COMMAND_RECEIVED = "command_received"
+RECLASSIFIED = "reclassified"
+MEETING_HELD = "meeting_held"
+AGREED_RECORDED = "agreed_recorded"  # the parent's list of what was agreed (detail: items)
+
+# The reminders v2 adds.
+DRAFT_READY = "draft_ready"
+RECAP_DUE = "recap_due"
+COMMAND_DONE = "command_done"
+COMMAND_REFUSED = "command_refused"
+HELP = "help"

@@ -21,6 +21,7 @@ from iepd.config.mail import read_mail
 from iepd.config.model import (
     REASONS,
     REQUIRED_DETAILS,
+    Assist,
     Child,
     Config,
     Contact,
@@ -30,6 +31,7 @@ from iepd.config.model import (
 )
 from iepd.config.table import Table
 from iepd.errors import ConfigError
+from iepd.vocabulary import AUTO_SEND_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     parent = _read_parent(root.table("parent", required=True, keys="name and email"), environ)
     mail = read_mail(root.table("mail"), parent.email if parent else "", path.parent, environ)
     timing = _read_timing(root.table("timing"))
+    assist = _read_assist(root.table("assist"))
     child_tables = root.tables("child", required=True)
     children = [_read_child(table) for table in child_tables]
     request_tables = root.tables("request")
@@ -104,6 +107,7 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
         timing=timing,
         children=tuple(complete_children),
         requests=tuple(complete_requests),
+        assist=assist,
     )
 
 
@@ -203,6 +207,21 @@ def _read_timing(table: Table) -> Timing:
     )
 
 
+def _read_assist(table: Table) -> Assist:
+    defaults = Assist()
+    auto_send = table.choice_list("auto_send", AUTO_SEND_KINDS)
+    commands_by_email = table.boolean("commands_by_email")
+    recap_correct_within = table.duration("recap_correct_within")
+    table.finish()
+    return Assist(
+        auto_send=defaults.auto_send if auto_send is None else frozenset(auto_send),
+        commands_by_email=defaults.commands_by_email
+        if commands_by_email is None
+        else commands_by_email,
+        recap_correct_within=recap_correct_within or defaults.recap_correct_within,
+    )
+
+
 def _read_contact(table: Table) -> Contact | None:
     name = table.text("name", required=True)
     email = table.email("email", required=True)
@@ -242,6 +261,7 @@ def _read_request(table: Table) -> RequestSettings | None:
     urgent = table.boolean("urgent")
     concern = table.text("concern", required=True, multiline=True)
     availability = table.text_list("availability", required=True)
+    attendees = table.text_list("attendees", required=False, allow_empty=True)
     hold = table.boolean("hold")
     send_at = table.local_datetime("send_at")
     meeting_at = table.local_datetime("meeting_at")
@@ -269,6 +289,7 @@ def _read_request(table: Table) -> RequestSettings | None:
         meeting_at=meeting_at,
         closed=bool(closed),
         details=details,
+        attendees=attendees or (),
     )
 
 

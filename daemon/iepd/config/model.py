@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from iepd.vocabulary import DEFAULT_AUTO_SEND
+
 REASONS = (
     "general",
     "services_not_delivered",
@@ -132,6 +134,16 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Assist:
+    """The config's [assist]: how iepd carries the conversation after the first answer."""
+
+    # The draft kinds sent without the parent's SEND (never "recap").
+    auto_send: frozenset[str] = frozenset(DEFAULT_AUTO_SEND)
+    commands_by_email: bool = True
+    recap_correct_within: Duration = Duration(days=10)
+
+
+@dataclass(frozen=True)
 class Child:
     id: str
     name: str
@@ -156,6 +168,7 @@ class RequestSettings:
     meeting_at: datetime | None = None  # naive, in the parent's timezone
     closed: bool = False
     details: Mapping[str, str] = field(default_factory=dict, hash=False)
+    attendees: tuple[str, ...] = ()  # who the parent brings to the meeting (the confirm letter)
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,7 @@ class Config:
     timing: Timing
     children: tuple[Child, ...]
     requests: tuple[RequestSettings, ...]
+    assist: Assist = Assist()
 
     def child(self, child_id: str) -> Child:
         for child in self.children:

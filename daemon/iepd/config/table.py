@@ -129,6 +129,21 @@ class Table:
             return None
         return value
 
+    def choice_list(self, key: str, options: tuple[str, ...]) -> tuple[str, ...] | None:
+        """An array whose items are each one of ``options`` (empty allowed); None if
+        missing or wrong."""
+        value = self._get(key)
+        if value is _MISSING:
+            return None
+        expected = ", ".join(values.quote(option) for option in options)
+        if not isinstance(value, list):
+            self.problem(key, f"expected an array of {expected}, got {values.describe(value)}")
+            return None
+        wrong = [item for item in value if not isinstance(item, str) or item not in options]
+        for item in wrong:
+            self.problem(key, f"expected items among {expected}, got {values.describe(item)}")
+        return None if wrong else tuple(value)
+
     def boolean(self, key: str) -> bool | None:
         value = self._get(key)
         if value is _MISSING or isinstance(value, bool):
@@ -266,12 +281,16 @@ class Table:
             self.problem(key, f"expected {values.LOCAL_DATETIME}, got {values.describe(value)}")
         return moment
 
-    def text_list(self, key: str, *, required: bool) -> tuple[str, ...] | None:
+    def text_list(
+        self, key: str, *, required: bool, allow_empty: bool = False
+    ) -> tuple[str, ...] | None:
         value = self._get(key, required)
         if value is _MISSING:
             return None
-        if not isinstance(value, list) or not value:
-            expected = "a non-empty array of non-empty strings"
+        if not isinstance(value, list) or not (value or allow_empty):
+            expected = "an array of non-empty strings" if allow_empty else (
+                "a non-empty array of non-empty strings"
+            )
             self.problem(key, f"expected {expected}, got {values.describe(value)}")
             return None
         items = [
