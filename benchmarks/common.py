@@ -272,7 +272,6 @@ def seed_sent(family: Family, sent_at: dt.datetime | None = None) -> dict[str, s
     """Record every request of the config as sent (the letter rendered and accepted, as
     `iepd run` would have left it), without sending: 1,000 real sends would take minutes.
     Return each request's letter Message-ID."""
-    # HOME: a large config's parsed-TOML cache goes under the family's folder, not ours.
     config = load_config(family.config_path, family.environ({"HOME": str(family.root)}))
     when = sent_at or dt.datetime.now(dt.UTC)
     letters: dict[str, str] = {}
