@@ -9,11 +9,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 # Debian packages the tests need, each with a file that shows it is installed: Dovecot for
-# the IMAP tests, Chromium for the export page's screenshot, PDF and no-network checks, and
-# systemd's systemd-analyze for the unit checks.
+# the IMAP tests, Chromium for the export page's screenshot, PDF and no-network checks,
+# systemd's systemd-analyze for the unit checks, and Poppler's pdftotext and pdftoppm to read
+# and render the printed letter's PDF.
 SYSTEM_PACKAGES := dovecot-imapd:/usr/sbin/dovecot dovecot-imapd:/usr/lib/dovecot/imap \
   dovecot-lmtpd:/usr/lib/dovecot/lmtp chromium:/usr/bin/chromium \
-  systemd:/usr/bin/systemd-analyze
+  systemd:/usr/bin/systemd-analyze poppler-utils:/usr/bin/pdftotext
 
 .PHONY: test demo lint typecheck unit pytest system-packages bench bench-smoke reliability-long \
   classification

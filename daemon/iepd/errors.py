@@ -58,6 +58,12 @@ class UncertainSendError(MailServerError):
     """The connection was lost after the end of DATA was sent: the outcome is unknown."""
 
 
+class MissingExtraError(IepdError):
+    """An optional part of iepd (an extra, such as ``pdf``) is not installed."""
+
+    exit_code = EX_UNAVAILABLE
+
+
 class StoreError(IepdError):
     """The state database is unusable (corrupt, newer schema, tampered)."""
 

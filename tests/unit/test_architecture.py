@@ -21,7 +21,7 @@ CLOCK_CALLS = {"now", "utcnow", "today", "monotonic", "perf_counter", "time_ns"}
 # A library that more than one module may import: none. Listed so a new one gets a thought.
 THIRD_PARTY = {
     "imapclient", "aiosmtplib", "apscheduler", "jinja2", "keyring", "flufl", "icalendar",
-    "aiosmtpd", "pymap", "pysasl", "proxyprotocol", "rich",
+    "aiosmtpd", "pymap", "pysasl", "proxyprotocol", "rich", "reportlab",
 }  # fmt: skip
 
 
@@ -162,3 +162,23 @@ def test_no_module_is_over_400_lines() -> None:
         if (length := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert long == {}
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module that importing ``start`` may load (lazy imports included)."""
+    seen, todo = {start}, [start]
+    while todo:
+        for other in graph[todo.pop()] - seen:
+            seen.add(other)
+            todo.append(other)
+    return seen
+
+
+def test_the_daemon_never_reaches_the_pdf_library() -> None:
+    """reportlab and its font are for `iepd print` alone: the daemon stays light."""
+    graph = iepd_graph()
+    assert "iepd.letters.pdf" not in reachable(graph, "iepd.run.daemon")
+    importers = {name for name, tree in modules().items() if any(
+        other.split(".")[0] == "reportlab" for other in imported(name, tree)
+    )}  # fmt: skip
+    assert importers == {"iepd.letters.pdf"}
