@@ -16,7 +16,6 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from iepd.config.load import load_config  # noqa: E402
 from iepd.letters.compose import make_message_id  # noqa: E402
 from iepd.letters.school import render_request  # noqa: E402
 from iepd.store.database import Store  # noqa: E402
+from support.daemon import environ  # noqa: E402
 from support.family import Family, speech_request  # noqa: E402
 from support.mailservers import Dovecot, SmtpServer, TlsFiles  # noqa: E402
 
@@ -205,9 +205,7 @@ class Bench:
     family: Family
 
     def environ(self, **extra: str) -> dict[str, str]:
-        env = self.family.environ({"PATH": os.environ["PATH"], "HOME": str(self.family.root)})
-        env.update(extra)
-        return env
+        return environ(self.family, extra)
 
 
 class StampedList(list[Any]):
@@ -307,73 +305,3 @@ def seed_sent(family: Family, sent_at: dt.datetime | None = None) -> dict[str, s
             store.update_request(request.id, now=when, state="sent", sent_at=when)
             letters[request.id] = message_id
     return letters
-
-
-class NotifyListener:
-    """Plays systemd's part for NOTIFY_SOCKET: reads every datagram iepd sends, all the time
-    (an unread queue fills after 10 datagrams and iepd's next send would block)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / f"notify-{secrets.token_hex(4)}.sock"
-        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._socket.bind(str(self.path))
-        self._socket.settimeout(0.2)
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._read, name="notify", daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while not self._closed.is_set():
-            try:
-                data = self._socket.recv(4096)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._changed:
-                self.lines.extend(data.decode(errors="replace").splitlines())
-                self._changed.notify_all()
-
-    def wait_ready(self, process: subprocess.Popen[Any], timeout: float) -> float:
-        """Wait for READY=1; return the perf_counter() it came at. Raise RuntimeError if
-        the process exits or stays silent."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while "READY=1" not in self.lines:
-                if process.poll() is not None:
-                    raise RuntimeError(f"iepd run exited {process.returncode} before READY")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no READY=1 from iepd run within {timeout} s")
-                self._changed.wait(0.1)
-        return time.perf_counter()
-
-    def close(self) -> None:
-        self._closed.set()
-        self._thread.join(2)
-        self._socket.close()
-        self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> NotifyListener:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def stop_daemon(process: subprocess.Popen[Any]) -> str:
-    """SIGTERM iepd run, wait (kill after 15 s) and return its stderr."""
-    process.terminate()
-    try:
-        _, stderr = process.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        spy = Path(sys.executable).parent / "py-spy"
-        if spy.exists():  # where it hangs, for the report
-            dump = subprocess.run(
-                [str(spy), "dump", "--pid", str(process.pid)], capture_output=True, text=True
-            )
-            print(f"iepd run ignored SIGTERM for 15 s:\n{dump.stdout}", file=sys.stderr)
-        process.kill()
-        _, stderr = process.communicate()
-    return stderr or ""

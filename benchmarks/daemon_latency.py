@@ -15,7 +15,6 @@ import email.policy
 import email.utils
 import logging
 import random
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from email.message import EmailMessage
 import common
 
 from iepd.store.database import Store
+from support.daemon import NotifyListener, start_daemon, stop_daemon
 from support.family import Family
 from support.mailservers import TlsFiles
 
@@ -66,16 +66,10 @@ def measure_reminders(tls: TlsFiles, deliveries: int) -> ReminderResult:
         delivered_at: list[float] = []
         message_ids: list[str] = []
         missed = 0
-        with common.NotifyListener(bench.root) as notify:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "iepd", "run"],
-                env=bench.environ(NOTIFY_SOCKET=str(notify.path)),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+        with NotifyListener(bench.root / "notify.sock") as notify:
+            process = start_daemon(bench.family, extra_env=notify.environ())
             try:
-                notify.wait_ready(process, READY_WAIT)
+                notify.wait_for("READY=1", process, READY_WAIT)
                 time.sleep(0.5)
                 load = common.load_average()
                 for number in range(deliveries):
@@ -97,7 +91,7 @@ def measure_reminders(tls: TlsFiles, deliveries: int) -> ReminderResult:
                     print(f"\riepd run: {number + 1}/{deliveries}", end="", file=sys.stderr)
                 print(file=sys.stderr)
             finally:
-                stderr = common.stop_daemon(process)
+                _, stderr = stop_daemon(process)
         if process.returncode != 0:
             logger.error("iepd run exited %s:\n%s", process.returncode, stderr[-2000:])
         kinds = [email.message_from_bytes(envelope.data)["X-IEPD-Kind"] for envelope in received]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import common
 
+from support.daemon import NotifyListener, start_daemon, stop_daemon
 from support.mailservers import make_certs
 
 NAME = "idle.py"
@@ -48,16 +49,10 @@ def measure(seconds: float, window: float) -> dict[str, list[float] | float | st
         common.bench_servers(make_certs(Path(tls_dir)), requests=REQUESTS) as bench,
     ):
         common.seed_sent(bench.family)
-        with common.NotifyListener(bench.root) as notify:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "iepd", "run"],
-                env=bench.environ(NOTIFY_SOCKET=str(notify.path)),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+        with NotifyListener(bench.root / "notify.sock") as notify:
+            process = start_daemon(bench.family, extra_env=notify.environ())
             try:
-                notify.wait_ready(process, 60)
+                notify.wait_for("READY=1", process, 60)
                 time.sleep(SETTLE)
                 load_before = common.load_average()
                 rss: list[float] = []
@@ -79,7 +74,7 @@ def measure(seconds: float, window: float) -> dict[str, list[float] | float | st
                 print(file=sys.stderr)
                 load_after = common.load_average()
             finally:
-                stderr = common.stop_daemon(process)
+                _, stderr = stop_daemon(process)
         if process.returncode != 0:
             raise RuntimeError(f"iepd run exited {process.returncode}:\n{stderr[-2000:]}")
     return {

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from support.daemon import NotifyListener
 from support.mailservers import (
     DOVECOT_BINARY,
     DOVECOT_INSTALL,
@@ -154,3 +155,10 @@ def pymap_server() -> Iterator[Pymap]:
     """pymap's in-memory server, plain IMAP, one user: pymap_server.user / .password."""
     with Pymap("parent@example.test", secrets.token_urlsafe(12)) as server:
         yield server
+
+
+@pytest.fixture
+def notify(tmp_path: Path) -> Iterator[NotifyListener]:
+    """systemd's side of NOTIFY_SOCKET, for an iepd started with notify.environ()."""
+    with NotifyListener(tmp_path / "notify.sock") as listener:
+        yield listener

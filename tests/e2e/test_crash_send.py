@@ -8,20 +8,17 @@ point named by IEPD_CRASH_AT (see iepd/faults.py), so each boundary is hit exact
 
 from __future__ import annotations
 
-import email
-import email.policy
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from iepd.store.database import Store
+from support.daemon import run_iepd
 from support.family import Family, new_family
+from support.mailboxes import parent_kinds
 from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 # point -> what the school and the parent must see after the restart
@@ -59,27 +56,6 @@ def family(
     return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
-def run_iepd(family: Family, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = family.environ({"PATH": os.environ["PATH"], "HOME": str(family.root)})
-    if crash_at:
-        env["IEPD_CRASH_AT"] = crash_at
-    return subprocess.run(
-        [sys.executable, "-m", "iepd", "run", "--once"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def kinds_in(dovecot: Dovecot, user: str, password: str, folder: str = "INBOX") -> list[str]:
-    found = []
-    for raw in dovecot.messages(user, password, folder):
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        found.append(str(message["X-IEPD-Kind"] or "letter"))
-    return found
-
-
 @pytest.mark.parametrize("point", list(CRASH_POINTS))
 def test_a_kill_at_any_step_of_a_send_neither_loses_nor_repeats_the_letter(
     point: str, family: Family, dovecot: Dovecot
@@ -92,7 +68,7 @@ def test_a_kill_at_any_step_of_a_send_neither_loses_nor_repeats_the_letter(
 
     school = dovecot.messages(family.case_manager, family.passwords[family.case_manager])
     sent_copies = dovecot.messages(family.parent, family.parent_password, "Sent")
-    reminders = kinds_in(dovecot, family.parent, family.parent_password)
+    reminders = parent_kinds(dovecot, family)
     store = Store.open(family.state_dir)
     request = store.get_request("sam-speech")
     assert request is not None
@@ -123,7 +99,7 @@ def test_a_kill_at_any_step_of_a_send_neither_loses_nor_repeats_the_letter(
     assert len(dovecot.messages(family.case_manager, family.passwords[family.case_manager])) == len(
         school
     )
-    assert kinds_in(dovecot, family.parent, family.parent_password) == reminders
+    assert parent_kinds(dovecot, family) == reminders
 
 
 def test_a_kill_after_data_counts_as_sent_when_the_provider_filed_a_copy(
@@ -140,7 +116,7 @@ def test_a_kill_after_data_counts_as_sent_when_the_provider_filed_a_copy(
 
     assert len(dovecot.messages(family.case_manager, family.passwords[family.case_manager])) == 1
     assert len(dovecot.messages(family.parent, family.parent_password, "Sent")) == 1
-    assert kinds_in(dovecot, family.parent, family.parent_password) == ["sent"]
+    assert parent_kinds(dovecot, family) == ["sent"]
     with sqlite3.connect(family.state_dir / "iepd.sqlite3") as connection:
         [(state,)] = connection.execute("SELECT state FROM requests WHERE id = 'sam-speech'")
     assert state == "sent"

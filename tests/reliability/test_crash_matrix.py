@@ -23,20 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flows import (
-    ReadyListener,
-    parent_kinds,
-    reply_to,
-    run_iepd,
-    school_mail,
-    sent_folder,
-    start_daemon,
-    stop_daemon,
-    wait_for,
-)
 
 from iepd.store.database import Store
+from support.daemon import NotifyListener, run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family, new_family
+from support.mailboxes import parent_kinds, reminder_kinds, reply_to, school_mail, sent_folder
 from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a reminder of it
@@ -222,10 +213,7 @@ def test_a_kill_at_any_step_of_the_answer_reminder_records_the_answer_and_remind
     crash_then_restart(family, point)
     run_ok(family)  # a third run: nothing twice
 
-    assert [kind for kind in parent_kinds(dovecot, family) if kind != "letter"] == [
-        "sent",
-        "answer",
-    ]
+    assert reminder_kinds(dovecot, family) == ["sent", "answer"]
     with assert_sound(family) as store:
         request = store.get_request("sam-speech")
         assert request is not None and request.state == "answered"
@@ -397,22 +385,20 @@ def test_random_sigkills_of_the_daemon_lose_and_repeat_nothing(
             daemon.send_signal(signal.SIGKILL)
             daemon.communicate(timeout=15)
             tally.trials += 1
-        ready = ReadyListener(family.root / "notify.sock")
-        daemon = start_daemon(family, ready.environ())
+        with NotifyListener(family.root / "notify.sock") as notify:
+            daemon = start_daemon(family, extra_env=notify.environ())
 
-        def at_rest(family: Family = family, ready: ReadyListener = ready) -> bool:
-            return ready.ready() and settled(family)
+            def at_rest(family: Family = family, notify: NotifyListener = notify) -> bool:
+                return notify.ready() and settled(family)
 
-        try:
-            wait_for(at_rest, "every letter to come to rest", 60)
-        except AssertionError:
+            try:
+                wait_for(at_rest, "every letter to come to rest", 60)
+            except AssertionError:
+                status, stderr = stop_daemon(daemon)
+                raise AssertionError(
+                    f"seed {seed}: {describe(family)}; notified {notify.lines()}\n{stderr}"
+                ) from None
             status, stderr = stop_daemon(daemon)
-            raise AssertionError(
-                f"seed {seed}: {describe(family)}; notified {ready.seen}\n{stderr}"
-            ) from None
-        finally:
-            ready.close()
-        status, stderr = stop_daemon(daemon)
         assert status == 0, stderr
         assert "Traceback" not in stderr, stderr
         check_family(dovecot, family, tally)

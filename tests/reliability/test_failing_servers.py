@@ -20,21 +20,18 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
-from flows import (
-    ReadyListener,
-    parent_kinds,
-    reply_to,
+
+from iepd.store.database import Store
+from support.daemon import (
+    NotifyListener,
     request_state,
     run_iepd,
-    school_mail,
-    set_imap,
-    start_daemon_logging_to,
+    start_daemon,
     stop_daemon,
     wait_for,
 )
-
-from iepd.store.database import Store
 from support.family import Family, new_family, speech_request
+from support.mailboxes import parent_kinds, reply_to, school_mail
 from support.mailservers import Dovecot, MailAccount, SilentProxy, SmtpServer, TlsFiles, free_ports
 
 ACCOUNT = Callable[[str], MailAccount]
@@ -319,16 +316,25 @@ def answer_the_letter(dovecot: Dovecot, family: Family) -> None:
 IDLE_REFRESH = 3.0
 
 
+def set_imap(family: Family, *, port: int | None = None, extra: str = "") -> None:
+    """Rewrite the family's config with another IMAP port and extra [mail.imap] keys."""
+    if port is not None:
+        family.imap_port = port
+    family.write()
+    if extra:
+        text = family.config_path.read_text()
+        family.config_path.write_text(text.replace("[mail.imap]\n", f"[mail.imap]\n{extra}\n", 1))
+
+
 def test_a_silent_imap_connection_is_noticed_within_about_a_refresh_and_caught_up(
-    family: Family, dovecot: Dovecot, tmp_path: Path
+    family: Family, dovecot: Dovecot, tmp_path: Path, notify: NotifyListener
 ) -> None:
     log = tmp_path / "iepd.log"
-    ready = ReadyListener(tmp_path / "notify.sock")
     with SilentProxy(dovecot.imap_port) as proxy:
         set_imap(family, port=proxy.port, extra=f'idle_refresh = "{IDLE_REFRESH:g}s"')
-        daemon = start_daemon_logging_to(family, log, ready.environ())
+        daemon = start_daemon(family, extra_env=notify.environ(), log=log)
         try:
-            wait_for(ready.ready, "READY")
+            wait_for(notify.ready, "READY")
             wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter")
             time.sleep(0.5)  # let the watcher settle in IDLE
             proxy.pause()
@@ -347,7 +353,6 @@ def test_a_silent_imap_connection_is_noticed_within_about_a_refresh_and_caught_u
             assert "answer" in parent_kinds(dovecot, family)
         finally:
             status, _ = stop_daemon(daemon)
-            ready.close()
     print(f"\nsilence noticed after {noticed_after:.1f} s (idle_refresh {IDLE_REFRESH:g} s)")
     assert status == 0, log.read_text()
     assert "Traceback" not in log.read_text()
@@ -370,15 +375,14 @@ def own_servers(
 
 
 def test_dovecot_killed_mid_idle_then_restarted_the_answer_is_recorded_after_the_reconnect(
-    own_servers: tuple[Dovecot, SmtpServer, ACCOUNT], tmp_path: Path
+    own_servers: tuple[Dovecot, SmtpServer, ACCOUNT], tmp_path: Path, notify: NotifyListener
 ) -> None:
     server, smtp, accounts = own_servers
     family = new_family(tmp_path, server, smtp, accounts)
     log = tmp_path / "iepd.log"
-    ready = ReadyListener(tmp_path / "notify.sock")
-    daemon = start_daemon_logging_to(family, log, ready.environ())
+    daemon = start_daemon(family, extra_env=notify.environ(), log=log)
     try:
-        wait_for(ready.ready, "READY")
+        wait_for(notify.ready, "READY")
         wait_for(lambda: len(school_mail(server, family)) == 1, "the letter")
         time.sleep(0.5)
         server.kill()  # SIGKILL: every connection dies without a word
@@ -388,7 +392,6 @@ def test_dovecot_killed_mid_idle_then_restarted_the_answer_is_recorded_after_the
         wait_for(lambda: "answer" in parent_kinds(server, family), "the answer reminder")
     finally:
         status, _ = stop_daemon(daemon)
-        ready.close()
     text = log.read_text()
     assert status == 0, text
     assert "reconnecting" in text

@@ -16,16 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flows import (
-    ReadyListener,
-    reply_to,
-    request_state,
-    run_iepd,
-    school_mail,
-    start_daemon,
-    stop_daemon,
-    wait_for,
-)
 
 from iepd.config.load import load_config
 from iepd.config.model import Config
@@ -35,7 +25,16 @@ from iepd.mail.imap import ImapSession
 from iepd.mail.imap_check import check_imap
 from iepd.mail.smtp import check_smtp
 from iepd.mail.transport import MailTransport
+from support.daemon import (
+    NotifyListener,
+    request_state,
+    run_iepd,
+    start_daemon,
+    stop_daemon,
+    wait_for,
+)
 from support.family import Family, new_family
+from support.mailboxes import reply_to, school_mail
 from support.mailservers import Dovecot, MailAccount, SmtpServer
 
 
@@ -111,11 +110,10 @@ def test_the_send_flow_with_a_credential_file_leaks_nothing_and_keeps_the_state_
 
 
 def test_the_daemon_with_a_password_command_leaks_nothing_to_its_child_or_its_state(
-    family: Family, dovecot: Dovecot
+    family: Family, dovecot: Dovecot, notify: NotifyListener
 ) -> None:
     script = use_password_command(family, delay=1.5)
-    ready = ReadyListener(family.root / "notify.sock")
-    daemon = start_daemon(family, ready.environ(), "--verbose", "run")
+    daemon = start_daemon(family, "--verbose", "run", extra_env=notify.environ())
     seen_children: list[tuple[bytes, bytes]] = []
     try:
         # While the password command sleeps, read its argv and environment.
@@ -123,7 +121,7 @@ def test_the_daemon_with_a_password_command_leaks_nothing_to_its_child_or_its_st
         while not seen_children and time.monotonic() < deadline:
             seen_children = children_of(daemon.pid)
             time.sleep(0.05)
-        wait_for(ready.ready, "READY")
+        wait_for(notify.ready, "READY")
         wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter")
         [letter] = school_mail(dovecot, family)
         dovecot.deliver(
@@ -140,7 +138,6 @@ def test_the_daemon_with_a_password_command_leaks_nothing_to_its_child_or_its_st
         running_files = {path: path.read_bytes() for path in state_files(family)}
     finally:
         status, stderr = stop_daemon(daemon)
-        ready.close()
     assert status == 0, stderr
     assert seen_children, "the password command was never seen running"
     for argv, environ in seen_children:
