@@ -7,6 +7,7 @@ also checks every stored ``.eml`` against its SHA-256. Mixed into ``store.Store`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from iepd.store import files as mailfolder
@@ -61,6 +62,15 @@ class EventLog(TableAccess):
         rows = self._fetchall(
             "SELECT * FROM events WHERE ? IS NULL OR request_id = ? ORDER BY seq",
             (request_id, request_id),
+        )
+        return [event_row(row) for row in rows]
+
+    def events_of_kinds(self, kinds: Sequence[str]) -> list[EventRow]:
+        """Return every request's events of these kinds, oldest first."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = self._fetchall(
+            f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY seq",  # noqa: S608
+            tuple(kinds),
         )
         return [event_row(row) for row in rows]
 
