@@ -329,6 +329,9 @@ def test_a_letter_an_older_iepd_left_unrecorded_is_recorded_as_sent_after_the_up
         database = family.state_dir / "iepd.sqlite3"
         with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection:
             connection.execute("ALTER TABLE outbox DROP COLUMN copy_attempts")
+            # and without what version 3 added (issue 15)
+            connection.execute("DROP TABLE drafts")
+            connection.execute("DROP TABLE moves")
             connection.execute("PRAGMA user_version = 1")
         with Store.open(family.state_dir) as store:
             [stuck] = letters_in(store)

@@ -119,7 +119,7 @@ def add_answer(
 
 def test_fresh_database_has_the_current_schema_version(store: Store, state_dir: Path) -> None:
     with raw_connection(state_dir) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_every_connection_runs_wal_synchronous_full_and_foreign_keys(store: Store) -> None:

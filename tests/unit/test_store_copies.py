@@ -116,6 +116,9 @@ def test_a_version_1_database_gains_the_copy_count_and_keeps_its_rows(tmp_path: 
     # Back to what iepd before issue 12 wrote: schema 1, a letter stuck at `accepted`.
     with sqlite3.connect(state_dir / "iepd.sqlite3", isolation_level=None) as connection:
         connection.execute("ALTER TABLE outbox DROP COLUMN copy_attempts")
+        # and without what version 3 added (issue 15)
+        connection.execute("DROP TABLE drafts")
+        connection.execute("DROP TABLE moves")
         connection.execute("PRAGMA user_version = 1")
     connection.close()
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from iepd.errors import StoreError
 from iepd.store import files as mailfolder
+from iepd.store.drafts import DraftRow, DraftTable
 from iepd.store.messages import InvalidStepError, MessageTables
 from iepd.store.requests import RequestTable
 from iepd.store.rows import EventRow, MessageRow, OutgoingRow, RequestRow
@@ -31,6 +32,7 @@ from iepd.store.uids import UidLedger
 
 __all__ = [
     "SCHEMA_VERSION",
+    "DraftRow",
     "EventRow",
     "InvalidStepError",
     "MessageRow",
@@ -71,7 +73,7 @@ def _connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     return connection
 
 
-class Store(MessageTables, RequestTable, UidLedger):
+class Store(MessageTables, RequestTable, DraftTable, UidLedger):
     """The state database and the raw-mail folder of one ``state_dir``.
 
     This class holds the connection, the transactions and the schema; the requests table
@@ -190,14 +192,25 @@ class Store(MessageTables, RequestTable, UidLedger):
         found = self._checked_version()
         if found == SCHEMA_VERSION:
             return
-        with self.transaction():
-            # Another process may have migrated between the check and the lock.
-            found = self._user_version()
-            for version in range(found, SCHEMA_VERSION):
-                logger.info("migrating %s to schema version %d", path, version + 1)
-                for statement in MIGRATIONS[version]:
-                    self._execute(statement)
-            self._execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # A migration that rebuilds a table (to widen a CHECK) drops the old one, which
+        # with foreign keys on would delete-check every row pointing at it; SQLite ignores
+        # this pragma inside a transaction, so it is set around it, and the keys are
+        # checked before the commit instead.
+        self._execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.transaction():
+                # Another process may have migrated between the check and the lock.
+                found = self._user_version()
+                for version in range(found, SCHEMA_VERSION):
+                    logger.info("migrating %s to schema version %d", path, version + 1)
+                    for statement in MIGRATIONS[version]:
+                        self._execute(statement)
+                broken = self._fetchall("PRAGMA foreign_key_check")
+                if broken:
+                    raise StoreError(f"{path}: migration left {len(broken)} dangling rows")
+                self._execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            self._execute("PRAGMA foreign_keys = ON")
 
     def _user_version(self) -> int:
         return int(self._fetchall("PRAGMA user_version")[0][0])

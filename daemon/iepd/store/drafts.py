@@ -8,9 +8,15 @@ the one the parent was shown. Mixed into ``store.Store``.
 # No `from __future__ import annotations`: typing.NamedTuple would compile every field's
 # annotation text again at import.
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
+
+from iepd.errors import StoreError
+from iepd.store.events import EventLog
+from iepd.store.files import sha256_hex
+from iepd.store.schema import StoredRow, format_time, parse_time, required_time
+from iepd.vocabulary import DRAFT_APPROVED, DRAFT_CREATED, DRAFT_KINDS, DRAFT_WITHDRAWN
 
 
 class DraftRow(NamedTuple):
@@ -34,3 +40,157 @@ class DraftRow(NamedTuple):
     def read_raw(self) -> bytes:
         """Return the exact bytes the parent was shown, and that SEND sends."""
         return self.raw_path.read_bytes()
+
+
+def draft_row(row: StoredRow, state_dir: Path) -> DraftRow:
+    """Given a stored drafts row and the state folder, return it as a DraftRow."""
+    return DraftRow(
+        id=int(row["id"]),
+        request_id=row["request_id"],
+        kind=row["kind"],
+        status=row["status"],
+        replies_to=row["replies_to"],
+        message_id=row["message_id"],
+        subject=row["subject"],
+        created_at=required_time(row["created_at"]),
+        sha256=row["sha256"],
+        eml_path=row["eml_path"],
+        raw_path=state_dir / row["eml_path"],
+        decided_at=parse_time(row["decided_at"]),
+        decided_by=row["decided_by"],
+        outbox_key=row["outbox_key"],
+    )
+
+
+class DraftTable(EventLog):
+    """The ``drafts`` table (each with its ``draft_*`` events) and the ``moves`` ledger."""
+
+    def add_draft(
+        self,
+        *,
+        request_id: str,
+        kind: str,
+        dedup_key: str,
+        replies_to: str | None,
+        message_id: str,
+        subject: str,
+        raw: bytes,
+        now: datetime,
+    ) -> DraftRow:
+        """Given a rendered letter, record it as the request's pending draft, with its
+        ``draft_created`` event, and return its row.
+
+        Idempotent on ``dedup_key`` (the same draft for the same school message is made
+        once). The raw copy is fsynced before the row commits.
+        """
+        if kind not in DRAFT_KINDS:
+            raise ValueError(f"unknown draft kind {kind!r}")
+        existing = self.draft_by_key(dedup_key)
+        if existing is not None:
+            return existing
+        digest = sha256_hex(raw)
+        name = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-draft-{dedup_key}-{digest[:12]}"
+        eml_path, digest = self.write_eml(raw, name)
+        with self.transaction():
+            existing = self.draft_by_key(dedup_key)
+            if existing is not None:
+                return existing
+            row_id = self._insert(
+                "drafts",
+                {
+                    "request_id": request_id,
+                    "kind": kind,
+                    "dedup_key": dedup_key,
+                    "status": "pending",
+                    "replies_to": replies_to,
+                    "message_id": message_id,
+                    "subject": subject,
+                    "created_at": format_time(now),
+                    "sha256": digest,
+                    "eml_path": eml_path,
+                },
+            )
+            self.append_event(
+                request_id=request_id,
+                kind=DRAFT_CREATED,
+                at=now,
+                message_id=message_id,
+                subject=subject,
+                detail=kind if replies_to is None else f"{kind} in reply to {replies_to}",
+            )
+            return self._required_draft(row_id)
+
+    def draft_by_key(self, dedup_key: str) -> DraftRow | None:
+        rows = self._fetchall("SELECT * FROM drafts WHERE dedup_key = ?", (dedup_key,))
+        return draft_row(rows[0], self.state_dir) if rows else None
+
+    def _required_draft(self, draft_id: int) -> DraftRow:
+        rows = self._fetchall("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+        if not rows:
+            raise StoreError(f"no draft {draft_id}")
+        return draft_row(rows[0], self.state_dir)
+
+    def drafts(self, request_id: str | None = None) -> list[DraftRow]:
+        """Return the drafts (of one request, or all), oldest first."""
+        if request_id is None:
+            rows = self._fetchall("SELECT * FROM drafts ORDER BY id")
+        else:
+            rows = self._fetchall(
+                "SELECT * FROM drafts WHERE request_id = ? ORDER BY id", (request_id,)
+            )
+        return [draft_row(row, self.state_dir) for row in rows]
+
+    def pending_draft(self, request_id: str) -> DraftRow | None:
+        """Return the request's newest draft still waiting for the parent, if any."""
+        rows = self._fetchall(
+            "SELECT * FROM drafts WHERE request_id = ? AND status = 'pending'"
+            " ORDER BY id DESC LIMIT 1",
+            (request_id,),
+        )
+        return draft_row(rows[0], self.state_dir) if rows else None
+
+    def decide_draft(
+        self, draft_id: int, *, status: str, by: str, now: datetime, outbox_key: str | None = None
+    ) -> DraftRow:
+        """Move a pending draft to ``approved`` (by: the via; outbox_key: where its letter
+        was queued) or ``withdrawn`` (by: why), with its event, and return it.
+
+        Raise StoreError if the draft is no longer pending: a draft is decided once.
+        """
+        if status not in ("approved", "withdrawn"):
+            raise ValueError(f"a draft cannot become {status!r}")
+        with self.transaction():
+            draft = self._required_draft(draft_id)
+            if draft.status != "pending":
+                raise StoreError(f"draft {draft_id} is already {draft.status}")
+            self._execute(
+                "UPDATE drafts SET status = ?, decided_at = ?, decided_by = ?, outbox_key = ?"
+                " WHERE id = ?",
+                (status, format_time(now), by, outbox_key, draft_id),
+            )
+            self.append_event(
+                request_id=draft.request_id,
+                kind=DRAFT_APPROVED if status == "approved" else DRAFT_WITHDRAWN,
+                at=now,
+                message_id=draft.message_id,
+                subject=draft.subject,
+                detail=f"{draft.kind}: {by}",
+            )
+            return self._required_draft(draft_id)
+
+    # -- the parent's moves, each carried out once per via
+
+    def move_said(self, via: str) -> str | None:
+        """Return what the move made under this via said, or None if none was made."""
+        rows = self._fetchall("SELECT said FROM moves WHERE via = ?", (via,))
+        return str(rows[0]["said"]) if rows else None
+
+    def record_move(
+        self, *, via: str, request_id: str, move: str, said: str, now: datetime
+    ) -> None:
+        """Record that a move was made under this via (join the move's transaction)."""
+        self._insert(
+            "moves",
+            {"via": via, "request_id": request_id, "move": move, "said": said,
+             "at": format_time(now)},
+        )  # fmt: skip

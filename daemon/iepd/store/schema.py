@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from iepd.store.files import sha256_hex
 from iepd.vocabulary import (
+    DRAFT_KINDS,
+    DRAFT_STATUSES,
     FAILURE_STEPS,
     FINAL_STEPS,
     MESSAGE_CLASSES,
@@ -41,58 +43,75 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
+# The states and purposes as version 1 knew them: a migration, once released, must build the
+# same tables whatever the vocabulary grows into later (version 3 widens both).
+_V1_STATES = (
+    "draft", "queued", "sent", "followed_up", "escalated", "answered", "declined",
+    "meeting_scheduled", "undeliverable", "failed", "closed", "uncertain",
+)  # fmt: skip
+_V1_PURPOSES = ("request", "followup", "escalation", "reminder")
+
+
+def _requests_table(name: str, states: tuple[str, ...]) -> str:
+    return f"""
+        CREATE TABLE {name} (
+            id TEXT PRIMARY KEY,
+            child TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+            state TEXT NOT NULL CHECK ({_in("state", states)}),
+            subject TEXT,
+            message_id TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            answered_at TEXT,
+            meeting_at TEXT,
+            meeting_location TEXT,
+            followup_count INTEGER NOT NULL DEFAULT 0,
+            last_followup_at TEXT,
+            updated_at TEXT NOT NULL
+        )
+        """
+
+
+def _messages_table(name: str, purposes: tuple[str, ...]) -> str:
+    return f"""
+        CREATE TABLE {name} (
+            id INTEGER PRIMARY KEY,
+            request_id TEXT NOT NULL REFERENCES requests(id),
+            direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+            purpose TEXT NOT NULL CHECK (
+                (direction = 'out' AND {_in("purpose", purposes)})
+                OR (direction = 'in' AND purpose = 'incoming')),
+            reminder_kind TEXT,
+            message_id TEXT,
+            in_reply_to TEXT,
+            references_ TEXT,
+            from_addr TEXT,
+            to_addrs TEXT NOT NULL DEFAULT '[]',
+            cc_addrs TEXT NOT NULL DEFAULT '[]',
+            subject TEXT,
+            date_header TEXT,
+            internaldate TEXT,
+            detected_at TEXT,
+            created_at TEXT NOT NULL,
+            mailbox TEXT,
+            uidvalidity INTEGER,
+            uid INTEGER,
+            sha256 TEXT NOT NULL,
+            eml_path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            "class" TEXT CHECK ("class" IS NULL OR {_in('"class"', MESSAGE_CLASSES)}),
+            excerpt TEXT,
+            problems TEXT,
+            UNIQUE (mailbox, uidvalidity, uid)
+        )
+        """
+
+
 _V1: tuple[str, ...] = (
-    f"""
-    CREATE TABLE requests (
-        id TEXT PRIMARY KEY,
-        child TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
-        state TEXT NOT NULL CHECK ({_in("state", REQUEST_STATES)}),
-        subject TEXT,
-        message_id TEXT,
-        created_at TEXT NOT NULL,
-        sent_at TEXT,
-        answered_at TEXT,
-        meeting_at TEXT,
-        meeting_location TEXT,
-        followup_count INTEGER NOT NULL DEFAULT 0,
-        last_followup_at TEXT,
-        updated_at TEXT NOT NULL
-    )
-    """,
-    f"""
-    CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,
-        request_id TEXT NOT NULL REFERENCES requests(id),
-        direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
-        purpose TEXT NOT NULL CHECK (
-            (direction = 'out' AND {_in("purpose", OUTGOING_PURPOSES)})
-            OR (direction = 'in' AND purpose = 'incoming')),
-        reminder_kind TEXT,
-        message_id TEXT,
-        in_reply_to TEXT,
-        references_ TEXT,
-        from_addr TEXT,
-        to_addrs TEXT NOT NULL DEFAULT '[]',
-        cc_addrs TEXT NOT NULL DEFAULT '[]',
-        subject TEXT,
-        date_header TEXT,
-        internaldate TEXT,
-        detected_at TEXT,
-        created_at TEXT NOT NULL,
-        mailbox TEXT,
-        uidvalidity INTEGER,
-        uid INTEGER,
-        sha256 TEXT NOT NULL,
-        eml_path TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        "class" TEXT CHECK ("class" IS NULL OR {_in('"class"', MESSAGE_CLASSES)}),
-        excerpt TEXT,
-        problems TEXT,
-        UNIQUE (mailbox, uidvalidity, uid)
-    )
-    """,
+    _requests_table("requests", _V1_STATES),
+    _messages_table("messages", _V1_PURPOSES),
     "CREATE INDEX messages_by_request ON messages (request_id, id)",
     "CREATE INDEX messages_by_message_id ON messages (message_id)",
     f"""
@@ -149,8 +168,53 @@ _V2: tuple[str, ...] = (
     "ALTER TABLE outbox ADD COLUMN copy_attempts INTEGER NOT NULL DEFAULT 0",
 )
 
+# Version 3 (the conversation, issue 15): the v2 request states and the drafted letters'
+# purposes (a CHECK cannot be altered in SQLite, so both tables are rebuilt; the migration
+# runs with foreign keys off and checks them before it commits), the drafts, and the ledger
+# of the parent's moves (each carried out once per reply or command).
+_V3: tuple[str, ...] = (
+    _requests_table("requests_v3", REQUEST_STATES),
+    "INSERT INTO requests_v3 SELECT * FROM requests",
+    "DROP TABLE requests",
+    "ALTER TABLE requests_v3 RENAME TO requests",
+    _messages_table("messages_v3", OUTGOING_PURPOSES),
+    "INSERT INTO messages_v3 SELECT * FROM messages",
+    "DROP TABLE messages",
+    "ALTER TABLE messages_v3 RENAME TO messages",
+    "CREATE INDEX messages_by_request ON messages (request_id, id)",
+    "CREATE INDEX messages_by_message_id ON messages (message_id)",
+    f"""
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        request_id TEXT NOT NULL REFERENCES requests(id),
+        kind TEXT NOT NULL CHECK ({_in("kind", DRAFT_KINDS)}),
+        dedup_key TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK ({_in("status", DRAFT_STATUSES)}),
+        replies_to TEXT,
+        message_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        eml_path TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        outbox_key TEXT
+    )
+    """,
+    "CREATE INDEX drafts_by_request ON drafts (request_id, id)",
+    """
+    CREATE TABLE moves (
+        via TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        move TEXT NOT NULL,
+        said TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+)
+
 # MIGRATIONS[n] brings a database from user_version n to n + 1; append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 EVENT_TRIGGERS = ("events_no_update", "events_no_delete")
 
