@@ -22,6 +22,12 @@ REQUEST_STATES = (
     "failed",  # the server refused the letter for good
     "closed",  # the parent closed it
     "uncertain",  # a crash left the letter's fate unknown; the parent was asked to check
+    # v2 (CONVERSATION_STATES, below, says what each means)
+    "acknowledged",
+    "informal_offered",
+    "awaiting_notice",
+    "meeting_held",
+    "recap_sent",
 )
 UNSENT_STATES = frozenset({"draft", "queued"})
 # The letter went out and the school has not answered: the follow-up clocks run.
@@ -34,18 +40,29 @@ NOT_DELIVERED_STATES = frozenset({"undeliverable", "failed"})
 
 # ---- outgoing messages ---------------------------------------------------------------------
 
-LETTER_PURPOSES = ("request", "followup", "escalation")  # the letters to the school
+# The letters to the school: the request, its two follow-ups, and (v2) the drafts the parent
+# approved, each stored under its draft kind (DRAFT_KINDS, below).
+LETTER_PURPOSES = (
+    "request", "followup", "escalation", "ask_for_date", "insist", "pwn_request", "confirm",
+    "recap",
+)  # fmt: skip
 OUTGOING_PURPOSES = (*LETTER_PURPOSES, "reminder")  # and the reminders to the parent
 FOLLOWUP_PURPOSES = {1: "followup", 2: "escalation"}
 LETTER_NAMES = {
     "request": "request for an IEP meeting",
     "followup": "follow-up letter",
     "escalation": "second follow-up letter",
+    "ask_for_date": "letter asking for a meeting date",
+    "insist": "letter asking again for a formal IEP meeting",
+    "pwn_request": "letter asking for prior written notice",
+    "confirm": "letter confirming the meeting",
+    "recap": "recap of the meeting",
 }
 SENT_EVENTS = {
     "request": "request_sent",
     "followup": "followup_sent",
     "escalation": "escalation_sent",
+    **dict.fromkeys(("ask_for_date", "insist", "pwn_request", "confirm", "recap"), "letter_sent"),
 }
 
 # The send progress of one outgoing message, in order; FINAL_STEPS end it.
@@ -69,13 +86,6 @@ ANSWER_CLASSES = frozenset({"answer", "declined", "informal", "invite"})
 DRAFT_KINDS = ("ask_for_date", "insist", "pwn_request", "confirm", "recap")
 AUTO_SEND_KINDS = ("ask_for_date", "insist", "pwn_request", "confirm")
 DEFAULT_AUTO_SEND = ("ask_for_date",)
-DRAFT_NAMES = {
-    "ask_for_date": "letter asking for a meeting date",
-    "insist": "letter asking again for a formal IEP meeting",
-    "pwn_request": "letter asking for prior written notice",
-    "confirm": "letter confirming the meeting",
-    "recap": "recap of the meeting",
-}
 # A draft's life: pending (shown to the parent) -> approved (queued in the outbox, sent from
 # there like every letter) or withdrawn (a newer school message made it stale; never sent).
 DRAFT_STATUSES = ("pending", "approved", "withdrawn")
