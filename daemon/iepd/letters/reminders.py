@@ -26,6 +26,9 @@ variables every template sees (see ``iepd.letters.compose``), each kind needs th
 | | ``letter_subject`` = None: the request's subject) |
 | ``sent_copy_failed`` | ``sent_at``, ``folder``, ``error`` (``letter`` = "request for an IEP |
 | | meeting", ``stored_as`` = None: the path of iepd's raw copy; plus the letter's bytes) |
+| ``command_done`` | ``command`` (the parent's command, e.g. "SEND"), ``done`` (what was done) |
+| ``command_refused`` | ``command`` (the first word as written), ``reason`` |
+| ``help`` | none |
 
 The reminders about a school message (``answer``, ``auto_reply``, ``declined``, ``informal``,
 ``invite``) also take ``unsure`` (False) and ``deciding`` (()): when ``unsure``, the reminder
@@ -76,6 +79,10 @@ REMINDER_KINDS: tuple[str, ...] = (
     "send_failed",
     "send_uncertain",
     "sent_copy_failed",
+    # the answers to the parent's commands by email (v2)
+    "command_done",
+    "command_refused",
+    "help",
 )
 
 _MESSAGE_KEYS = ("excerpt", "from_", "received_at", "subject")
@@ -96,6 +103,9 @@ REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "send_failed": ("error",),
     "send_uncertain": (),
     "sent_copy_failed": ("sent_at", "folder", "error"),
+    "command_done": ("command", "done"),
+    "command_refused": ("command", "reason"),
+    "help": (),
 }
 # Said of a school message when the evidence is weak or conflicting (Classification.unsure);
 # `deciding` holds the sentences the reading rests on, quoted for the parent.
@@ -172,6 +182,9 @@ def reminder_subject(kind: str, child: Child, context: Mapping[str, object], zon
         "send_failed": f"Not sent: your letter about {name}'s IEP meeting",
         "send_uncertain": f"Please check whether your letter about {name} was sent",
         "sent_copy_failed": f"Sent, but not copied to your Sent folder: your letter about {name}",
+        "command_done": f"Done: {context.get('command', '')} for {name}'s IEP meeting request",
+        "command_refused": f"Not done: your reply about {name}'s IEP meeting request",
+        "help": f"The commands you can reply with about {name}'s IEP meeting request",
     }
     subject = subjects[kind]
     start = context.get("meeting_start")
@@ -216,6 +229,15 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
             "folder": "Sent",
             "error": 'no Sent folder: "Sent" (mail.imap.sent_folder) does not exist',
         },
+        "command_done": {
+            "command": "SEND",
+            "done": "Your letter asking for a meeting date is queued and goes out now.",
+        },
+        "command_refused": {
+            "command": "SNED",
+            "reason": '"SNED" is not one of iepd\'s commands',
+        },
+        "help": {},
     }
     return dict(values[kind])
 
