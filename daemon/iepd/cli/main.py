@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from iepd.cli.certified import cmd_mailed, cmd_print
 from iepd.cli.parser import build_parser
 from iepd.errors import IepdError
 
@@ -255,6 +256,8 @@ COMMANDS = {
     "verify": cmd_verify,
     "export": cmd_export,
     "explain": cmd_explain,
+    "print": cmd_print,
+    "mailed": cmd_mailed,
     "password": cmd_password,
     "demo": cmd_demo,
     "init": cmd_init,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from iepd import __version__
+from iepd.cli.certified import add_commands as add_certified_commands
 from iepd.cli.init_prompts import add_init_arguments
 
 
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("file", metavar="FILE.eml", help="the message, as a .eml file")
     explain.add_argument("--json", action="store_true", help="machine-readable output")
+
+    add_certified_commands(commands)  # print, mailed
 
     demo = commands.add_parser(
         "demo", help="the whole flow in a minute, against an embedded local mail sandbox"

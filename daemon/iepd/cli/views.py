@@ -43,9 +43,12 @@ def status_rows(
     """Given the store, a way to ask for a request's next step and (if already read) the
     request rows, return the status rows, times as aware datetimes (``json_rows`` writes
     them in ISO 8601 UTC)."""
-    rows = []
+    from iepd.trail.postal import summaries_by_request
+
+    rows: list[dict[str, Any]] = []
     # One query for every request's latest answer, not every message of each request.
     answered = store.last_answer_times()
+    mailed = summaries_by_request(store)  # printed letters mailed: a key only where any
     for request in store.list_requests() if requests is None else requests:
         step = next_step(request.id)
         rows.append(
@@ -59,6 +62,8 @@ def status_rows(
                 "next_due": step[1] if step else None,
             }
         )
+        if request.id in mailed:
+            rows[-1]["mailed"] = mailed[request.id]
     return rows
 
 
@@ -252,7 +257,18 @@ def format_status(
         them = "it" if unrecorded == 1 else "them"
         note = f"\n{counted(unrecorded, 'request')} new in the config: not sent yet;"
         note += f" `iepd run` takes {them} up"
+    note += _mailed_note(rows)
     return format_table(header, table) + note + f"\n(times in {timezone})"
+
+
+def _mailed_note(rows: Sequence[dict[str, Any]]) -> str:
+    """One line per printed letter mailed, under the table: by post, with its dates."""
+    if not any(row.get("mailed") for row in rows):
+        return ""
+    from iepd.trail.postal import describe
+
+    lines = [f"{row['id']}: {describe(item)}" for row in rows for item in row.get("mailed", ())]
+    return "\nby post:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 _OUT_TIMES = (("Date header", "date_header"), ("accepted", "sent_at"), ("recorded", "recorded_at"))

@@ -58,6 +58,8 @@ EVENT_LABELS: Mapping[str, str] = {
     "send_uncertain": "Sending uncertain",
     "sent_copy_failed": "Sent copy could not be filed",
     "closed": "Closed by the parent",
+    "mailed": "Printed letter mailed by the parent (certified mail)",
+    "mail_delivered": "Mailed letter delivered",
     "state_changed": "State changed",
 }
 MESSAGE_LABELS: Mapping[str, str] = {
