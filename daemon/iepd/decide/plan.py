@@ -56,6 +56,9 @@ class RequestSnapshot:
     meeting_at: datetime | None = None
     reminders_sent: frozenset[str] = frozenset()  # dedup keys of reminders already queued
     outbox_busy: bool = False  # a letter for this request is queued or in flight
+    # When the parent sent their newest message in the thread (found in the Sent folder):
+    # the school owes an answer to it, so its clocks restart from there.
+    last_parent_message_at: datetime | None = None
 
 
 @dataclass(frozen=True)

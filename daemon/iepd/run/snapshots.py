@@ -40,15 +40,19 @@ def snapshot(
     row: RequestRow,
     outgoing: Sequence[OutgoingRow | OutgoingSummary] | None = None,
     settings_by_id: Mapping[str, RequestSettings] | None = None,
+    parent_messages: Mapping[str, datetime] | None = None,
 ) -> RequestSnapshot:
     """Given the config, the store and one request row (and, if already read, the request's
-    outgoing messages and the config's requests by id), return the planner's snapshot."""
+    outgoing messages, the config's requests by id and when the parent's newest message in
+    each thread was sent), return the planner's snapshot."""
     if settings_by_id is None:
         settings_by_id = config.requests_by_id()
     # None: removed from the config, so nothing more is done for it.
     settings = settings_by_id.get(row.id)
     if outgoing is None:
         outgoing = store.outgoing_summaries(row.id)
+    if parent_messages is None:
+        parent_messages = store.last_parent_message_times()
     # A follow-up whose fate a crash left unknown counts as sent when that was found out:
     # the parent has been told, and the escalation's clock must still run from somewhere.
     followups = sorted(
@@ -78,6 +82,7 @@ def snapshot(
         meeting_at=row.meeting_at,
         reminders_sent=reminders,
         outbox_busy=busy,
+        last_parent_message_at=parent_messages.get(row.id),
     )
 
 
@@ -92,8 +97,9 @@ def snapshots(
     for out in store.outgoing_summaries():
         by_request.setdefault(out.request_id, []).append(out)
     settings_by_id = config.requests_by_id()
+    parent_messages = store.last_parent_message_times()
     return [
-        snapshot(config, store, row, by_request.get(row.id, []), settings_by_id)
+        snapshot(config, store, row, by_request.get(row.id, []), settings_by_id, parent_messages)
         for row in (store.list_requests() if requests is None else requests)
     ]
 

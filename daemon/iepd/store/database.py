@@ -25,6 +25,7 @@ from iepd.errors import StoreError
 from iepd.store import files as mailfolder
 from iepd.store.drafts import DraftRow, DraftTable
 from iepd.store.messages import InvalidStepError, MessageTables
+from iepd.store.parent_messages import ParentMessages
 from iepd.store.requests import RequestTable
 from iepd.store.rows import EventRow, MessageRow, OutgoingRow, RequestRow
 from iepd.store.schema import MIGRATIONS, SCHEMA_VERSION, allowed_steps
@@ -73,7 +74,7 @@ def _connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     return connection
 
 
-class Store(MessageTables, RequestTable, DraftTable, UidLedger):
+class Store(MessageTables, RequestTable, ParentMessages, DraftTable, UidLedger):
     """The state database and the raw-mail folder of one ``state_dir``.
 
     This class holds the connection, the transactions and the schema; the requests table
