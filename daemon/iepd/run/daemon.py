@@ -25,11 +25,13 @@ from iepd.decide.plan import SendFollowUp
 from iepd.errors import IepdError
 from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
 from iepd.inbox.record import MessageRecorder
+from iepd.inbox.replies import InboxRouter, ParentReplies
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret, get_secret
 from iepd.mail.imap import ImapSession
 from iepd.mail.transport import MailTransport
 from iepd.run.one_pass import OnePass, utc_now
+from iepd.run.parent_moves import ParentMoves
 from iepd.run.sdnotify import Notifier
 from iepd.run.timers import WakeTimer
 from iepd.store.database import Store
@@ -123,7 +125,14 @@ class Daemon:
     def _build(self, config: Config, secret: Secret) -> None:
         self.config = config
         self.one_pass = OnePass(config, self.store, MailTransport(config, secret), self.clock)
-        self.recorder = MessageRecorder(config, self.store, self.one_pass.sender, self.clock)
+        sender = self.one_pass.sender
+        # A reply to one of iepd's reminders goes to ParentReplies, never to matching: it is
+        # the parent's command (or nobody's), never the school's answer.
+        moves = ParentMoves(config, self.store, sender, self.clock)
+        self.recorder = InboxRouter(
+            MessageRecorder(config, self.store, sender, self.clock),
+            ParentReplies(config, self.store, sender, self.clock, moves),
+        )
 
     def _start_watcher(self, loop: asyncio.AbstractEventLoop, config: Config) -> Watcher:
         mail = config.mail

@@ -1,0 +1,333 @@
+"""The parent's replies to iepd's reminders: routed away from the school's answers, checked,
+recorded once, carried out once.
+
+A message whose In-Reply-To or References holds the Message-ID of a reminder iepd sent is
+never the school's answer, whoever sent it: ``InboxRouter`` hands it to ``ParentReplies``
+before matching ever sees it. There it is taken as the parent's command only when it is From
+one of the parent's addresses (anything else is logged and ignored: an answer would go to
+whoever forged the sender); the rules are ``decide.commands``'s.
+
+Crash safety, one reply at a time: (1) the reply's raw copy and its ``command_received``
+event, which holds the verdict, commit together; (2) the move runs (``ParentMoves`` does a
+move once per ``via``, the reply's Message-ID); (3) the answer to the parent is queued under
+the reply's Message-ID. A kill anywhere leaves the watcher's UID unrecorded, so the reply is
+read again and picks up where it stopped, from the recorded verdict. Once the answer is
+queued, the same reply seen again (same Message-ID) is a replay: nothing is done or sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from iepd.config.model import Config
+from iepd.decide.commands import (
+    RECLASSIFY,
+    Reading,
+    RequestFacts,
+    SentReminder,
+    Verdict,
+    judge,
+    message_key,
+    parent_sent,
+    read_command,
+    referenced_reminder,
+)
+from iepd.decide.excerpt import make_excerpt
+from iepd.decide.meeting_time import UnreadableMeetingTime, parse_meeting_time
+from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
+from iepd.inbox.record import MessageRecorder
+from iepd.letters.text_format import parent_zone
+from iepd.outbox.enqueue import OutboxQueue
+from iepd.run.parent_moves import MoveRefused, ParentMoves
+from iepd.store.database import Store
+from iepd.vocabulary import COMMAND_DONE, COMMAND_RECEIVED, COMMAND_REFUSED, HELP, SETTLED_STEPS
+
+logger = logging.getLogger(__name__)
+
+ANSWERS = (COMMAND_DONE, COMMAND_REFUSED, HELP)
+VERDICT_MARK = "; verdict: "
+SHOWN_WORD_CHARACTERS = 40  # a typo is quoted back to the parent, cut to this
+
+
+class ParentReplies:
+    """Given the config, the store, the outbox queue, a clock and the parent's moves, read
+    the replies to iepd's reminders."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        sender: OutboxQueue,
+        clock: Callable[[], datetime],
+        moves: ParentMoves,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self.moves = moves
+        parent = config.parent
+        self.parent_addresses = frozenset(
+            {parent.email.lower(), parent.remind_to.lower(), config.mail.username.lower()}
+        )
+        self._reminders: dict[str, SentReminder] | None = None
+
+    def refresh(self) -> None:
+        """Forget the reminders read from the store (one was sent since)."""
+        self._reminders = None
+
+    @property
+    def reminders(self) -> dict[str, SentReminder]:
+        """Every reminder iepd sent (the server accepted it), by ``message_key``."""
+        if self._reminders is None:
+            found = {}
+            for row in self.store.list_outgoing():
+                if row.purpose != "reminder" or row.message_id is None:
+                    continue
+                if row.step not in SETTLED_STEPS or row.step in ("failed", "uncertain"):
+                    continue
+                parts = row.dedup_key.split(":", 3)
+                found[message_key(row.message_id)] = SentReminder(
+                    message_id=row.message_id,
+                    request_id=row.request_id,
+                    kind=row.reminder_kind or "",
+                    sent_at=row.accepted_at or row.created_at,
+                    about=parts[3] if len(parts) == 4 else "",
+                )
+            self._reminders = found
+        return self._reminders
+
+    def answered_reminder(self, message: IncomingMessage) -> SentReminder | None:
+        """Given a message (or its headers), return the reminder of iepd's it replies to."""
+        if not (message.in_reply_to or message.references):
+            return None
+        return referenced_reminder(message.in_reply_to, message.references, self.reminders)
+
+    def handle(
+        self,
+        message: IncomingMessage,
+        reminder: SentReminder,
+        *,
+        raw: bytes,
+        mailbox: str,
+        uidvalidity: int,
+        uid: int,
+        internaldate: datetime,
+    ) -> str:
+        """Given a reply to ``reminder``, check it, record it and carry it out, each once;
+        return what became of it ("ignored", "replay", "no_command", or the verdict)."""
+        sender = message.from_addr or "no sender"
+        if not parent_sent(message.from_addr, self.parent_addresses):
+            logger.warning(
+                "uid %d: a reply to reminder %s from %s, not one of the parent's addresses:"
+                " ignored, not answered",
+                uid,
+                reminder.message_id,
+                sender[:200],
+            )
+            return "ignored"
+        reply_id = message.message_id
+        if not self.config.assist.commands_by_email or reply_id is None:
+            why = "it has no Message-ID" if reply_id is None else "commands_by_email is off"
+            logger.warning(
+                "uid %d: a reply to reminder %s ignored: %s", uid, reminder.message_id, why
+            )
+            return "ignored"
+        request_id = reminder.request_id
+        if any(self._answered(kind, request_id, reply_id) for kind in ANSWERS):
+            logger.info(
+                "%s: reply %s was answered already: a replay, ignored", request_id, reply_id
+            )
+            return "replay"
+        reading = read_command(message.text)
+        recorded = self._recorded_verdict(request_id, reply_id)
+        if recorded is None:
+            verdict = self._judge(reading, reminder) if reading.kind != "none" else None
+            self._record(message, reminder, reading, verdict, raw, mailbox, uidvalidity, uid,
+                         internaldate)  # fmt: skip
+        else:
+            verdict = Verdict(recorded[0], reading, recorded[1])  # type: ignore[arg-type]
+        if verdict is None or verdict.outcome == "no_command":
+            logger.info("%s: a reply from the parent with no command, recorded", request_id)
+            return "no_command"
+        self._answer(verdict, reminder, reply_id)
+        return verdict.outcome
+
+    def _answered(self, kind: str, request_id: str, reply_id: str) -> bool:
+        return self.store.get_outgoing(f"reminder:{kind}:{request_id}:{reply_id}") is not None
+
+    def _judge(self, reading: Reading, reminder: SentReminder) -> Verdict:
+        now = self.clock()
+        verdict = judge(reading, reminder, self._facts(reminder.request_id), now)
+        if verdict.outcome == "carry_out" and reading.name == "MEETING":
+            try:
+                parse_meeting_time(reading.argument, now, parent_zone(self.config))
+            except UnreadableMeetingTime as error:
+                return Verdict("refuse", reading, f"the date could not be read: {error}")
+        return verdict
+
+    def _facts(self, request_id: str) -> RequestFacts:
+        request = self.store.get_request(request_id)
+        draft = self.moves.pending_draft(request_id)
+        school = [
+            row.message_id
+            for row in self.store.messages_for(request_id)
+            if row.direction == "in" and row.klass is not None and row.message_id
+        ]
+        return RequestFacts(
+            closed=request is None or request.state == "closed",
+            pending_draft=frozenset() if draft is None else frozenset({str(draft.id),
+                                                                       draft.message_id}),
+            newest_school_message=school[-1] if school else None,
+        )  # fmt: skip
+
+    def _record(
+        self,
+        message: IncomingMessage,
+        reminder: SentReminder,
+        reading: Reading,
+        verdict: Verdict | None,
+        raw: bytes,
+        mailbox: str,
+        uidvalidity: int,
+        uid: int,
+        internaldate: datetime,
+    ) -> None:
+        """The raw copy and, for a command, ``command_received`` with the verdict: together."""
+        now = self.clock()
+        with self.store.transaction():
+            if not self.store.has_message_id(message.message_id or "", "in"):
+                self.store.add_incoming(
+                    request_id=reminder.request_id,
+                    message_id=message.message_id,
+                    in_reply_to=" ".join(message.in_reply_to) or None,
+                    references=list(message.references),
+                    from_addr=message.from_addr,
+                    to_addrs=list(message.to_addrs),
+                    cc_addrs=list(message.cc_addrs),
+                    subject=message.subject,
+                    date_header=message.date_header,
+                    internaldate=internaldate,
+                    detected_at=now,
+                    mailbox=mailbox,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    raw=raw,
+                    klass=None,
+                    excerpt=make_excerpt(message.text),
+                    problems="; ".join(message.problems) or None,
+                )
+            if verdict is None:
+                return
+            said = " ".join(part for part in (_shown(reading), reading.argument) if part)
+            verdict_text = verdict.outcome + (f": {verdict.reason}" if verdict.reason else "")
+            self.store.append_event(
+                request_id=reminder.request_id,
+                kind=COMMAND_RECEIVED,
+                at=now,
+                message_id=message.message_id,
+                from_addr=message.from_addr,
+                subject=message.subject,
+                detail=f"{said} (in reply to the {reminder.kind} reminder {reminder.message_id})"
+                f"{VERDICT_MARK}{verdict_text}",
+            )
+
+    def _recorded_verdict(self, request_id: str, reply_id: str) -> tuple[str, str] | None:
+        """The verdict a first reading recorded (outcome, reason), or None."""
+        for event in self.store.events(request_id):
+            if event.kind == COMMAND_RECEIVED and event.message_id == reply_id:
+                outcome, _, reason = (
+                    (event.detail or "").rpartition(VERDICT_MARK)[2].partition(": ")
+                )
+                return outcome, reason
+        return None
+
+    def _answer(self, verdict: Verdict, reminder: SentReminder, reply_id: str) -> None:
+        request_id, reading = reminder.request_id, verdict.reading
+        shown = _shown(reading)
+        if verdict.outcome == "help":
+            self.sender.queue_reminder(request_id, HELP, reply_id, {})
+            return
+        if verdict.outcome == "carry_out":
+            try:
+                done = self._carry_out(reading, request_id, f"email:{reply_id}")
+            except (MoveRefused, UnreadableMeetingTime) as error:
+                logger.info("%s: %s refused: %s", request_id, shown, error)
+                self._refuse(request_id, reply_id, shown, str(error))
+                return
+            logger.info("%s: %s by email: %s", request_id, shown, done)
+            context = {"command": shown, "done": done}
+            self.sender.queue_reminder(request_id, COMMAND_DONE, reply_id, context)
+            return
+        logger.info("%s: %s refused: %s", request_id, shown, verdict.reason)
+        self._refuse(request_id, reply_id, shown, verdict.reason)
+
+    def _refuse(self, request_id: str, reply_id: str, shown: str, reason: str) -> None:
+        context = {"command": shown, "reason": reason.rstrip(".")}
+        self.sender.queue_reminder(request_id, COMMAND_REFUSED, reply_id, context)
+
+    def _carry_out(self, reading: Reading, request_id: str, via: str) -> str:
+        moves, name = self.moves, reading.name
+        if name == "SEND":
+            return moves.send_draft(request_id, via=via)
+        if name == "CLOSE":
+            return moves.close(request_id, via=via)
+        if name == "MEETING":
+            when = parse_meeting_time(reading.argument, self.clock(), parent_zone(self.config))
+            return moves.set_meeting(request_id, when, via=via)
+        if name == "AGREED":
+            return moves.agreed(request_id, list(reading.items), via=via)
+        if name in RECLASSIFY:
+            return moves.reclassify(request_id, RECLASSIFY[name], via=via)
+        raise MoveRefused(f"{name} cannot be carried out")
+
+
+def _shown(reading: Reading) -> str:
+    """The command as the parent is shown it: its name, or the typo as written (cut)."""
+    return reading.name or reading.word[:SHOWN_WORD_CHARACTERS]
+
+
+class InboxRouter:
+    """Given the school's message recorder and the parent's replies, send each fetched
+    message to the one it concerns: a reply to a reminder never reaches matching."""
+
+    def __init__(self, recorder: MessageRecorder, replies: ParentReplies) -> None:
+        self.recorder = recorder
+        self.replies = replies
+
+    def refresh(self) -> None:
+        self.recorder.refresh()
+        self.replies.refresh()
+
+    def wants(self, header_bytes: bytes) -> bool:
+        """Given a message's header block, return whether to fetch the whole message."""
+        headers = parse_headers_only(header_bytes)
+        if self.replies.answered_reminder(headers) is not None:
+            return True
+        return self.recorder.wants(header_bytes)
+
+    def handle(
+        self, *, raw: bytes, mailbox: str, uidvalidity: int, uid: int, internaldate: datetime
+    ) -> str | None:
+        """Given one fetched message, record it where it belongs; return what it was."""
+        message = parse_message(raw)
+        reminder = self.replies.answered_reminder(message)
+        if reminder is None:
+            return self.recorder.handle(
+                raw=raw,
+                mailbox=mailbox,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                internaldate=internaldate,
+            )
+        return self.replies.handle(
+            message,
+            reminder,
+            raw=raw,
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            internaldate=internaldate,
+        )
