@@ -1,0 +1,117 @@
+"""Commands by email against the real servers: `iepd run` as a subprocess, Dovecot holding
+the parent's and the school's mailboxes, aiosmtpd relaying what iepd sends (issue 15,
+item 4). The parent answers a reminder from a mail program; a stranger tries the same.
+Waits poll with generous deadlines; nothing here asserts how fast anything is.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from iepd.store.database import Store
+from support.daemon import start_daemon, stop_daemon, wait_for
+from support.family import Family, new_family
+from support.mailboxes import mailbox, reminder_kinds, reply_to, school_mail
+from support.mailservers import Dovecot, MailAccount, SmtpServer
+
+Daemon = subprocess.Popen[str]
+REQUEST = "sam-speech"
+
+
+@pytest.fixture
+def family(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_server: SmtpServer,
+    new_mail_account: Callable[[str], MailAccount],
+) -> Family:
+    return new_family(
+        tmp_path,
+        dovecot,
+        smtp_server,
+        new_mail_account,
+        timing='followup_after = "30d"\nescalate_after = "30d"',
+    )
+
+
+@pytest.fixture
+def daemon(family: Family) -> Iterator[Daemon]:
+    running = start_daemon(family)
+    yield running
+    if running.poll() is None:
+        _, stderr = stop_daemon(running)
+        print(f"iepd run log:\n{stderr}")
+
+
+def reminder(dovecot: Dovecot, family: Family, kind: str) -> EmailMessage:
+    (found,) = [
+        message
+        for message in mailbox(dovecot, family.parent, family.parent_password)
+        if message["X-IEPD-Kind"] == kind
+    ]
+    return found
+
+
+def command(reminder: EmailMessage, body: str, sender: str) -> bytes:
+    """The parent's reply to a reminder, as a mail program writes it: the command on top,
+    the reminder quoted below."""
+    reply = EmailMessage(policy=email.policy.SMTP)
+    reply["From"] = sender
+    reply["To"] = str(reminder["From"])
+    reply["Subject"] = "Re: " + str(reminder["Subject"])
+    reply["Message-ID"] = email.utils.make_msgid(domain="family.example")
+    reply["In-Reply-To"] = str(reminder["Message-ID"])
+    reply["References"] = str(reminder["Message-ID"])
+    reply["Date"] = email.utils.formatdate(localtime=True)
+    quoted = "\n".join(f"> {line}" for line in reminder.get_body().get_content().splitlines())
+    reply.set_content(f"{body}\n\nOn a day, iepd wrote:\n{quoted}\n")
+    return reply.as_bytes()
+
+
+def school_answered(dovecot: Dovecot, family: Family) -> None:
+    wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter")
+    [letter] = school_mail(dovecot, family)
+    dovecot.deliver(
+        family.parent,
+        reply_to(letter, family, "Thank you for your letter about Sam. We will be in touch."),
+        mail_from=family.case_manager,
+    )
+    wait_for(lambda: "answer" in reminder_kinds(dovecot, family), "the answer reminder")
+
+
+def test_help_by_email_is_answered_once_and_a_strangers_command_never(
+    family: Family, dovecot: Dovecot, daemon: Daemon
+) -> None:
+    school_answered(dovecot, family)
+    answer = reminder(dovecot, family, "answer")
+
+    help_request = command(answer, "help", f"Jordan Rivera <{family.parent}>")
+    dovecot.deliver(family.parent, help_request, mail_from=family.parent)
+    wait_for(lambda: "help" in reminder_kinds(dovecot, family), "the help reminder")
+    # the same reply again, and a stranger's CLOSE with the right In-Reply-To
+    dovecot.deliver(family.parent, help_request, mail_from=family.parent)
+    stranger = command(answer, "CLOSE", "Mallory <mallory@evil.example>")
+    dovecot.deliver(family.parent, stranger, mail_from="mallory@evil.example")
+    time.sleep(4)  # several inbox catch-ups: an answer to either would be here by now
+    status, stderr = stop_daemon(daemon)
+    assert status == 0, stderr
+
+    kinds = reminder_kinds(dovecot, family)
+    assert kinds.count("help") == 1, kinds
+    assert "command_refused" not in kinds and "command_done" not in kinds
+    assert "not one of the parent's addresses" in stderr
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "answered"
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("command_received") == 1
+        assert events.count("reply_received") == 1  # the school's answer only
+        assert store.verify() == []
