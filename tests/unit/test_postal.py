@@ -116,7 +116,7 @@ def test_recording_mailed_and_delivered_appends_two_chained_events(store: Store)
     assert delivered.delivered_on == date(2026, 12, 3) and delivered.tracking == TRACKING
     assert [e.kind for e in store.events("sam")] == ["request_drafted", "mailed", "mail_delivered"]
     assert store.verify() == []
-    assert request_deliveries(store) == {"sam": date(2026, 12, 3)}
+    assert request_deliveries(store) == {"sam": delivered}
     with pytest.raises(IepdError, match="already recorded as delivered on 2026-12-03"):
         record_delivered(store, "sam", "request", day=date(2026, 12, 4), tracking=None, now=NOW)
 

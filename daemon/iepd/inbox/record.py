@@ -18,6 +18,7 @@ from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate,
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.outbox.sender import Sender
 from iepd.store.database import RequestRow, Store
+from iepd.trail.postal import request_deliveries
 from iepd.vocabulary import ANSWERABLE_STATES
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,13 @@ RECORDED_SIGNALS = 20
 
 
 def match_context(config: Config, store: Store) -> MatchContext:
-    """Given the config and the store, return what matching needs: every sent request."""
+    """Given the config and the store, return what matching needs: every sent request, and
+    every request the post delivered (with no Message-ID of its own unless emailed too)."""
     letters_by_request: dict[str, set[str]] = {}
     for message_id, request_id in store.sent_message_ids().items():
         letters_by_request.setdefault(request_id, set()).add(message_id)
+    for request_id in request_deliveries(store):
+        letters_by_request.setdefault(request_id, set())
     children = {child.id: child for child in config.children}
     requests = []
     for row in store.list_requests():
@@ -256,7 +260,13 @@ class MessageRecorder:
                 **unsure,
             }
         new_state = ANSWER_STATE[klass]
-        if request.state in ANSWERABLE_STATES or new_state in ("declined", "meeting_scheduled"):
+        # A request only delivered by post, never emailed, is answerable like a sent one.
+        posted = request.sent_at is None and request.id in request_deliveries(self.store)
+        if (
+            request.state in ANSWERABLE_STATES
+            or posted
+            or new_state in ("declined", "meeting_scheduled")
+        ):
             if request.state != "closed":
                 fields["state"] = new_state
         if fields:

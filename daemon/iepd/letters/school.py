@@ -45,31 +45,42 @@ def render_followup(
     request_id: str,
     *,
     number: int,
-    original_message_id: str,
+    original_message_id: str | None,
     original_references: tuple[str, ...],
     original_subject: str,
     original_sent_at: datetime,
     message_id: str,
     date: datetime,
+    posted: str = "",
 ) -> EmailMessage:
     """Given a sent request, return follow-up ``number`` (1: follow-up, 2: escalation, which
-    always copies the principal) in the request's thread. Raise TemplateError if the template
-    fails, ValueError if ``number`` or a header value is bad."""
+    always copies the principal) in the request's thread. A request that was never emailed,
+    only delivered by post (``original_message_id`` None, ``original_sent_at`` the day of
+    delivery, ``posted`` its tracking number), is followed up in a thread of its own. Raise
+    TemplateError if the template fails, ValueError if ``number`` or a header value is bad."""
     if number not in (1, 2):
         raise ValueError(f"follow-up number must be 1 or 2, not {number!r}")
     request = config.request(request_id)
     child = config.child(request.child)
-    thread = [checked_message_id(item) for item in (*original_references, original_message_id)]
+    thread = [
+        checked_message_id(item)
+        for item in (*original_references, original_message_id)
+        if item is not None
+    ]
     variables = template_context(config, request_id)
     variables.update(
-        number=number, original_sent_at=original_sent_at, original_subject=original_subject
+        number=number,
+        original_sent_at=original_sent_at,
+        original_subject=original_subject,
+        posted=posted,
     )
     template_name = "followup.txt.j2" if number == 1 else "escalation.txt.j2"
     body = render_template(config, template_name, variables)
     message = _letter(config, child, message_id, date, copy_principal=number == 2 or request.urgent)
     message["Subject"] = header_text(reply_subject(original_subject), "subject")
-    message["In-Reply-To"] = thread[-1]
-    message["References"] = " ".join(thread)
+    if thread:
+        message["In-Reply-To"] = thread[-1]
+        message["References"] = " ".join(thread)
     finish(message, body)
     return message
 

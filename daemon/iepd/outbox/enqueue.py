@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, time
 from email.message import EmailMessage
 
 from iepd.config.model import Config
 from iepd.faults import crashpoint
 from iepd.letters import reminders, school
-from iepd.letters.compose import make_message_id
+from iepd.letters.compose import make_message_id, template_context
 from iepd.letters.mail_policy import MAIL_POLICY
+from iepd.letters.text_format import parent_zone
 from iepd.store.database import OutgoingRow, Store
+from iepd.trail.postal import request_deliveries
 from iepd.vocabulary import FOLLOWUP_PURPOSES
 
 Clock = Callable[[], datetime]
@@ -71,19 +73,30 @@ class OutboxQueue:
             return existing
         original = self.store.get_outgoing(f"request:{request_id}")
         request = self.store.get_request(request_id)
-        if original is None or request is None or request.sent_at is None:
+        posted = request_deliveries(self.store).get(request_id)
+        if original is None and request is not None and request.sent_at is None and posted:
+            # Never emailed, delivered by post: a thread of its own, recalling the delivery.
+            assert posted.delivered_on is not None  # request_deliveries gives delivered ones
+            context = template_context(self.config, request_id)
+            sent_at = datetime.combine(posted.delivered_on, time(), parent_zone(self.config))
+            message_id, subject, tracking = None, str(context["request_subject"]), posted.tracking
+        elif original is None or request is None or request.sent_at is None:
             raise ValueError(f"request {request_id} has not been sent; nothing to follow up")
+        else:
+            message_id, sent_at, tracking = message_id_of(original), request.sent_at, ""
+            subject = original.subject or request.subject or ""
         now = self.clock()
         message = school.render_followup(
             self.config,
             request_id,
             number=number,
-            original_message_id=message_id_of(original),
+            original_message_id=message_id,
             original_references=(),
-            original_subject=original.subject or request.subject or "",
-            original_sent_at=request.sent_at,
+            original_subject=subject,
+            original_sent_at=sent_at,
             message_id=make_message_id(self.config.parent.email),
             date=now,
+            posted=tracking,
         )
         row = self._queue(request_id, purpose, None, key, message, now)
         crashpoint("queued")

@@ -111,15 +111,16 @@ def mailings(events: Sequence[EventRow]) -> list[Mailing]:
     return found
 
 
-def request_deliveries(store: Store) -> dict[str, date]:
-    """Given the store, return per request the day its request letter was first delivered
-    by post: where the school's clock starts when no email of it was sent."""
-    delivered: dict[str, date] = {}
+def request_deliveries(store: Store) -> dict[str, Mailing]:
+    """Given the store, return per request the mailing of its request letter that the post
+    delivered first: where the school's clock starts when no email of it was sent."""
+    delivered: dict[str, Mailing] = {}
     for mailing in mailings(store.events_of_kinds(POSTAL_EVENTS)):
-        if mailing.letter == "request" and mailing.delivered_on is not None:
-            known = delivered.get(mailing.request_id)
-            if known is None or mailing.delivered_on < known:
-                delivered[mailing.request_id] = mailing.delivered_on
+        if mailing.letter != "request" or mailing.delivered_on is None:
+            continue
+        known = delivered.get(mailing.request_id)
+        if known is None or (known.delivered_on or mailing.delivered_on) > mailing.delivered_on:
+            delivered[mailing.request_id] = mailing
     return delivered
 
 
