@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
 import pytest
 
+from iepd.decide import bulk
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
 from iepd.inbox.bounces import Failures
+from iepd.inbox.invites import Invite
 from iepd.inbox.parse import IncomingMessage, MessageParts
 
 A1, A2, B1 = "<a1.iepd@family.example>", "<a2.iepd@family.example>", "<b1.iepd@family.example>"
 NAMES = "sender_names_child"
+START = datetime(2026, 12, 14, 15, 30, tzinfo=timezone(timedelta(hours=-6)))
 SOLE = "sole_open_request"
 
 SAM = OpenRequest(
@@ -47,6 +51,8 @@ def message(
     parts: MessageParts | None = None,
     message_id: str = "<x1@district.example>",
     from_name: str = "",
+    to_addrs: tuple[str, ...] = (),
+    cc_addrs: tuple[str, ...] = (),
 ) -> IncomingMessage:
     return IncomingMessage(
         message_id=message_id,
@@ -54,6 +60,8 @@ def message(
         references=references,
         from_addr=sender,
         from_name=from_name,
+        to_addrs=to_addrs,
+        cc_addrs=cc_addrs,
         subject=subject,
         text=text,
         headers=MappingProxyType(dict(headers or {})),
@@ -108,22 +116,22 @@ SENDER_CASES = [
     ),
     (
         "principal_names_full_name",
-        dict(sender="lchen@district.example", text="About SAM RIVERA."),
+        dict(sender="lchen@district.example", text="About SAM RIVERA's IEP meeting."),
         Match("sam-speech", NAMES),
     ),
     (
         "school_domain_address",
-        dict(sender="frontoffice@district.example", subject="Maya"),
+        dict(sender="frontoffice@district.example", subject="Maya - your request"),
         Match("maya-reading", NAMES),
     ),
     (
         "school_subdomain_address",
-        dict(sender="t@lincoln.district.example", text="maya"),
+        dict(sender="t@lincoln.district.example", text="maya: dates for the meeting"),
         Match("maya-reading", NAMES),
     ),
     (
         "both_named_subject_decides",
-        dict(subject="Sam", text="Sam and Maya"),
+        dict(subject="Sam", text="Sam and Maya: meeting dates"),
         Match("sam-speech", NAMES),
     ),
     ("both_named_in_subject_is_ambiguous", dict(subject="Sam and Maya"), None),
@@ -157,6 +165,31 @@ SENDER_CASES = [
         None,
     ),
     ("lookalike_domain", dict(sender="x@notdistrict.example", text="Sam"), None),
+    (
+        "teacher_names_child_about_something_else",
+        dict(sender="epfeiffer@district.example", text="Sam's field trip slip is due Friday."),
+        None,
+    ),
+    (
+        "case_manager_names_child_about_something_else",
+        dict(text="Sam left his jacket in my room, it's in the lost and found."),
+        None,
+    ),
+    (
+        "spanish_teacher_names_child_about_a_trip",
+        dict(sender="lnavarro@hamiltonms.example", text="El permiso de Maya para la excursión."),
+        None,
+    ),
+    (
+        "spanish_answer_names_child",
+        dict(sender="rvillarreal@district.example", text="Recibimos su solicitud para Maya."),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "an_auto_reply_names_the_child_in_its_subject",
+        dict(subject="Automatic reply: Sam", headers={"auto-submitted": "auto-replied"}),
+        Match("sam-speech", NAMES),
+    ),
 ]
 
 
@@ -253,9 +286,9 @@ def test_match_two_open_requests_for_the_named_child_is_ambiguous_unless_threade
     ("text", "named"),
     [
         ("I will call you tomorrow about the IEP", False),
-        ("Will's reading goals", True),
-        ("WILL RIVERA", True),
-        ("will rivera", True),
+        ("Will's reading goals: the IEP team can meet", True),
+        ("WILL RIVERA - IEP meeting", True),
+        ("will rivera - IEP meeting", True),
     ],
 )
 def test_first_names_that_are_words_count_only_when_capitalised(text: str, named: bool) -> None:
@@ -290,3 +323,120 @@ def test_is_candidate_fetches_threads_school_mail_and_bounces(fields: dict[str, 
 
 def test_is_candidate_skips_strangers() -> None:
     assert not is_candidate(message(sender="deals@shop.example", subject="Sam, 20% off"), CTX)
+
+
+# Mail to many families, or from a system, names the child and comes from the school; it is
+# set aside before the sender rule (issue 14, item 3).
+SET_ASIDE_CASES = [
+    (
+        "no_reply_sender_names_child",
+        dict(sender="noreply@district.example", subject="Report card for Sam Rivera"),
+    ),
+    (
+        "do_not_reply_sender",
+        dict(sender="do-not-reply@district.example", text="Sam Rivera's IEP progress report"),
+    ),
+    (
+        "student_information_system_by_name",
+        dict(sender="sis@district.example", from_name="PowerSchool", text="Sam's IEP report"),
+    ),
+    (
+        "platform_by_domain",
+        dict(sender="messages@parentsquare.example", text="Sam's class: IEP night"),
+    ),
+    (
+        "auto_generated_notification",
+        dict(headers={"auto-submitted": "auto-generated"}, text="Sam: IEP goal report ready"),
+    ),
+    ("campaign_header", dict(headers={"x-campaign": "weekly-42"}, text="Sam: IEP night")),
+    (
+        "weekly_update_to_all_families",
+        dict(
+            sender="epfeiffer@district.example",
+            text="Dear 4th grade families,\nSam and Ava led our meeting on recycling!",
+        ),
+    ),
+    (
+        "spanish_update_to_all_families",
+        dict(text="Estimadas familias:\nMaya y Ana presentaron en la junta del consejo."),
+    ),
+    (
+        "case_manager_writes_to_herself_parent_in_bcc",
+        dict(to_addrs=("dalvarez@district.example",), text="IEP progress reports for Sam's class"),
+    ),
+    (
+        "many_recipients",
+        dict(
+            to_addrs=tuple(f"parent{n}@family{n}.example" for n in range(12)),
+            text="Sam's class IEP meeting night",
+        ),
+    ),
+    (
+        "undisclosed_recipients",
+        dict(headers={"to": "undisclosed-recipients:;"}, text="Sam's class IEP meeting night"),
+    ),
+    (
+        "says_it_is_a_notification",
+        dict(text="Sam has an IEP update.\nYou are receiving this email because you signed up."),
+    ),
+    (
+        "spanish_notification",
+        dict(text="Sam tiene una junta.\nPor favor no responda a este mensaje."),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "fields"), SET_ASIDE_CASES, ids=[c[0] for c in SET_ASIDE_CASES])
+def test_match_sets_aside_mass_and_system_mail_even_naming_the_child(
+    case: str, fields: dict[str, object]
+) -> None:
+    incoming = message(**fields)  # type: ignore[arg-type]
+    assert match(incoming, CTX) is None
+    assert bulk.reason(incoming, CTX.parent_addresses) is not None
+
+
+KEPT_CASES = [
+    (
+        "meeting_notice_system_with_an_invitation",
+        dict(
+            sender="noreply@district.example",
+            headers={"auto-submitted": "auto-generated"},
+            subject="Notice of IEP Team Meeting - Sam Rivera",
+            parts=MessageParts(invites=(Invite("PUBLISH", START, "Room 108", "IEP"),)),
+        ),
+    ),
+    (
+        "unthreaded_auto_reply_with_precedence_bulk",
+        dict(
+            subject="Out of Office AutoReply: Request for an IEP meeting for Sam Rivera",
+            headers={"precedence": "bulk", "x-autoreply": "yes"},
+        ),
+    ),
+    (
+        "a_letter_to_the_parent_and_the_principal",
+        dict(
+            to_addrs=("jordan@family.example",),
+            cc_addrs=("lchen@district.example",),
+            text="Dear Jordan, we will hold Sam's IEP meeting on the 10th.",
+        ),
+    ),
+    ("a_letter_to_a_parent_guardian", dict(text="Dear Parent/Guardian of Sam Rivera: IEP")),
+]
+
+
+@pytest.mark.parametrize(("case", "fields"), KEPT_CASES, ids=[c[0] for c in KEPT_CASES])
+def test_match_keeps_invitations_auto_replies_and_letters_to_the_parent(
+    case: str, fields: dict[str, object]
+) -> None:
+    incoming = message(**fields)  # type: ignore[arg-type]
+    assert match(incoming, CTX) == Match("sam-speech", NAMES)
+
+
+def test_is_candidate_still_fetches_a_no_reply_sender_whose_body_may_hold_an_invitation() -> None:
+    headers_only = message(sender="noreply@district.example", subject="Notice of meeting: Sam")
+    assert is_candidate(headers_only, CTX)
+
+
+def test_a_threaded_reply_is_never_set_aside_as_mass_mail() -> None:
+    incoming = message(in_reply_to=(A1,), text="Dear families, ...", sender="noreply@x.example")
+    assert match(incoming, CTX) == Match("sam-speech", "thread")

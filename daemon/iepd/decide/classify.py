@@ -17,6 +17,11 @@ from datetime import datetime
 from typing import Literal
 
 from iepd.decide.excerpt import make_excerpt, new_text
+from iepd.decide.notices import prior_notice, smaller_meeting
+from iepd.decide.reading import read
+from iepd.decide.sentences import read_sentences
+from iepd.decide.weighing import weigh
+from iepd.inbox.invites import Invite
 from iepd.inbox.parse import IncomingMessage, is_mail_system
 
 logger = logging.getLogger(__name__)
@@ -44,95 +49,19 @@ _FAILURE_WORDING = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s+-\s+")
 _WHITESPACE = re.compile(r"\s+")
-PHRASE_SCAN_LIMIT = 20_000  # characters of new text read for wording
+SCAN_LIMIT = 20_000  # characters of new text read for wording
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
 
 
-_MEETING = r"(?:IEP|ARD|team|formal|annual|full|additional|another|new|such)?\s*meeting"
-_CONVENE = r"(?:schedule|hold|convene|set up|arrange|have|grant|honou?r|accommodate)"
-# Sentences that say no meeting will be held.
-DECLINES = (
-    _any(
-        r"\b(?:do not|don't|does not|doesn't|did not|didn't) (?:believe|think|feel|see|agree)\b"
-        r"[^.?!]{0,80}\b(?:necessary|needed|warranted|required|appropriate|a need|any need)",
-        r"\b(?:deny|denying|decline|declining|reject|rejecting|refuse|refusing)\s+"
-        r"(?:your|the|this)\s+(?:meeting\s+)?request",
-        r"\brequest(?: for (?:an? )?" + _MEETING + r")?\s+(?:is|has been|was|must be|will be)\s+"
-        r"(?:denied|declined|rejected|refused)",
-        r"\b(?:an?|another|the)\s+" + _MEETING + r"\s+(?:is|would be|will be|isn't|wouldn't be)"
-        r"\s+(?:not\s+)?(?:un)?(?:necessary|needed|warranted|required|appropriate)",
-        r"\bno (?:need|reason|basis|grounds) (?:for|to " + _CONVENE + r")\b[^.?!]{0,30}meeting",
-        r"\b(?:decline|declining|refuse|refusing) to " + _CONVENE + r"\b",
-        r"\bnot (?:going|planning|intending) to " + _CONVENE + r"\b[^.?!]{0,40}meeting",
-    ),
-)
-# Refusals only when the same sentence does not offer another date ("not able to schedule a
-# meeting on the 12th; would the 14th work?" is an answer).
-DECLINES_UNLESS_COUNTERED = (
-    _any(
-        r"\b(?:not|n't) (?:be )?able to " + _CONVENE + r"\b[^.?!]{0,60}\b(?:meeting|request)",
-        r"\b(?:unable to|cannot|can't|can not|won't|will not|will not be) (?:be )?"
-        + _CONVENE
-        + r"\w*\b[^.?!]{0,60}\bmeeting",
-    ),
-)
-COUNTER_PROPOSAL = _any(
-    r"\buntil\b",
-    r"\bhow about\b",
-    r"\bwould\b[^.?!]{0,40}\bwork\b",
-    r"\breschedul",
-    r"\b(?:another|different|later|other) (?:day|date|time|week)",
-    r"\bthat (?:day|date|week)",
-    r"\b(?:this|next) (?:week|month)\b",
-    r"\bon (?:the )?(?:mon|tues|wednes|thurs|fri|satur|sun)day",
-    r"\bon (?:the )?\d{1,2}(?:st|nd|rd|th)?\b",
-    r"\bbefore\b",
-    r"\bafter\b",
-    r"\bbut\b",
-)
-# Sentences that offer something smaller than an IEP meeting.
-INFORMAL_OFFERS = (
-    _any(
-        r"\b(?:quick|brief|short|informal|casual|quick phone|brief phone)\s+"
-        r"(?:phone\s+|zoom\s+|teams\s+|video\s+)?"
-        r"(?:call|chat|check-?\s?in|conversation|conference|touch\s?base|talk|meeting)",
-        r"\b(?:an?|the)\s+(?:informal\s+|quick\s+|brief\s+)?check-?\s?in\b",
-        r"\bhappy to (?:set up|schedule|have|hop on|jump on|arrange|do|talk|chat)\b"
-        r"[^.?!]{0,30}\b(?:call|chat|conversation|phone|zoom)",
-        r"\b(?:give you a (?:quick )?call|talk (?:by|over the|on the) phone|touch base"
-        r"|chat (?:about|with you|briefly))\b",
-        r"\b(?:instead of|rather than|in place of)\b[^.?!]{0,60}\b(?:meeting|IEP|team)",
-        r"\bparent[- ]teacher conference",
-        r"\bwithout (?:a|the) (?:formal |full )?(?:IEP )?meeting",
-    ),
-)
-AFFIRMS_MEETING = _any(
-    r"\b(?:IEP|team|ARD|the)\s+meeting\b[^.?!]{0,40}\b(?:is|has been|was|will be)\s+"
-    r"(?:scheduled|set|confirmed|booked|held|on)\b",
-    r"\b(?:schedule|scheduled|scheduling|set up|hold|convene|book|arrange|reserve)\b"
-    r"[^.?!]{0,30}\b(?:the|an|a|your)\s+(?:formal\s+|full\s+|team\s+)?(?:IEP|ARD)\s+meeting",
-    r"\b(?:glad|happy|able|agree|plan) to (?:meet|hold|convene|schedule)\b[^.?!]{0,40}"
-    r"\b(?:IEP|team|ARD|meeting)",
-    r"\b(?:IEP|team|ARD) meeting (?:on|for|at) (?:the )?(?:mon|tue|wed|thu|fri|jan|feb|mar|apr"
-    r"|may|jun|jul|aug|sep|oct|nov|dec|\d)",
-)
-NEGATED = _any(
-    r"\brather than\b",
-    r"\binstead of\b",
-    r"\bnot\b",
-    r"n't\b",
-    r"\bno need\b",
-    r"\bbefore (?:we )?(?:schedul|hold|conven)",
-)
 OOF_SUBJECT = re.compile(
     r"^\s*(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|respon[sd]er)|autoreply"
     r"|out of (?:the )?office|ooo\b|on vacation|away from (?:the )?office|abwesen"
-    r"|réponse automatique|respuesta automática|risposta automatica)",
+    r"|réponse automatique|respuesta automática|risposta automatica|fuera de (?:la )?oficina"
+    r"|ausente|de vacaciones)",
     re.IGNORECASE,
 )
 OOF_WORDING = _any(
@@ -147,6 +76,10 @@ OOF_WORDING = _any(
     r"\bwhile i am away\b",
     r"\bin my absence\b",
     r"\bback in the office\b",
+    r"\b(?:estoy|estar[eé]|me encuentro|estamos)\s+(?:fuera|ausente|de vacaciones|de licencia"
+    r"|en (?:una|la) (?:capacitaci[oó]n|conferencia))",
+    r"\b(?:a mi regreso|regreso el|regresar[eé] el|acceso limitado al correo)",
+    r"\b(?:este es un|esta es una) (?:mensaje|respuesta) autom[aá]tic[oa]",
 )
 
 
@@ -165,13 +98,12 @@ class Classification:
 
 
 def classify(message: IncomingMessage) -> Classification:
-    """Given a (matched) message, return its class, the excerpt, and for an invitation the
-    meeting's start and place. Never raises."""
+    """Given a (matched) message, return its class, the excerpt, the evidence, and for an
+    invitation the meeting's start and place. Never raises."""
     signals: list[str] = []
     try:
         excerpt = make_excerpt(message.text)
-        fresh = _WHITESPACE.sub(" ", new_text(message.text[: PHRASE_SCAN_LIMIT * 4]))
-        fresh = fresh[:PHRASE_SCAN_LIMIT]
+        fresh = new_text(message.text[: SCAN_LIMIT * 4])[:SCAN_LIMIT]
         return _decide(message, excerpt, fresh, signals)
     except Exception as error:  # a pure function, but hostile text must never crash the watcher
         logger.warning("classification failed for %s: %r", message.message_id, error)
@@ -190,13 +122,19 @@ def _decide(
         # A delay warning is no failure, and no answer either: it is reported like an
         # auto-reply so that it never stops the follow-ups.
         return Classification("auto_reply", excerpt, signals=tuple(signals))
-    invites = [invite for invite in message.parts.invites if invite.method == "REQUEST"]
-    if _is_auto_reply(message, fresh, bool(invites), signals):
+    invites = _invitations(message)
+    if _is_auto_reply(message, _WHITESPACE.sub(" ", fresh), bool(invites), signals):
         return Classification("auto_reply", excerpt, signals=tuple(signals))
     if invites:
         invite = next((item for item in invites if item.start is not None), invites[0])
-        signals.append("text/calendar METHOD:REQUEST")
+        signals.append(f"text/calendar METHOD:{invite.method or 'none'}")
         signals.extend(invite.notes)
+        smaller = smaller_meeting(invite.summary)
+        if smaller:
+            # A calendar invitation to a call or an SST is an offer of less than the meeting.
+            signals.append(f'offer instead of the meeting (an invitation to {smaller}): '
+                           f'"{invite.summary}"')  # fmt: skip
+            return Classification("informal", excerpt, signals=tuple(signals))
         return Classification(
             "invite",
             excerpt,
@@ -206,14 +144,28 @@ def _decide(
         )
     if message.parts.invites:
         signals.append(f"calendar METHOD:{message.parts.invites[0].method or 'none'}")
-    sentences = [sentence for sentence in _SENTENCE_END.split(fresh) if sentence]
-    if _declines(sentences, signals):
-        return Classification("declined", excerpt, signals=tuple(signals))
-    if _offers_informal(sentences, signals):
-        return Classification("informal", excerpt, signals=tuple(signals))
     if message.parts.html_only:
         signals.append("text converted from HTML")
-    return Classification("answer", excerpt, signals=tuple(signals))
+    sentences = read_sentences(fresh)
+    verdict = weigh(read(sentences), prior_notice(message.subject, sentences, message.parts))
+    return Classification(
+        verdict.klass,
+        excerpt,
+        signals=(*signals, *verdict.signals),
+        unsure=verdict.unsure,
+        deciding=verdict.deciding,
+    )
+
+
+def _invitations(message: IncomingMessage) -> list[Invite]:
+    """The invitations a message carries: METHOD:REQUEST, or a published event with a start
+    (a district's meeting-notice system sends METHOD:PUBLISH); never a CANCEL or a reply."""
+    return [
+        invite
+        for invite in message.parts.invites
+        if invite.method == "REQUEST"
+        or (invite.method in ("PUBLISH", "") and invite.start is not None)
+    ]
 
 
 def _delivery_report(message: IncomingMessage, signals: list[str]) -> tuple[str | None, str | None]:
@@ -281,7 +233,8 @@ def _is_auto_reply(
         signals.append("Precedence: auto_reply")
         return True
     suppress = "x-auto-response-suppress" in headers
-    if suppress and "x-ms-exchange-inbox-rules-loop" in headers:
+    rule = "mailbox rules" in headers.get("x-ms-exchange-generated-message-source", "").lower()
+    if (suppress or rule) and "x-ms-exchange-inbox-rules-loop" in headers:
         signals.append("Exchange out-of-office headers")
         return True
     weak_subject = bool(OOF_SUBJECT.search(message.subject))
@@ -290,33 +243,3 @@ def _is_auto_reply(
         signals.append("out-of-office subject" + (" and wording" if wording else " and headers"))
         return True
     return False
-
-
-def _declines(sentences: list[str], signals: list[str]) -> bool:
-    for sentence in sentences:
-        if any(pattern.search(sentence) for pattern in DECLINES):
-            signals.append(f"declines: {sentence[:120]}")
-            return True
-        if any(pattern.search(sentence) for pattern in DECLINES_UNLESS_COUNTERED):
-            if COUNTER_PROPOSAL.search(sentence):
-                signals.append(f"not a refusal, another date offered: {sentence[:120]}")
-                continue
-            signals.append(f"declines: {sentence[:120]}")
-            return True
-    return False
-
-
-def _offers_informal(sentences: list[str], signals: list[str]) -> bool:
-    offer = next(
-        (s for s in sentences if any(pattern.search(s) for pattern in INFORMAL_OFFERS)), None
-    )
-    if offer is None:
-        return False
-    affirmed = next(
-        (s for s in sentences if AFFIRMS_MEETING.search(s) and not NEGATED.search(s)), None
-    )
-    if affirmed is not None:
-        signals.append(f"offers a call but agrees to the meeting: {affirmed[:120]}")
-        return False
-    signals.append(f"offers instead of a meeting: {offer[:120]}")
-    return True

@@ -19,8 +19,9 @@ HTML_INPUT_LIMIT = 512 * 1024
 
 # A line that starts quoted history: everything from here on is the older message.
 _HISTORY_STARTS = (
-    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}", re.IGNORECASE),
-    re.compile(r"^\s*-{2,}\s*Forwarded message\s*-{2,}", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*(?:Original Message|Mensaje original)\s*-{2,}", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*(?:Forwarded message|Mensaje reenviado)\s*-{2,}", re.IGNORECASE),
+    re.compile(r"^\s*>>> .{1,200}>>>\s*$"),  # GroupWise: ">>> Jordan Rivera 12/1/2026 >>>"
     re.compile(r"^\s*Begin forwarded message:", re.IGNORECASE),
     re.compile(r"^\s*_{10,}\s*$"),
 )
@@ -36,9 +37,15 @@ _WROTE_START = re.compile(r"^\s*On\b.{0,300}$", re.IGNORECASE)
 _WROTE_END = re.compile(r"\bwrote:\s*$", re.IGNORECASE)
 # Outlook's reply header: "From: ..." followed by "Sent:" or "Date:" within a few lines.
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(From|De|Von):\*?\s", re.IGNORECASE)
-_OUTLOOK_SENT = re.compile(r"^\s*\*?(Sent|Date|Envoyé|Gesendet):\*?\s", re.IGNORECASE)
+_OUTLOOK_SENT = re.compile(
+    r"^\s*\*?(Sent|Date|Envoyé|Gesendet|Enviado el|Enviado|Fecha):\*?\s", re.IGNORECASE
+)
 _SIGNATURE = re.compile(r"^-- ?$")
-_MOBILE_SIGNATURE = re.compile(r"^\s*Sent from my (iPhone|iPad|Android|mobile)", re.IGNORECASE)
+_MOBILE_SIGNATURE = re.compile(
+    r"^\s*(?:Sent from my (?:iPhone|iPad|Android|mobile|Galaxy|Samsung|phone)"
+    r"|Enviado desde mi (?:iPhone|iPad|Android|celular|tel[eé]fono|m[oó]vil|Galaxy))",
+    re.IGNORECASE,
+)
 _WHITESPACE = re.compile(r"\s+")
 
 

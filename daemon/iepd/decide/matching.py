@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from iepd.decide import bulk
+from iepd.decide.excerpt import new_text
 from iepd.inbox.parse import IncomingMessage, is_mail_system
 
 logger = logging.getLogger(__name__)
@@ -25,7 +27,19 @@ logger = logging.getLogger(__name__)
 Reason = Literal["thread", "bounce", "sender_names_child", "sole_open_request"]
 
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
-_ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting)\b", re.IGNORECASE)
+_ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting|junta|reuni[oó]n)\b", re.IGNORECASE)
+# What a message about the request speaks of, in its subject or its new text. A teacher's
+# note about a field-trip slip names the child and is from the school, and is no answer.
+_ON_TOPIC = re.compile(
+    r"\b(?:iep|ard|pei|504|meeting|meetings|meet|mtg|junta|juntas|reuni[oó]n|reunir\w*"
+    r"|committee|comit[eé]|request\w*|solicit\w*|letter|carta|therap\w+|terapia\w*|speech"
+    r"|habla|evaluation|evaluaci[oó]n|assessment|special education|educaci[oó]n especial"
+    r"|case manager|prior written notice|notice of (?:meeting|ard)|aviso previo"
+    r"|notificaci[oó]n previa|pwn|concerns?|preocupaci[oó]n|call|llam\w+|tel[eé]fono"
+    r"|conference|conferencia|sst|dates?|fechas?|your (?:e-?mail|note|message)"
+    r"|su (?:correo|mensaje))\b",
+    re.IGNORECASE,
+)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery status notification|returned mail|failure notice|mail delivery"
     r"|delivery (has )?failed|could not be delivered|delayed mail|delivery delayed",
@@ -77,10 +91,13 @@ def is_candidate(headers_only: IncomingMessage, ctx: MatchContext) -> bool:
         return False
     if _thread_request(headers_only, ctx) is not None:
         return True
-    if _is_bulk(headers_only):
-        return False
     if _looks_like_bounce(headers_only) or _bounce_subject(headers_only):
         return True
+    if _is_bulk(headers_only):
+        return False
+    # The other signs of mass or system mail (bulk.header_reason) are read only once the
+    # whole message is here: a meeting-notice system sends its invitation from a no-reply
+    # address, and only the body shows the invitation.
     return bool(_school_requests(headers_only, ctx))
 
 
@@ -97,7 +114,10 @@ def match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     request = _thread_request(message, ctx)
     if request is not None:
         return Match(request.request_id, "thread")
-    if _is_bulk(message):
+    set_aside = bulk.reason(message, ctx.parent_addresses)
+    if set_aside is not None:
+        logger.info("message %s not matched, mass or system mail: %s", message.message_id,
+                    set_aside)  # fmt: skip
         return None
     return _sender_match(message, ctx)
 
@@ -118,7 +138,14 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
 
 def _is_bulk(message: IncomingMessage) -> bool:
     precedence = message.headers.get("precedence", "").strip().lower()
-    return precedence in _BULK_PRECEDENCE
+    return precedence in _BULK_PRECEDENCE and not bulk.is_auto_reply(message)
+
+
+def on_topic(message: IncomingMessage) -> bool:
+    """True when the subject or the new text speaks of the request (the meeting, the IEP,
+    the letter, the services, a call), in English or Spanish."""
+    fresh = new_text(message.text[:TEXT_SCAN_LIMIT])
+    return bool(_ON_TOPIC.search(message.subject) or _ON_TOPIC.search(fresh))
 
 
 def _looks_like_bounce(message: IncomingMessage) -> bool:
@@ -238,7 +265,7 @@ def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     if named:
         (child,) = named
         chosen = [request for request in candidates if request.child_id == child]
-        if len(chosen) == 1:
+        if len(chosen) == 1 and (on_topic(message) or bulk.is_auto_reply(message)):
             return Match(chosen[0].request_id, "sender_names_child")
         return None
     asks = _ASKS_ABOUT_MEETING.search(message.subject) or _ASKS_ABOUT_MEETING.search(text)

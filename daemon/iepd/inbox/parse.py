@@ -26,15 +26,8 @@ from iepd.inbox.invites import Invite, read_invites
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "IncomingMessage",
-    "MessageParts",
-    "is_mail_system",
-    "message_ids",
-    "normalize_message_id",
-    "parse_headers_only",
-    "parse_message",
-]
+__all__ = ["IncomingMessage", "MessageParts", "is_mail_system", "message_ids",
+           "normalize_message_id", "parse_headers_only", "parse_message"]  # fmt: skip
 
 TEXT_LIMIT = 256 * 1024  # characters of body text kept for matching and classifying
 ADDRESS_HEADER_LIMIT = 16 * 1024
@@ -136,6 +129,7 @@ class MessageParts:
     invites: tuple[Invite, ...] = ()  # the calendars read by ``invites.read_invites``
     failures: Failures = field(default_factory=Failures)  # from ``bounces.find_failures``
     html_only: bool = False  # the text was converted from HTML
+    attachments: tuple[str, ...] = ()  # names of attached files ("PWN_Sam_Rivera.pdf")
 
 
 @dataclass(frozen=True)
@@ -303,12 +297,15 @@ def _read_body(
     status: list[str] = []
     returned: list[str] = []
     content_types: list[str] = []
+    attachments: list[str] = []
     report_type = ""
     for part in _walk(parsed, problems):
         content_type = part.get_content_type()
         content_types.append(content_type)
         attached = str(part.get("content-disposition", "")).strip().lower()
         is_attachment = attached.startswith("attachment")
+        if is_attachment or content_type.startswith("application/"):
+            attachments.append(_filename(part))
         if content_type == "multipart/report" and not report_type:
             report_type = str(part.get_param("report-type", "") or "").lower()
         elif content_type == "message/delivery-status":
@@ -359,8 +356,16 @@ def _read_body(
         invites=tuple(invite for data, hint in chosen for invite in read_invites(data, hint)),
         failures=failures,
         html_only=html_only,
+        attachments=tuple(name for name in attachments if name)[:MAX_IDS],
     )
     return text, parts
+
+
+def _filename(part: Message) -> str:
+    try:  # RFC 2231 and 2047 names are decoded; a hostile parameter must not stop the read
+        return decode_header_value("filename", str(part.get_filename() or ""), [])[1][:200]
+    except Exception:
+        return ""
 
 
 def _part_bytes(part: Message) -> bytes:

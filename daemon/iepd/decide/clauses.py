@@ -1,0 +1,209 @@
+"""PURE: reading one clause or sentence of a reply: negation, the meeting, its date.
+
+The helpers ``reading`` and ``offers`` share: where a negation stands and what it governs
+("we do not believe a meeting is warranted", but not "no problem" or "can't wait"), whether a
+word is the meeting (the noun, "the team will meet", "la junta se reunirá"), whether the
+meeting is held ("we will hold it", "a meeting will be scheduled"), and whether a sentence
+names a day or a time that may be the meeting's rather than a letter's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from iepd.decide import cues
+from iepd.decide.sentences import Sentence, Token
+
+Kind = Literal["refusal", "deferral", "offer", "affirm", "contact"]
+
+DAY_OR_TIME = re.compile(
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\b"
+    r"|\b(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\b"
+    r"|\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre"
+    r"|octubre|noviembre|diciembre)\b"
+    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}/\d{1,2}\b|\b\d{1,2}:\d{2}\b"
+    r"|\b\d{1,2}\s*(?:a\.?\s?m\.?|p\.?\s?m\.?)(?!\w)",
+    re.IGNORECASE,
+)
+COUNTER = frozenset({
+    "another", "different", "other", "instead", "reschedule", "how_about", "what_about",
+    "otra", "otro", "cambiar", "alternative", "backup", "work",
+})  # fmt: skip
+INTRANSITIVE_MEET = frozenset({"meet", "meets", "met", "reconvene", "reunir", "juntar"})
+BE = frozenset({
+    "be", "are", "is", "am", "were", "was", "been", "we're", "they're", "estar", "ser", "es",
+    "sea",
+})  # fmt: skip
+DETERMINERS = frozenset({"a", "an", "the", "any", "her", "his", "this", "that", "una", "un"})
+NOUN_MODIFIERS = frozenset({
+    "iep", "ard", "formal", "full", "team", "additional", "further", "another", "other",
+    "new", "such", "separate", "committee", "de", "del", "otra", "otro", "more", "revision",
+    "annual", "ard/iep", "iep/ard",
+})  # fmt: skip
+NO_DETERMINERS = frozenset({"no", "ningun", "ninguna", "ninguno"})
+PROPOSES = frozenset({
+    "propose", "option", "options", "available", "work", "works", "hold", "held", "backup",
+    "open", "fit", "there", "scheduled", "proponer", "opcion", "opciones",
+    "disponible", "funcionar", "quedar", "convenir", "programar", "meet", "meeting",
+    "junta", "reunion", "mtg",
+})  # fmt: skip
+# Verbs that put the request off whatever their object: "we can revisit this in January".
+DEFER_VERBS = frozenset({
+    "revisit", "hold_off", "postpone", "defer", "put_on_hold", "retomar", "posponer",
+    "aplazar",
+})  # fmt: skip
+CONSIDERED = frozenset({"option", "options", "opcion", "opciones", "considered", "consideradas"})
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: Kind
+    strong: bool  # weak cues decide only with others, and make the decision unsure
+    sentence: str
+    note: str  # what was read, in a parent's words
+
+
+def find(tokens: Sequence[Token], words: frozenset[str], start: int = 0, end: int = 10**6) -> int:
+    for index in range(max(start, 0), min(end, len(tokens))):
+        if tokens[index].is_(words):
+            return index
+    return -1
+
+
+def has(tokens: Sequence[Token], words: frozenset[str]) -> bool:
+    return find(tokens, words) >= 0
+
+
+def negator(token: Token) -> bool:
+    return token.is_(cues.NEGATION) or token.low.endswith("n't") or token.low == "cant"
+
+
+# "No problem", "can't wait", "why don't we", "no se preocupe": negations that deny nothing.
+IDIOMS_AFTER = frozenset({
+    "problem", "problems", "worries", "worry", "doubt", "question", "rush", "hurry", "wait",
+    "hesitate", "preocupe", "preocupar", "problema", "only", "dude",
+})  # fmt: skip
+
+
+def idiom(clause: Sequence[Token], position: int) -> bool:
+    following = clause[position + 1].low if position + 1 < len(clause) else ""
+    preceding = clause[position - 1].low if position > 0 else ""
+    why = preceding == "why" or [t.low for t in clause[max(0, position - 2) : position]] == [
+        "por", "que"
+    ]  # fmt: skip
+    return following in IDIOMS_AFTER or why
+
+
+def negation_before(clause: Sequence[Token], index: int, window: int = 8) -> int:
+    """Index of a negation before clause[index] within the window whose subject is not the
+    parent ("you don't need to bring anything"), or -1."""
+    for position in range(max(0, index - window), index):
+        if negator(clause[position]) and not idiom(clause, position):
+            before = clause[max(0, position - 2) : position]
+            if any(token.is_(cues.PARENT_SUBJECT) for token in before):
+                return -1
+            return position
+    return -1
+
+
+def negated(clause: Sequence[Token], index: int, window: int = 8) -> bool:
+    return negation_before(clause, index, window) >= 0
+
+
+def told_of_the_past(clause: Sequence[Token], negation: int) -> bool:
+    """True for "Sam's group did not meet as often" or "not scheduled yet": what happened so
+    far, not what the school will do."""
+    around = clause[max(0, negation - 1) : negation + 1]
+    return any(token.low in cues.PAST for token in around) or any(
+        token.low in ("yet", "todavia", "aun") for token in clause
+    )
+
+
+def is_meeting_noun(clause: Sequence[Token], index: int) -> bool:
+    token = clause[index]
+    if token.low in ("meeting", "meetings", "mtg", "junta", "juntas", "reunion", "reuniones"):
+        return True
+    return token.low == "ard" or token.lemma in ("iep_team", "ard_committee")
+
+
+def is_meet_verb(clause: Sequence[Token], index: int) -> bool:
+    token = clause[index]
+    if token.low in ("meeting",):
+        return index > 0 and clause[index - 1].is_(BE)
+    if token.low in ("junta", "juntas", "reunion", "reuniones"):
+        return False
+    return token.is_(INTRANSITIVE_MEET)
+
+
+def meeting_object(clause: Sequence[Token], start: int, *, pronoun: bool) -> bool:
+    for index in range(start, min(start + 8, len(clause))):
+        token = clause[index]
+        if is_meeting_noun(clause, index) or token.is_(cues.TEAM):
+            return True
+        if pronoun and token.is_(cues.ONE) and index <= start + 2:
+            return True
+        if token.is_(cues.REQUEST) and index <= start + 3:
+            return True
+    return False
+
+
+def mentions_meeting(tokens: Sequence[Token]) -> bool:
+    return any(
+        is_meeting_noun(tokens, index) or tokens[index].is_(cues.TEAM)
+        or tokens[index].is_(cues.HOLD)
+        for index in range(len(tokens))
+    )  # fmt: skip
+
+
+NOT_A_MEETING_DATE = re.compile(
+    r"(?:letter|request|requested|email|e-mail|note|follow-up|notice|dated|received|sent|of"
+    r"|carta|solicitud|correo|mensaje|recibid\w*|fecha|del)\W+(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def has_day_or_time(sentence: Sentence) -> bool:
+    """True when the sentence names a day or a time that may be the meeting's, not the date
+    of a letter ("your request of December 1", "su carta del 1 de diciembre")."""
+    text = sentence.text
+    return any(
+        not NOT_A_MEETING_DATE.search(text[max(0, found.start() - 40) : found.start()])
+        for found in DAY_OR_TIME.finditer(text)
+    )
+
+
+def annual(tokens: Sequence[Token]) -> bool:
+    return has(tokens, cues.ANNUAL)
+
+
+def holds_meeting(tokens: Sequence[Token]) -> int:
+    """Index of a holding of a meeting that is not negated, or -1 ("we will hold the
+    meeting", "the team will meet", "a meeting will be scheduled", "la junta se programará")."""
+    for index, token in enumerate(tokens):
+        if token.is_(cues.HOLD) and not negated(tokens, index, window=4):
+            passive = any(
+                is_meeting_noun(tokens, before) for before in range(max(0, index - 4), index)
+            )
+            if (
+                passive
+                or meeting_object(tokens, index + 1, pronoun=False)
+                or is_meet_verb(tokens, index)
+            ):
+                return index
+        if is_meet_verb(tokens, index) and not negated(tokens, index, window=4):
+            return index
+    return -1
+
+
+def conditional(tokens: Sequence[Token]) -> bool:
+    return has(tokens, cues.CONDITION) and has(tokens, cues.PREREQUISITE)
+
+
+def meeting_named(tokens: Sequence[Token]) -> bool:
+    return any(is_meeting_noun(tokens, index) for index in range(len(tokens))) or any(
+        is_meet_verb(tokens, index) for index in range(len(tokens))
+    )

@@ -1,0 +1,60 @@
+"""PURE: a prior written notice sent with a reply, and a calendar invitation to less than the
+meeting.
+
+A district that refuses a parent's request must say so in a prior written notice (IDEA,
+34 CFR 300.503), and a compliance office often sends it as a PDF under a two-line cover note
+("Please see the attached Prior Written Notice regarding your request"). iepd cannot read the
+PDF, but a notice sent now (attached, enclosed, below, "this letter serves as", a file named
+PWN) in answer to a request for a meeting is the district's refusal; a notice only promised
+("you will receive prior written notice of any decision") is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from iepd.decide import cues
+from iepd.decide.lemmas import plain
+from iepd.decide.sentences import Sentence, language_of, tokenize
+from iepd.inbox.parse import MessageParts
+
+_NOTICE_FILE = re.compile(
+    r"(?:^|[^a-z])pwn(?:[^a-z]|$)|prior.?written.?notice|notif\w*.?previa|aviso.?previo"
+    r"|notice.?of.?(?:action|refusal)",
+)
+
+
+def _names_notice(text: str) -> bool:
+    return any(token.is_(cues.PRIOR_NOTICE) for token in tokenize(text, language_of(text)))
+
+
+def prior_notice(subject: str, sentences: Sequence[Sentence], parts: MessageParts) -> str | None:
+    """Given a reply's subject, its sentences and its parts, return what shows that a prior
+    written notice comes with it (for the evidence), or None."""
+    for name in parts.attachments:
+        if _NOTICE_FILE.search(plain(name)):
+            return f'attached as "{name}"'
+    for sentence in sentences:
+        tokens = sentence.tokens
+        index = next((i for i, token in enumerate(tokens) if token.is_(cues.PRIOR_NOTICE)), -1)
+        if index < 0:
+            continue
+        promised = any(token.is_(cues.FUTURE) for token in tokens[:index])
+        if any(token.is_(cues.PRESENT) for token in tokens) and not promised:
+            return f'"{sentence.text[:200]}"'
+    if _names_notice(subject):
+        return f'named in the subject "{subject[:200]}"'
+    return None
+
+
+def smaller_meeting(summary: str) -> str | None:
+    """Given a calendar event's title, return what smaller thing it names (a call, an SST, a
+    check-in) when it names neither the IEP nor the ARD meeting, else None."""
+    tokens = tokenize(summary, language_of(summary))
+    if any(token.low in ("iep", "ard", "pei", "annual", "anual") for token in tokens):
+        return None
+    for token in tokens:
+        if (token.is_(cues.LESSER_MEETING) and token.low != "conference") or token.is_(cues.TALK):
+            return token.text
+    return None

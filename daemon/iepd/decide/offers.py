@@ -1,0 +1,173 @@
+"""PURE: something smaller than the meeting, offered to the parent.
+
+A call, a chat, a check-in, a Zoom with one person, a talk at pickup, a student support team,
+a parent-teacher conference, "let's work through this by email": each is an offer when the
+school proposes it to the parent ("could we", "I'd be happy to", "¿le puedo llamar?", "let's"),
+and not when the parent is only asked to get in touch ("please call me with any questions"),
+when the call is to set the meeting's date, or when it is told of the past ("we talked it
+over with the team").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from iepd.decide import cues
+from iepd.decide.clauses import (
+    DETERMINERS,
+    Cue,
+    annual,
+    has,
+    holds_meeting,
+    idiom,
+    is_meeting_noun,
+    negator,
+)  # fmt: skip
+from iepd.decide.sentences import Sentence, Token
+
+
+def _item(tokens: Sequence[Token]) -> int:
+    """Index of the smaller thing a sentence may offer (a call, a chat, a check-in...)."""
+    for index, token in enumerate(tokens):
+        if token.is_(cues.LESSER_MEETING):
+            following = tokens[index + 1].low if index + 1 < len(tokens) else ""
+            preceding = tokens[index - 1].low if index > 0 else ""
+            if following in ("room", "rm", "call", "center", "centre") or preceding in (
+                "de",
+                "state",
+                "video",
+                "training",
+                "estatal",
+                "national",
+                "annual",
+            ):
+                continue  # a room, a conference call, a training conference
+            return index
+        if token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
+            following = tokens[index + 1].low if index + 1 < len(tokens) else ""
+            if following in ("room", "rm", "line", "number", "numero"):
+                continue
+            return index
+    return -1
+
+
+def offers_in(sentence: Sentence) -> bool:
+    return _item(sentence.tokens) >= 0
+
+
+def _to_parent(tokens: Sequence[Token], item: int) -> bool:
+    """True for "call you", "give you a call", "le llamo", "llamarle": the school calls."""
+    near = tokens[max(0, item - 2) : item + 3]
+    if any(token.is_(cues.TO_PARENT) for token in near):
+        return True
+    noun = tokens[item].low.endswith(("ada", "adas", "cion", "cia", "ica", "la"))
+    return item > 0 and tokens[item - 1].low in cues.CLITIC_TO_PARENT and not noun
+
+
+def _with_someone_else(tokens: Sequence[Token], item: int) -> bool:
+    """True for "touch base with her teachers", "after talking with Dana": a talk that is
+    not with the parent. A thing offered ("a quick check-in with Maya's teachers") is not."""
+    if item + 2 >= len(tokens) or tokens[item + 1].low not in ("with", "con"):
+        return False
+    if any(token.low in DETERMINERS for token in tokens[max(0, item - 3) : item]):
+        return False
+    other = tokens[item + 2]
+    return not (
+        other.is_(cues.TO_PARENT) or other.is_(cues.FEW_PEOPLE)
+        or other.low in ("me", "us", "usted", "ustedes", "nosotros", "both")
+    )  # fmt: skip
+
+
+_CALLS = frozenset({"call", "phone", "phone_call", "telephone", "llamar", "llamada", "telefono",
+                    "marcar", "email", "correo"})  # fmt: skip
+_PURPOSE = frozenset({"talk", "discuss", "go_over", "walk", "explain", "platicar", "explicar",
+                      "hablar", "conversar", "revisar", "chat"})  # fmt: skip
+
+
+def _contact_only(tokens: Sequence[Token], item: int) -> bool:
+    """True for "please call me with any questions": the parent is asked to get in touch,
+    nothing is offered. A visit ("stop by my office to talk") and a call the school makes
+    ("I'll call you") are offers."""
+    if not tokens[item].is_(_CALLS) or not has(tokens, cues.CONTACT):
+        return False
+    purpose = any(token.is_(_PURPOSE) for token in tokens[item + 1 :])
+    return not purpose and not _to_parent(tokens, item)
+
+
+def offer(sentence: Sentence) -> Cue | None:
+    tokens = sentence.tokens
+    item = _item(tokens)
+    if item < 0:
+        return None
+    if _contact_only(tokens, item):
+        return Cue("contact", False, sentence.text, "an invitation to get in touch")
+    meeting_noun = any(is_meeting_noun(tokens, index) for index in range(len(tokens)))
+    if has(tokens, cues.LOGISTICS) and meeting_noun and not has(tokens, cues.INSTEAD):
+        return None  # a call to set the meeting's date up
+    if any(negator(tokens[at]) and not idiom(tokens, at) for at in range(max(0, item - 4), item)):
+        return None  # "there's no need to call"
+    if _with_someone_else(tokens, item):
+        return None
+    if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
+        return None  # "we talked it over this week": told, not offered
+    framed = (
+        sentence.question
+        or has(tokens, cues.OFFER)
+        or has(tokens, cues.TOGETHER)
+        or _to_parent(tokens, item)
+        or tokens[item].is_(cues.LESSER_MEETING)
+    )
+    if not framed:
+        return None
+    instead = has(tokens, cues.INSTEAD) or smaller(tokens)
+    what = tokens[item].text
+    return Cue("offer", True, sentence.text, f"{what} offered" + (" instead" if instead else ""))
+
+
+def smaller(tokens: Sequence[Token]) -> bool:
+    """True for "a quick Zoom", "a brief meeting", "just you and me", "the two of us", "with
+    you and Ms. Park"."""
+    if has(tokens, cues.FEW_PEOPLE):
+        return True
+    for index in range(len(tokens) - 3):
+        if [t.low for t in tokens[index : index + 3]] == ["with", "you", "and"]:
+            named = tokens[index + 3]
+            if named.text[:1].isupper() and not named.is_(cues.TEAM):
+                return True
+    for index, token in enumerate(tokens):
+        if token.is_(cues.SMALL):
+            ahead = tokens[index + 1 : index + 4]
+            if any(t.low in ("room", "rm", "sala", "office") for t in ahead):
+                continue  # "the small conference room"
+            if any(t.is_(cues.TALK) or t.is_(cues.MEETING) or t.is_(cues.LESSER_MEETING)
+                   for t in ahead):  # fmt: skip
+                return True
+    return False
+
+
+def small_meeting(sentence: Sentence) -> Cue | None:
+    """An offer to meet that names neither the team nor the IEP: weak alone, an offer beside
+    a refusal ("I'd be happy to meet with you Friday in my office")."""
+    tokens = sentence.tokens
+    index = holds_meeting(tokens)
+    if index < 0 or has(tokens, cues.TEAM) or annual(tokens):
+        return None
+    if any(token.low in ("iep", "ard", "pei") for token in tokens):
+        return None
+    if smaller(tokens):
+        return Cue("offer", True, sentence.text, "a meeting with fewer people offered")
+    if has(tokens, cues.OFFER) and has(tokens, cues.TO_PARENT):
+        return Cue("offer", False, sentence.text, "a smaller meeting offered")
+    return None
+
+
+def set_aside(sentence: Sentence) -> Cue | None:
+    """ "Rather than convening the team", "sin tener que convocar al equipo completo": the
+    meeting put aside for something else; weak alone."""
+    tokens = sentence.tokens
+    for index, token in enumerate(tokens):
+        if token.is_(cues.SET_ASIDE):
+            ahead = tokens[index + 1 : index + 8]
+            if any(t.is_(cues.HOLD) or t.is_(cues.TEAM) or t.is_(cues.MEETING) for t in ahead):
+                return Cue("deferral", False, sentence.text, "the meeting set aside")
+    return None

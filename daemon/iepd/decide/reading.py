@@ -1,0 +1,217 @@
+"""PURE: what each sentence of a reply says about the meeting the parent asked for.
+
+Given the sentences of the school's new text (``sentences.read_sentences``), return the
+:class:`Cue` each one carries, if any:
+
+- ``refusal``: a meeting negated or refused, clause by clause ("we do not believe an IEP
+  meeting is warranted", "the team won't be reconvening", "no es necesario convocar una
+  reunión", "the district refuses to convene");
+- ``deferral``: the meeting made to wait, for the annual review, for data, for a signature
+  ("we will revisit this at his annual review", "once you sign the consent the team will
+  meet", "before we consider whether a meeting is needed");
+- ``offer``: something smaller offered to the parent (a call, a chat, a check-in, a Zoom with
+  one person, a student support team, a parent-teacher conference, "let's work through this
+  by email"), but not an invitation to call with questions;
+- ``affirm``: the meeting agreed to or dated ("the team will meet", "we will hold the IEP
+  meeting", "la junta quedó para el lunes 14", "would Friday Dec 11 at 8:00 work?").
+
+``weighing`` decides the class from all the cues of a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from iepd.decide import cues
+from iepd.decide.clauses import (
+    BE,
+    CONSIDERED,
+    COUNTER,
+    DEFER_VERBS,
+    DETERMINERS,
+    NO_DETERMINERS,
+    NOUN_MODIFIERS,
+    PROPOSES,
+    Cue,
+    annual,
+    conditional,
+    find,
+    has,
+    has_day_or_time,
+    holds_meeting,
+    is_meet_verb,
+    is_meeting_noun,
+    meeting_named,
+    meeting_object,
+    mentions_meeting,
+    negated,
+    negation_before,
+    negator,
+    told_of_the_past,
+)  # fmt: skip
+from iepd.decide.offers import offer, offers_in, set_aside, small_meeting, smaller
+from iepd.decide.sentences import Sentence, Token
+
+# ---- refusal -------------------------------------------------------------------------------
+
+
+def _refusal_in(clause: Sequence[Token]) -> str | None:
+    """Return what kind of refusal the clause holds, or None."""
+    for index, token in enumerate(clause):
+        negation = negation_before(clause, index)
+        if token.is_(cues.HOLD) and negation >= 0 and not told_of_the_past(clause, negation):
+            if meeting_object(clause, index + 1, pronoun=True) or is_meet_verb(clause, index):
+                return "a meeting negated"
+        if token.is_(cues.GRANT) and negated(clause, index):
+            if has(clause, cues.REQUEST) or mentions_meeting(clause):
+                return "the request not granted"
+        if token.is_(cues.REFUSE) and not (index > 0 and clause[index - 1].low in DETERMINERS):
+            if any(other.is_(cues.REQUEST) for other in clause) or mentions_meeting(clause):
+                return "refused"
+        if token.is_(cues.NECESSITY) and mentions_meeting(clause):
+            if _needs_something_else(clause, index):
+                continue  # "no need to worry", "not necessary to bring anything"
+            negation = negation_before(clause, index, window=12)
+            if (negation >= 0 and not told_of_the_past(clause, negation)) or (
+                index > 0 and clause[index - 1].low in NO_DETERMINERS
+            ):
+                return "no need for a meeting"
+        if token.is_(cues.NEEDLESS) and mentions_meeting(clause):
+            return "a meeting not needed"
+        if token.low in NO_DETERMINERS:
+            for ahead in range(index + 1, min(index + 4, len(clause))):
+                if is_meeting_noun(clause, ahead):
+                    return "no meeting"
+                if not clause[ahead].is_(NOUN_MODIFIERS):
+                    break
+    return None
+
+
+def _needs_something_else(clause: Sequence[Token], index: int) -> bool:
+    """True when what is (not) needed is another act: "no need to worry". Not when the
+    meeting is what is (not) needed: "a meeting is not required to deliver the minutes"."""
+    if index + 2 >= len(clause) or clause[index + 1].low not in ("to", "de"):
+        return False
+    before = clause[max(0, index - 5) : index]
+    if any(token.is_(BE) for token in before) and any(
+        is_meeting_noun(before, at) or before[at].is_(cues.TEAM) for at in range(len(before))
+    ):
+        return False
+    verb = clause[index + 2]
+    return not (
+        verb.is_(cues.HOLD) or verb.is_(cues.TEAM) or verb.low in DETERMINERS
+        or verb.low in ("otra", "otro", "another", "un", "el", "la", "los", "las")
+        or is_meet_verb(clause, index + 2) or is_meeting_noun(clause, index + 2)
+    )  # fmt: skip
+
+
+def refusal(sentence: Sentence) -> Cue | None:
+    for clause in sentence.clauses:
+        found = _refusal_in(clause)
+        if found is None:
+            continue
+        countered = (
+            found == "a meeting negated"
+            and has_day_or_time(sentence)
+            and not annual(sentence.tokens)
+            and (sentence.question or has(sentence.tokens, COUNTER) or len(sentence.clauses) > 1)
+        )
+        if countered:
+            return Cue("affirm", True, sentence.text, "not that day, another offered")
+        return Cue("refusal", True, sentence.text, found)
+    return None
+
+
+# ---- deferral ------------------------------------------------------------------------------
+
+
+def deferral(sentence: Sentence) -> Cue | None:
+    tokens = sentence.tokens
+    if annual(tokens) and not offers_in(sentence):
+        return Cue("deferral", True, sentence.text, "left to the annual review")
+    wait = find(tokens, cues.WAIT)
+    if wait >= 0 and not any(negator(token) for token in tokens[max(0, wait - 2) : wait]):
+        waited = tokens[wait + 1 : wait + 12]
+        about_meeting = (
+            any(is_meeting_noun(waited, at) or is_meet_verb(waited, at)
+                for at in range(len(waited)))
+            or has(waited, cues.TEAM) or has(waited, cues.REQUEST)
+        )  # fmt: skip
+        at_the_meeting = any(
+            is_meeting_noun(waited, index) and waited[index - 1].low in ("the", "la", "el")
+            and index > 1 and waited[index - 2].low in ("at", "in", "during", "en", "durante")
+            for index in range(len(waited))
+        )  # fmt: skip
+        if (about_meeting or tokens[wait].is_(DEFER_VERBS)) and not at_the_meeting:
+            return Cue("deferral", True, sentence.text, "the meeting made to wait")
+    decide = find(
+        tokens,
+        frozenset(
+            {
+                "determine",
+                "decide",
+                "consider",
+                "see",
+                "determinar",
+                "decidir",
+                "considerar",
+                "ver",
+                "evaluate",
+            }
+        ),
+    )
+    if decide >= 0 and find(tokens, frozenset({"whether", "if", "si"}), decide + 1) >= 0:
+        if mentions_meeting(tokens[decide:]) or has(tokens[decide:], cues.NECESSITY):
+            return Cue("deferral", True, sentence.text, "a meeting only if later decided")
+    if holds_meeting(tokens) >= 0 and conditional(tokens) and not has_day_or_time(sentence):
+        return Cue("deferral", True, sentence.text, "a meeting only on a condition")
+    return None
+
+
+# ---- affirmation ---------------------------------------------------------------------------
+
+
+def affirm(sentence: Sentence) -> Cue | None:
+    tokens = sentence.tokens
+    if annual(tokens) or offers_in(sentence) or conditional(tokens):
+        return None
+    if has(tokens, cues.REFUSE) or has(tokens, CONSIDERED):
+        return None  # "Other options considered: convening the team (rejected)"
+    held = holds_meeting(tokens)
+    before = tokens[max(0, held - 6) : max(0, held)]
+    set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before)
+    with_parent = [t.low for t in tokens[held + 1 : held + 3]] in (
+        ["with", "you"],
+        ["con", "usted"],
+    )
+    named = has(tokens, cues.TEAM) or meeting_named(tokens)
+    if held >= 0 and not set_aside and named and not (with_parent and smaller(tokens)):
+        return Cue("affirm", True, sentence.text, "the meeting agreed to")
+    for index, _ in enumerate(tokens):
+        if is_meeting_noun(tokens, index):
+            later = find(tokens, cues.SCHEDULED, index + 1, index + 8)
+            if later >= 0 and not negated(tokens, later, window=4):
+                return Cue("affirm", True, sentence.text, "the meeting is set")
+    if has_day_or_time(sentence) and (sentence.question or has(tokens, PROPOSES)):
+        return Cue("affirm", False, sentence.text, "a date for the meeting")
+    dates = find(tokens, cues.DATES_TO_FOLLOW)
+    if dates >= 0 and has(tokens, cues.SEND) and not any(negator(t) for t in tokens):
+        return Cue("affirm", False, sentence.text, "dates to follow")
+    return None
+
+
+def read(sentences: Sequence[Sentence]) -> list[Cue]:
+    """Given the sentences of a reply, return the cues they hold, in order (at most one of
+    each kind per sentence)."""
+    found: list[Cue] = []
+    for sentence in sentences:
+        readers = (refusal, deferral, offer, small_meeting, set_aside)
+        cues_here = [reader(sentence) for reader in readers]
+        if not any(cue is not None and cue.kind in ("refusal", "deferral") for cue in cues_here):
+            cues_here.append(affirm(sentence))
+        kinds = set()
+        for cue in cues_here:
+            if cue is not None and cue.kind not in kinds:
+                kinds.add(cue.kind)
+                found.append(cue)
+    return found

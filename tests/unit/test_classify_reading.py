@@ -1,0 +1,180 @@
+"""The reading of the school's words: lemmas, negation within the clause, what is refused or
+offered, and the weighing of the cues of a whole reply (issue 14, item 2). Pure: no I/O.
+
+The examples are this project's own, written to cover phrasings the first phrase lists missed
+(a curt refusal, a deferral to the annual review, a meeting only after a consent, an offer of
+a call beside a refusal, "please call me with questions" which offers nothing), in English and
+Spanish. None is taken from tests/replies/.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import pytest
+
+from iepd.decide.classify import classify
+from iepd.inbox.parse import IncomingMessage
+
+READINGS = [
+    # declined en
+    ("We will not be holding an IEP meeting at this time.", "declined"),
+    ("No meeting is needed right now; Sam is making progress.", "declined"),
+    ("The district has determined that an IEP meeting is not warranted.", "declined"),
+    ("Your request for a meeting is denied.", "declined"),
+    ("I'm not going to convene the team over a few missed sessions.", "declined"),
+    ("We don't see a reason to meet before the annual review.", "declined"),
+    ("There's no reason to reconvene the team.", "declined"),
+    (
+        "The team already met in October and will not meet again until the annual review in April.",
+        "declined",
+    ),
+    ("We respectfully decline your request to convene the IEP team.", "declined"),
+    ("At this time, the district will not be scheduling an additional IEP meeting.", "declined"),
+    (
+        "Sam's IEP is appropriate as written. "
+        "We will address your concerns at the annual review in May.",
+        "declined",
+    ),
+    ("An IEP meeting would be premature at this point.", "declined"),
+    ("Let's wait until the end of the grading period before we consider a meeting.", "declined"),
+    ("We can revisit this after winter break once we have more data.", "declined"),
+    ("I must decline the request for a meeting.", "declined"),
+    ("The team has decided not to reconvene.", "declined"),
+    ("We won't be meeting about this.", "declined"),
+    ("Meeting request denied. See attached PWN.", "declined"),
+    (
+        "Please find enclosed the district's Prior Written Notice in response to your request.",
+        "declined",
+    ),
+    ("We'd prefer to wait on a meeting until the reevaluation is complete.", "declined"),
+    (
+        "Once you sign the consent for evaluation, we will schedule the meeting to review results.",
+        "declined",
+    ),
+    ("A meeting will be scheduled after the evaluation is completed.", "declined"),
+    ("I don't think a meeting is necessary.", "declined"),
+    ("I do not agree that an IEP meeting is needed.", "declined"),
+    ("We cannot honor your request for an IEP meeting at this time.", "declined"),
+    ("No need to meet.", "declined"),
+    ("The request is not approved.", "declined"),
+    ("Unfortunately we are unable to accommodate your request for a meeting.", "declined"),
+    ("Request denied.", "declined"),
+    ("We will not be convening the IEP team. Sam's services are being made up.", "declined"),
+    ("The team does not feel another meeting would be productive right now.", "declined"),
+    (
+        "Dr. Green asked me to let you know the team will not be meeting until the annual review.",
+        "declined",
+    ),
+    ("Mrs. Alvarez asked me to tell you that a meeting isn't needed at this time.", "declined"),
+    # declined es
+    ("No vamos a convocar una junta en este momento.", "declined"),
+    ("No consideramos necesaria una reunión del IEP.", "declined"),
+    ("Su solicitud de una junta ha sido denegada.", "declined"),
+    ("El distrito rechaza su solicitud de convocar al comité.", "declined"),
+    ("No habrá junta de ARD hasta la revisión anual.", "declined"),
+    ("Esperaremos a la revisión anual en marzo para revisar sus metas.", "declined"),
+    ("Por ahora no es posible programar una reunión.", "declined"),
+    ("No hace falta reunirnos.", "declined"),
+    (
+        "La junta se programará una vez que usted firme el consentimiento para la evaluación.",
+        "declined",
+    ),
+    ("Adjunto la notificación previa por escrito.", "declined"),
+    ("Hemos decidido no convocar al equipo.", "declined"),
+    ("No vemos la necesidad de una junta.", "declined"),
+    ("La escuela no va a hacer la junta.", "declined"),
+    # informal en
+    ("Can you call me tomorrow so we can talk about this?", "informal"),
+    ("I'm happy to chat by phone any afternoon this week.", "informal"),
+    ("Would you like to come in for a conference with his teacher?", "informal"),
+    ("Let's set up a time to talk.", "informal"),
+    ("I can meet with you and Ms. Park on Thursday after school.", "informal"),
+    ("Our SST will meet on Tuesday to discuss Maya; you're welcome to join.", "informal"),
+    ("Why don't we touch base by phone first?", "informal"),
+    ("I'd suggest starting with a conversation with her teacher.", "informal"),
+    ("Give me a call when you get a chance and we can go over it.", "informal"),
+    ("We could do a quick Google Meet on Friday.", "informal"),
+    ("Happy to discuss over the phone.", "informal"),
+    ("I've asked the counselor to give you a call.", "informal"),
+    ("Can we handle this at parent-teacher conferences next month?", "informal"),
+    ("How about a quick chat at drop-off?", "informal"),
+    ("Let's start with a 504 meeting.", "informal"),
+    (
+        "We don't think a meeting is needed, but Ms. Lee would be glad to talk with you by phone.",
+        "informal",
+    ),
+    (
+        "No IEP meeting is necessary. Feel free to stop by my office any morning to talk.",
+        "informal",
+    ),
+    (
+        "Rather than a formal meeting, I'd like to have Ms. Lee reach out to you directly.",
+        "informal",
+    ),
+    # informal es
+    ("¿Podemos hablar por teléfono mañana?", "informal"),
+    ("Le propongo una llamada el jueves.", "informal"),
+    ("Con gusto la puedo atender en mi oficina el viernes para platicar.", "informal"),
+    ("Prefiero que primero hablemos usted y yo.", "informal"),
+    ("Le puedo marcar el lunes.", "informal"),
+    ("Mejor lo vemos en la conferencia de padres y maestros.", "informal"),
+    ("No es necesaria la junta, pero con gusto le llamo para explicarle el plan.", "informal"),
+    # answers
+    ("Received. We'll get a meeting on the calendar and send you a notice.", "answer"),
+    ("Yes, we can meet. I'll send the notice of meeting.", "answer"),
+    ("The team will convene on December 10 at 3:30.", "answer"),
+    ("Thank you for your request. Ms. Alvarez will contact you to schedule the meeting.", "answer"),
+    (
+        "Our office has logged your request. "
+        "The district will convene the IEP team within 30 days.",
+        "answer",
+    ),
+    ("I'll call you tomorrow to find a date for the meeting that works for you.", "answer"),
+    ("Please let me know your availability for an IEP meeting next week.", "answer"),
+    ("We're scheduling the meeting now, please call me with any questions.", "answer"),
+    ("No problem, we'll get the team together.", "answer"),
+    ("We will hold a meeting, no need to worry.", "answer"),
+    ("I can't wait to meet with you and the team!", "answer"),
+    ("Ms. Alvarez is out this week, but she will schedule the meeting when she returns.", "answer"),
+    (
+        "The meeting cannot be held on the 9th because the SLP is out, so we propose the 14th.",
+        "answer",
+    ),
+    ("We can't do Monday, but Wednesday the 16th at 3:30 works for the team.", "answer"),
+    ("I have not scheduled the meeting yet but will do so this week.", "answer"),
+    ("Sí, vamos a hacer la junta. Le aviso la fecha.", "answer"),
+    ("Recibimos su solicitud y estamos coordinando las fechas.", "answer"),
+    ("No se preocupe, la junta se llevará a cabo.", "answer"),
+    ("Got it. Will get back to you with dates.", "answer"),
+    (
+        "Confirming receipt of your request dated December 1. A Notice of Meeting will follow.",
+        "answer",
+    ),
+    ("You will receive prior written notice of any decision the team makes.", "answer"),
+    ("The IEP team meeting is set for Monday, Dec. 14 at 3:45 pm in Room 108.", "answer"),
+    ("Thanks - looping in Dana, who will set up the meeting.", "answer"),
+    (
+        "We'll be in touch soon with dates for the IEP meeting. Please don't hesitate to call me.",
+        "answer",
+    ),
+    ("I can't make Monday; could we meet Wednesday the 16th at 3:45 instead?", "answer"),
+    ("Yes. The ARD committee will meet on Friday.", "answer"),
+    ("Absolutely, let's meet. Does Thursday at 3:30 work?", "answer"),
+]
+
+
+def message(text: str) -> IncomingMessage:
+    return IncomingMessage(
+        message_id="<x@district.example>",
+        from_addr="dalvarez@district.example",
+        subject="Re: Request for an IEP meeting for Sam Rivera",
+        text=text,
+        headers=MappingProxyType({}),
+    )
+
+
+@pytest.mark.parametrize(("text", "expected"), READINGS)
+def test_classify_reads_what_is_refused_or_offered(text: str, expected: str) -> None:
+    result = classify(message(text))
+    assert result.klass == expected, result.signals
