@@ -3,7 +3,8 @@
 After the restart: the school has the letter exactly once, or the parent has been told its
 fate is uncertain (and it was not resent); the Sent folder holds at most one copy; the
 paper trail verifies; SQLite's integrity check passes. The process kills itself at the
-point named by IEPD_CRASH_AT (see iepd/faults.py), so each boundary is hit exactly.
+point named by IEPD_CRASH_AT (see iepd/faults.py), so each boundary is hit exactly; the
+points and what each must leave are support/crashpoints.py's table.
 """
 
 from __future__ import annotations
@@ -16,34 +17,11 @@ from pathlib import Path
 import pytest
 
 from iepd.store.database import Store
+from support.crashpoints import DELIVERED, LETTER_POINTS, UNCERTAIN
 from support.daemon import run_iepd
 from support.family import Family, new_family
 from support.mailboxes import parent_kinds
 from support.mailservers import Dovecot, MailAccount, SmtpServer
-
-# point -> what the school and the parent must see after the restart
-DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a `sent` reminder
-NEVER_LEFT = "never-left"  # killed before DATA: nothing reached the school; parent told
-UNCERTAIN = "uncertain"  # killed after the end of DATA: the school has it, the parent told
-
-CRASH_POINTS = {
-    "store.outgoing_eml_written": DELIVERED,  # the .eml is on disk, no row yet
-    "queued": DELIVERED,
-    "smtp": DELIVERED,
-    "data": NEVER_LEFT,  # recorded right before DATA: the outcome is unknown to iepd
-    "data-accepted": UNCERTAIN,  # the server said 250, iepd had not yet written it down
-    "accepted": DELIVERED,
-    "recorded": DELIVERED,  # the letter recorded as sent, its Sent copy not yet filed
-    "filed": DELIVERED,
-    "done": DELIVERED,
-    # the same boundaries of the second message: the parent's `sent` reminder
-    "store.outgoing_eml_written#2": DELIVERED,
-    "smtp#2": DELIVERED,
-    "data#2": DELIVERED,
-    "data-accepted#2": DELIVERED,  # found in the parent's inbox, so not resent
-    "accepted#2": DELIVERED,
-    "done#2": DELIVERED,
-}
 
 
 @pytest.fixture
@@ -56,7 +34,7 @@ def family(
     return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
-@pytest.mark.parametrize("point", list(CRASH_POINTS))
+@pytest.mark.parametrize("point", list(LETTER_POINTS))
 def test_a_kill_at_any_step_of_a_send_neither_loses_nor_repeats_the_letter(
     point: str, family: Family, dovecot: Dovecot
 ) -> None:
@@ -74,7 +52,7 @@ def test_a_kill_at_any_step_of_a_send_neither_loses_nor_repeats_the_letter(
     assert request is not None
     events = [event.kind for event in store.events("sam-speech")]
 
-    expected = CRASH_POINTS[point]
+    expected = LETTER_POINTS[point]
     if expected == DELIVERED:
         assert len(school) == 1
         assert len(sent_copies) == 1

@@ -25,43 +25,12 @@ from pathlib import Path
 import pytest
 
 from iepd.store.database import Store
+from support.crashpoints import ANSWER_POINTS, DELIVERED, LETTER_POINTS, UNCERTAIN
 from support.daemon import NotifyListener, run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family, new_family
 from support.mailboxes import parent_kinds, reminder_kinds, reply_to, school_mail, sent_folder
 from support.mailservers import Dovecot, MailAccount, SmtpServer
 
-DELIVERED = "delivered"  # the school has it once, one Sent copy, the parent a reminder of it
-NEVER_LEFT = "never-left"  # killed with the step at `data`: nothing reached the school
-UNCERTAIN = "uncertain"  # killed after the server's 250: the school has it, parent asked
-
-# The boundaries of one letter (follow-up or escalation) and, #2, of its reminder.
-LETTER_POINTS = {
-    "store.outgoing_eml_written": DELIVERED,
-    "queued": DELIVERED,
-    "smtp": DELIVERED,
-    "data": NEVER_LEFT,
-    "data-accepted": UNCERTAIN,
-    "accepted": DELIVERED,
-    "recorded": DELIVERED,  # the letter recorded as sent, its Sent copy not yet filed
-    "filed": DELIVERED,
-    "done": DELIVERED,
-    "store.outgoing_eml_written#2": DELIVERED,
-    "smtp#2": DELIVERED,
-    "data#2": DELIVERED,
-    "data-accepted#2": DELIVERED,
-    "accepted#2": DELIVERED,
-    "done#2": DELIVERED,
-}
-# The `answer` reminder is queued inside the transaction that records the answer.
-ANSWER_POINTS = [
-    "store.outgoing_eml_written",
-    "smtp",
-    "data",
-    "data-accepted",
-    "accepted",
-    "filed",
-    "done",
-]
 LONG_RUN = os.environ.get("IEPD_LONG_RUN") == "1"
 # The escalation walks the same code as the follow-up (number 2 instead of 1): in CI only
 # the boundaries where its outcome differs are killed; IEPD_LONG_RUN=1 kills at all of them.
