@@ -36,6 +36,7 @@ from iepd.decide.commands import (
 )
 from iepd.decide.excerpt import make_excerpt
 from iepd.decide.meeting_time import UnreadableMeetingTime, parse_meeting_time
+from iepd.faults import crashpoint
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.inbox.record import MessageRecorder
 from iepd.letters.text_format import parent_zone
@@ -147,6 +148,7 @@ class ParentReplies:
             verdict = self._judge(reading, reminder) if reading.kind != "none" else None
             self._record(message, reminder, reading, verdict, raw, mailbox, uidvalidity, uid,
                          internaldate)  # fmt: skip
+            crashpoint("command.recorded")
         else:
             verdict = Verdict(recorded[0], reading, recorded[1])  # type: ignore[arg-type]
         if verdict is None or verdict.outcome == "no_command":
@@ -257,6 +259,7 @@ class ParentReplies:
                 logger.info("%s: %s refused: %s", request_id, shown, error)
                 self._refuse(request_id, reply_id, shown, str(error))
                 return
+            crashpoint("command.carried_out")
             logger.info("%s: %s by email: %s", request_id, shown, done)
             context = {"command": shown, "done": done}
             self.sender.queue_reminder(request_id, COMMAND_DONE, reply_id, context)
