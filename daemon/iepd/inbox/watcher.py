@@ -3,6 +3,8 @@ within a second, hands each candidate message over, and never changes a flag.
 
 connect -> EXAMINE -> catch up by UID (catchup.py) -> IDLE (or poll) -> news, a refresh or
 catch_up_now() -> leave IDLE -> catch up -> IDLE ...; any trouble -> reconnect with backoff.
+Each catch-up first reads the Sent folder (sent_catchup.py, given ``sent_folder``) for the
+parent's own messages, then the inbox, which stays selected for IDLE.
 
 Threading contract (the service wires it; the watcher knows nothing of requests):
 
@@ -39,6 +41,7 @@ from typing import Any
 from iepd.errors import IepdError, MailServerError
 from iepd.inbox.catchup import CONNECTION_ERRORS, CatchUp, Delivery, UidLedger
 from iepd.inbox.idle_io import buffered, is_news, lasting, take_announced_count, tune
+from iepd.inbox.sent_catchup import SentFolderCatchUp
 from iepd.mail.imap import ImapSession
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,8 @@ class Watcher:
         on_caught_up: Callable[[], None] = lambda: None,
         backoff_cap: float = 300.0,
         use_idle: bool = True,
+        sent_folder: str | None = None,
+        is_sent_candidate: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.mailbox = mailbox
         self._connect = connect
@@ -91,6 +96,18 @@ class Watcher:
             rescan_since=rescan_since,
             stopping=self._stopping,
         )
+        # The parent's own messages: the Sent folder is caught up before each inbox catch-up.
+        self._sent: SentFolderCatchUp | None = None
+        if sent_folder is not None and is_sent_candidate is not None:
+            self._sent = SentFolderCatchUp(
+                sent_folder,
+                mailbox,
+                ledger=ledger,
+                is_candidate=is_sent_candidate,
+                deliver=deliver,
+                rescan_since=rescan_since,
+                stopping=self._stopping,
+            )
         # stop() and catch_up_now() write a byte here to wake the thread from IDLE or a pause.
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -218,6 +235,8 @@ class Watcher:
         idle = self._use_idle and bool(client.has_capability("IDLE"))
         how = "IDLE" if idle else f"polling every {self._poll_every:g} s"
         logger.info("IMAP watcher: %s, watching %s (%s)", session.where, self.mailbox, how)
+        if self._sent is not None:
+            self._sent.new_connection()
         self._catch_up(client)
         while not self._stopping.is_set():
             announced = take_announced_count(client._imap)
@@ -268,6 +287,12 @@ class Watcher:
     def _catch_up(self, client: Any) -> None:
         with self._progress:
             ticket = self._requested
+        session = self._session
+        if self._sent is not None and session is not None:
+            # First, so that the inbox is the folder left selected for IDLE.
+            self._sent.run(session)
+            if self._stopping.is_set():
+                return
         self._catchup.run(client)
         if self._stopping.is_set():
             return

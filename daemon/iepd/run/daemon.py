@@ -24,6 +24,7 @@ from iepd.config.model import Config
 from iepd.decide.plan import SendFollowUp
 from iepd.errors import IepdError
 from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
+from iepd.inbox.parent_messages import ParentMessageRecorder
 from iepd.inbox.record import MessageRecorder
 from iepd.inbox.replies import InboxRouter, ParentReplies
 from iepd.inbox.watcher import Watcher
@@ -133,6 +134,7 @@ class Daemon:
             MessageRecorder(config, self.store, sender, self.clock),
             ParentReplies(config, self.store, sender, self.clock, moves),
         )
+        self.parent_messages = ParentMessageRecorder(config, self.store, self.clock)
 
     def _start_watcher(self, loop: asyncio.AbstractEventLoop, config: Config) -> Watcher:
         mail = config.mail
@@ -156,6 +158,10 @@ class Daemon:
             idle_refresh=mail.imap.idle_refresh.total_seconds(),
             poll_every=mail.imap.poll_every.total_seconds(),
             rescan_since=self._rescan_since,
+            # The parent's own messages, read before every catch-up of the inbox (so at
+            # least every idle_refresh, and before any follow-up goes out).
+            sent_folder=mail.imap.sent_folder,
+            is_sent_candidate=lambda headers: self.parent_messages.wants(headers),
         )
         watcher.start()
         return watcher
@@ -190,6 +196,8 @@ class Daemon:
         return changed
 
     def _handle(self, item: FetchedMessage) -> bool:
+        if item.mailbox != self.config.mail.imap.inbox:
+            return self._handle_sent(item)
         try:
             klass = self.recorder.handle(
                 raw=item.raw,
@@ -202,6 +210,20 @@ class Daemon:
             logger.error("uid %d: could not be recorded: %s", item.uid, error)
             return False
         return klass is not None
+
+    def _handle_sent(self, item: FetchedMessage) -> bool:
+        try:
+            recorded = self.parent_messages.handle(
+                raw=item.raw,
+                mailbox=item.mailbox,
+                uidvalidity=item.uidvalidity,
+                uid=item.uid,
+                internaldate=item.internaldate,
+            )
+        except IepdError as error:
+            logger.error("%s uid %d: could not be recorded: %s", item.mailbox, item.uid, error)
+            return False
+        return recorded is not None
 
     async def _loop(self, watcher: Watcher, timer: WakeTimer) -> None:
         while not self._stop.is_set():
@@ -241,6 +263,7 @@ class Daemon:
         done = plan.actions
         await self.one_pass.carry_out(plan)
         self.recorder.refresh()
+        self.parent_messages.refresh()
         # What was just sent starts new clocks (a follow-up is due a week after the letter).
         plan = self.one_pass.plan()
         if plan.actions and plan.actions != done:

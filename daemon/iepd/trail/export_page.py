@@ -41,6 +41,7 @@ from iepd import __version__
 from iepd.letters.compose import render_page
 from iepd.store.rows import EventRow
 from iepd.trail.timeline import Trail, TrailMessage
+from iepd.vocabulary import PARENT_MESSAGE
 
 TEMPLATE = "export/index.html.j2"
 EVENT_LABELS: Mapping[str, str] = {
@@ -50,6 +51,7 @@ EVENT_LABELS: Mapping[str, str] = {
     "followup_sent": "Follow-up sent",
     "escalation_sent": "Second follow-up sent, principal copied",
     "reply_received": "Answer received",
+    PARENT_MESSAGE: "The parent's own message to the school (from the Sent folder)",
     "auto_reply_received": "Automatic reply received",
     "bounce_received": "Delivery failure received",
     "meeting_scheduled": "Meeting date recorded",
@@ -72,6 +74,7 @@ MESSAGE_LABELS: Mapping[str, str] = {
     "invite": "Answer from the school: calendar invitation",
     "auto_reply": "Automatic reply (out of office)",
     "bounce": "Delivery failure report",
+    PARENT_MESSAGE: "The parent's own message to the school",
 }
 STEP_NOTES: Mapping[str, str] = {
     "failed": "NOT SENT: the mail server refused it",
@@ -230,7 +233,7 @@ def _letter_view(message: TrailMessage, body: Body, zone: ZoneInfo) -> LetterVie
         step=(message.step or "unknown") if outgoing else "",
         received=None if outgoing else _maybe(row.internaldate, zone),
         recorded=_maybe(row.created_at if outgoing else row.detected_at, zone),
-        klass="" if outgoing else row.klass or "unclassified",
+        klass="" if outgoing or message.kind == PARENT_MESSAGE else row.klass or "unclassified",
         sha256=row.sha256,
         file=message.filename,
         size=row.size,

@@ -17,15 +17,16 @@ from datetime import datetime
 from typing import NamedTuple
 
 from iepd.store.database import EventRow, MessageRow, RequestRow, Store
-from iepd.vocabulary import LETTER_PURPOSES
+from iepd.vocabulary import LETTER_PURPOSES, PARENT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
 # Events about a message that came in; every other event naming a Message-ID is about one
 # iepd sent (a letter, a reminder, a failed or uncertain send).
 INCOMING_EVENT_KINDS = frozenset(
-    {"reply_received", "auto_reply_received", "bounce_received", "meeting_scheduled"}
-)
+    {"reply_received", "auto_reply_received", "bounce_received", "meeting_scheduled",
+     PARENT_MESSAGE}
+)  # fmt: skip
 _UNSAFE_KIND = re.compile(r"[^a-z0-9_-]")
 
 
@@ -85,8 +86,11 @@ class Trail(NamedTuple):
     event_count: int  # events in the whole log up to ``head``
 
 
-def message_kind(row: MessageRow) -> str:
-    """Given a stored message, return the word its exported file is named by."""
+def message_kind(row: MessageRow, parent_message_ids: frozenset[str] = frozenset()) -> str:
+    """Given a stored message (and the Message-IDs of the parent's own messages, read from
+    the Sent folder), return the word its exported file is named by."""
+    if row.direction == "in" and row.klass is None and row.message_id in parent_message_ids:
+        return PARENT_MESSAGE
     if row.direction == "out":
         kind = row.purpose
         if row.purpose == "reminder":
@@ -97,15 +101,18 @@ def message_kind(row: MessageRow) -> str:
 
 
 def number_messages(
-    rows: Sequence[MessageRow], outbox: Mapping[int, tuple[datetime | None, str]]
+    rows: Sequence[MessageRow],
+    outbox: Mapping[int, tuple[datetime | None, str]],
+    parent_message_ids: frozenset[str] = frozenset(),
 ) -> list[TrailMessage]:
-    """Given a request's stored messages and, per outgoing message row id, (accepted_at,
-    step), return them as TrailMessages numbered 1.. in time order (ties: recording order).
+    """Given a request's stored messages, per outgoing message row id (accepted_at, step),
+    and the Message-IDs of the parent's own messages, return them as TrailMessages numbered
+    1.. in time order (ties: recording order).
     """
     unnumbered = [
         TrailMessage(
             number=0,
-            kind=message_kind(row),
+            kind=message_kind(row, parent_message_ids),
             row=row,
             sent_at=outbox.get(row.id, (None, ""))[0],
             step=outbox[row.id][1] if row.id in outbox else None,
@@ -179,6 +186,11 @@ def load_trail(store: Store, request_id: str) -> Trail | None:
     outbox = {
         row.message_row: (row.accepted_at, row.step) for row in store.list_outgoing(request_id)
     }
-    messages = number_messages(store.messages_for(request_id), outbox)
+    parents = frozenset(
+        event.message_id
+        for event in events
+        if event.kind == PARENT_MESSAGE and event.request_id == request_id and event.message_id
+    )
+    messages = number_messages(store.messages_for(request_id), outbox, parents)
     logger.debug("trail of %s: %d events, %d messages", request_id, len(events), len(messages))
     return build_trail(request, events, messages)

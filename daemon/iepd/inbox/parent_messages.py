@@ -1,0 +1,137 @@
+"""What happens when the watcher hands over a message from the parent's Sent folder.
+
+Parse (never raises), decide whether it is the parent's own message to the school in a
+request's thread (``decide.parent_messages``, pure), then store its raw copy and row and
+append its ``parent_message`` event in ONE transaction: a crash keeps both or neither, and
+the next catch-up redoes it. iepd's own letters and reminders are in the record already;
+every other message in the Sent folder is the parent's private mail and is not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from types import MappingProxyType
+
+from iepd.config.model import Config
+from iepd.decide.excerpt import make_excerpt
+from iepd.decide.matching import OpenRequest
+from iepd.decide.parent_messages import (
+    SentContext,
+    parent_message_request,
+    sent_moment,
+    worth_fetching,
+)
+from iepd.inbox.parse import parse_headers_only, parse_message
+from iepd.store.database import Store
+
+logger = logging.getLogger(__name__)
+
+
+def parent_addresses(config: Config) -> frozenset[str]:
+    """Given the config, return the parent's addresses, lower-case."""
+    parent = config.parent
+    return frozenset({parent.email.lower(), parent.remind_to.lower(), config.mail.username.lower()})
+
+
+def sent_context(config: Config, store: Store) -> SentContext:
+    """Given the config and the store, return what deciding needs: every request that went
+    out and is not closed, with every Message-ID of its thread and who wrote in it."""
+    parents = parent_addresses(config)
+    children = {child.id: child for child in config.children}
+    threads = store.thread_messages()
+    requests = []
+    correspondents: dict[str, frozenset[str]] = {}
+    for row in store.list_requests():
+        child = children.get(row.child)
+        if child is None or row.sent_at is None or row.state == "closed":
+            continue
+        found = threads.get(row.id, [])
+        requests.append(
+            OpenRequest(
+                request_id=row.id,
+                child_id=child.id,
+                child_name=child.name,
+                sent_message_ids=frozenset(mid for mid, _ in found if mid),
+                case_manager=child.case_manager.email.lower(),
+                principal=child.principal.email.lower(),
+                school_domains=child.school_domains,
+            )
+        )
+        writers = {sender.lower() for _, sender in found if sender} - parents
+        correspondents[row.id] = frozenset(writers)
+    return SentContext(
+        parent_addresses=parents,
+        own_message_ids=store.own_message_ids(),
+        threads=tuple(requests),
+        correspondents=MappingProxyType(correspondents),
+    )
+
+
+class ParentMessageRecorder:
+    """Given the config and the store, record the parent's own messages in the threads."""
+
+    def __init__(self, config: Config, store: Store, clock: Callable[[], datetime]) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self._context: SentContext | None = None
+
+    def refresh(self) -> None:
+        """Forget the cached context (a letter went out, a message was recorded)."""
+        self._context = None
+
+    @property
+    def context(self) -> SentContext:
+        if self._context is None:
+            self._context = sent_context(self.config, self.store)
+        return self._context
+
+    def wants(self, header_bytes: bytes) -> bool:
+        """Given a Sent message's header block, return whether to fetch the whole message."""
+        return worth_fetching(parse_headers_only(header_bytes), self.context)
+
+    def handle(
+        self, *, raw: bytes, mailbox: str, uidvalidity: int, uid: int, internaldate: datetime
+    ) -> str | None:
+        """Given one message fetched from the Sent folder, record it if it is the parent's
+        message in a request's thread; return that request's id (None: not recorded now)."""
+        message = parse_message(raw)
+        # Read afresh: a letter iepd sent a moment ago must be known as iepd's own.
+        self.refresh()
+        found = parent_message_request(message, self.context)
+        if found is None:
+            logger.debug("Sent uid %d: not the parent's message in a request's thread", uid)
+            return None
+        now = self.clock()
+        with self.store.transaction():
+            row = self.store.add_incoming(
+                request_id=found.request_id,
+                message_id=message.message_id,
+                in_reply_to=" ".join(message.in_reply_to) or None,
+                references=list(message.references),
+                from_addr=message.from_addr,
+                to_addrs=list(message.to_addrs),
+                cc_addrs=list(message.cc_addrs),
+                subject=message.subject,
+                date_header=message.date_header,
+                internaldate=internaldate,
+                detected_at=now,
+                mailbox=mailbox,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                raw=raw,
+                klass=None,
+                excerpt=make_excerpt(message.text),
+                problems="; ".join(message.problems) or None,
+            )
+            if row is None:
+                logger.debug("Sent uid %d: already recorded", uid)
+                return None
+            sent_at = sent_moment(message.date_header, internaldate, now)
+            self.store.record_parent_message(stored=row, sent_at=sent_at, detected_at=now)
+        # Its Message-ID is now part of the thread: a reply to it is in the thread too.
+        self.refresh()
+        logger.info("%s: the parent's own message (%s) recorded", found.request_id, found.reason)
+        return found.request_id

@@ -1,0 +1,161 @@
+"""The parent's own messages (issue 15, item 5), through `iepd run --once`'s own code path on
+the real Dovecot and aiosmtpd: the parent's hand-written reply in the request's thread,
+found in the Sent folder, is recorded once with its raw copy and shown in the trail; iepd's
+own letter there is not recorded again; an unrelated sent message is left alone."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import email.utils
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from iepd.config.load import load_config
+from iepd.run.daemon import Daemon
+from iepd.run.snapshots import snapshots
+from iepd.store.database import Store
+from iepd.store.files import sha256_hex
+from iepd.trail.export import export_request
+from iepd.trail.timeline import load_trail
+from support.family import Family, new_family
+from support.mailservers import Dovecot, MailAccount, SmtpServer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def family(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_server: SmtpServer,
+    new_mail_account: Callable[[str], MailAccount],
+) -> Family:
+    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
+
+
+def run_once(family: Family, clock: Clock) -> None:
+    """`iepd run --once` in this process, with the family's environment."""
+    saved = {key: os.environ.get(key) for key in family.environ()}
+    os.environ.update(family.environ())
+    try:
+        asyncio.run(Daemon(family.config_path, clock).run(once=True))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def school_mail(dovecot: Dovecot, family: Family) -> list[EmailMessage]:
+    who = family.case_manager
+    return [parsed(raw) for raw in dovecot.messages(who, family.passwords[who])]
+
+
+def written_by_hand(family: Family, to: str, body: str, letter: EmailMessage | None) -> bytes:
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = f"Jordan Rivera <{family.parent}>"
+    message["To"] = to
+    message["Subject"] = "Re: " + str(letter["Subject"]) if letter else "Saturday"
+    message["Message-ID"] = email.utils.make_msgid(domain="family.example")
+    message["Date"] = email.utils.formatdate(localtime=True)
+    if letter is not None:
+        message["In-Reply-To"] = str(letter["Message-ID"])
+        message["References"] = str(letter["Message-ID"])
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def test_the_parents_reply_in_the_thread_is_recorded_once_and_iepds_own_letter_not_again(
+    family: Family, dovecot: Dovecot, tmp_path: Path
+) -> None:
+    clock = Clock()
+    run_once(family, clock)
+    [letter] = school_mail(dovecot, family)
+    letter_id = str(letter["Message-ID"])
+    [iepds_copy] = dovecot.messages(family.parent, family.parent_password, "Sent")
+    assert parsed(iepds_copy)["Message-ID"] == letter_id
+
+    reply = written_by_hand(
+        family, family.case_manager, "Dear Ms. Alvarez,\nCould you tell me the date?\n", letter
+    )
+    unrelated = written_by_hand(family, "friend@elsewhere.example", "See you Saturday!\n", None)
+    for raw in (reply, unrelated):
+        dovecot.append(family.parent, family.parent_password, "Sent", raw, ["\\Seen"])
+    clock.now += timedelta(minutes=5)
+    run_once(family, clock)
+    clock.now += timedelta(minutes=5)
+    run_once(family, clock)
+
+    reply_id = str(parsed(reply)["Message-ID"])
+    with Store.open(family.state_dir) as store:
+        events = store.events("sam-speech")
+        [event] = [event for event in events if event.kind == "parent_message"]
+        assert event.message_id == reply_id
+        assert event.from_addr == family.parent
+        assert event.subject == "Re: " + str(letter["Subject"])
+        messages = store.messages_for("sam-speech")
+        [stored] = [row for row in messages if row.message_id == reply_id]
+        assert stored.raw_path.read_bytes() == reply
+        assert stored.sha256 == sha256_hex(reply)
+        assert stored.mailbox == "Sent"
+        # iepd's own letter is in the record once, as the letter it sent.
+        assert [row.direction for row in messages if row.message_id == letter_id] == ["out"]
+        unrelated_id = str(parsed(unrelated)["Message-ID"])
+        assert [row for row in messages if row.message_id == unrelated_id] == []
+        assert store.verify() == []
+
+        # The school's clock restarts from the parent's message: the planner is handed it.
+        assert stored.internaldate is not None
+        config = load_config(family.config_path, dict(os.environ) | family.environ())
+        [snapshot] = snapshots(config, store)
+        assert snapshot.last_parent_message_at == stored.internaldate
+        assert event.detail == stored.internaldate.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+        # The trail shows it, joined to its stored copy.
+        trail = load_trail(store, "sam-speech")
+        assert trail is not None
+        [entry] = [entry for entry in trail.entries if entry.event.kind == "parent_message"]
+        assert entry.message is not None and entry.message.row.message_id == reply_id
+        assert entry.message.kind == "parent_message"
+
+
+def test_the_export_holds_the_parents_message(
+    family: Family, dovecot: Dovecot, tmp_path: Path
+) -> None:
+    clock = Clock()
+    run_once(family, clock)
+    [letter] = school_mail(dovecot, family)
+    reply = written_by_hand(family, family.case_manager, "Any news about Sam's meeting?\n", letter)
+    dovecot.append(family.parent, family.parent_password, "Sent", reply, ["\\Seen"])
+    run_once(family, clock)
+
+    with Store.open(family.state_dir) as store:
+        config = load_config(family.config_path, dict(os.environ) | family.environ())
+        out = tmp_path / "export"
+        export_request(config, store, "sam-speech", out, now=clock.now)
+    files = sorted(path.name for path in (out / "messages").iterdir())
+    [copy] = [name for name in files if name.endswith("-parent_message.eml")]
+    assert (out / "messages" / copy).read_bytes() == reply
+    assert "parent_message" in (out / "timeline.csv").read_text()
+    assert "parent_message" in json.dumps(sorted(files))
