@@ -209,11 +209,15 @@ def test_a_strangers_send_with_the_right_in_reply_to_is_ignored_and_not_answered
     assert world.incoming_ids() == [SCHOOL_REPLY]
 
 
-def test_the_parents_address_with_a_made_up_reference_is_ignored(world: World) -> None:
+def test_the_parents_address_with_a_made_up_reference_is_ignored(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     queued, events = len(world.reminders()), world.event_kinds()
     made_up = "<0123456789abcdef0123456789abcdef.iepd@family.example>"
 
     assert world.handle(reply_to(made_up, "CLOSE")) is None
+
+    assert "reminder iepd did not send" in caplog.text
 
     assert len(world.reminders()) == queued
     assert world.event_kinds() == events

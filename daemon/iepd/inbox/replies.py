@@ -106,6 +106,16 @@ class ParentReplies:
             return None
         return referenced_reminder(message.in_reply_to, message.references, self.reminders)
 
+    def unknown_reminder_reply(self, message: IncomingMessage) -> bool:
+        """Given a message that answers no reminder iepd sent, return whether it looks like a
+        command all the same (from a parent address, "[iepd]" in its subject, a reply):
+        a made-up reference, worth a line in the log."""
+        return (
+            parent_sent(message.from_addr, self.parent_addresses)
+            and "[iepd]" in message.subject
+            and bool(message.in_reply_to or message.references)
+        )
+
     def handle(
         self,
         message: IncomingMessage,
@@ -318,6 +328,12 @@ class InboxRouter:
         message = parse_message(raw)
         reminder = self.replies.answered_reminder(message)
         if reminder is None:
+            if self.replies.unknown_reminder_reply(message):
+                logger.warning(
+                    "uid %d: a reply from the parent's address to an [iepd] reminder iepd did"
+                    " not send (its In-Reply-To and References name none): ignored",
+                    uid,
+                )
             return self.recorder.handle(
                 raw=raw,
                 mailbox=mailbox,
