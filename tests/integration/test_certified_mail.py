@@ -265,6 +265,7 @@ def test_mailed_and_delivered_are_in_the_trail_status_export_and_verify(tmp_path
     assert delivered.returncode == 0, delivered.stderr
     assert "delivered 2025-12-03" in delivered.stdout
     assert "the school's clock runs from 2025-12-03" in delivered.stdout
+    assert "the request is on hold: take the hold off" in delivered.stdout
     rows = json.loads(iepd(config, "timeline", REQUEST_ID, "--json").stdout)
     assert [row["kind"] for row in rows] == ["request_drafted", "mailed", "mail_delivered"]
     assert rows[1]["detail"] == (

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from iepd.config.load import load_config
 from iepd.config.model import Config
+from iepd.decide.plan import SendFollowUp, next_actions
 from iepd.inbox.record import MessageRecorder, match_context
 from iepd.outbox.sender import Sender
+from iepd.run.snapshots import rules_for, snapshots
 from iepd.store.database import Store
 from iepd.trail.postal import record_delivered, record_mailed
 
@@ -185,3 +188,18 @@ def test_the_schools_emailed_answer_to_a_posted_request_is_matched_and_recorded(
     request = posted.store.get_request(REQUEST_ID)
     assert request is not None and request.answered_at is not None
     assert request.state not in ("queued", "draft")
+
+
+def test_the_daemon_plans_the_follow_up_a_week_after_the_delivery_and_sends_no_request(
+    posted: Posted,
+) -> None:
+    chicago = ZoneInfo("America/Chicago")
+    delivered = datetime(2025, 12, 3, tzinfo=chicago)
+    [snapshot] = snapshots(posted.config, posted.store)
+    assert snapshot.delivered_at == delivered and snapshot.sent_at is None
+
+    before = next_actions([snapshot], rules_for(posted.config), delivered + timedelta(days=6))
+    due = next_actions([snapshot], rules_for(posted.config), delivered + timedelta(days=7))
+
+    assert before.actions == () and before.next_wake == delivered + timedelta(days=7)
+    assert due.actions == (SendFollowUp(REQUEST_ID, 1),)

@@ -229,6 +229,12 @@ def cmd_mailed(args: argparse.Namespace) -> int:
             if letter == "request" and request is not None and request.sent_at is None:
                 print(
                     "  no email of this request was sent: the school's clock runs from"
-                    f" {delivered_on}, the day it was delivered"
+                    f" {delivered_on}, the day it was delivered, and iepd emails no request"
                 )
+                settings = config.requests_by_id().get(request_id)
+                if settings is not None and settings.hold:
+                    print(
+                        "  the request is on hold: take the hold off (hold = false) for iepd"
+                        " to follow up by email if the school does not answer"
+                    )
     return 0

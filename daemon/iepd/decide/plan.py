@@ -59,6 +59,9 @@ class RequestSnapshot:
     # When the parent sent their newest message in the thread (found in the Sent folder):
     # the school owes an answer to it, so its clocks restart from there.
     last_parent_message_at: datetime | None = None
+    # When the post delivered the printed request letter (`iepd mailed --delivered`): with
+    # no email of it sent, the school's clocks run from there.
+    delivered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -197,14 +200,27 @@ def request_next_step(
     return first.name, first.due
 
 
+def letter_reached_school(snapshot: RequestSnapshot) -> datetime | None:
+    """Given a request, return when the school got its letter: when the email was accepted,
+    else, for a letter only mailed, when the post delivered it; None before either."""
+    return snapshot.sent_at if snapshot.sent_at is not None else snapshot.delivered_at
+
+
+def _only_mailed(snapshot: RequestSnapshot) -> bool:
+    return snapshot.sent_at is None and snapshot.delivered_at is not None
+
+
 def awaits_answer(snapshot: RequestSnapshot) -> bool:
     """Given a request, return whether it may still be followed up: the school has the
     letter and no answer, invitation, meeting date, bounce or closing has come."""
     return (
-        snapshot.state in AWAITING_ANSWER_STATES
+        (
+            snapshot.state in AWAITING_ANSWER_STATES
+            or (snapshot.state in UNSENT_STATES and _only_mailed(snapshot))
+        )
         and not snapshot.closed
         and not snapshot.hold
-        and snapshot.sent_at is not None
+        and letter_reached_school(snapshot) is not None
         and snapshot.answered_at is None
         # A meeting agreed outside email (config meeting_at) is an answer too: asking the
         # school when a date will be set would be wrong once there is one.
@@ -225,20 +241,21 @@ def _steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime) -> list
 def _letter_steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime) -> list[_Step]:
     if snapshot.hold:
         return []
-    if snapshot.state in UNSENT_STATES and snapshot.sent_at is None:
+    # A letter the post delivered is not emailed on top: the school has it.
+    if snapshot.state in UNSENT_STATES and snapshot.sent_at is None and not _only_mailed(snapshot):
         if snapshot.outbox_busy:
             return [_Step(STEP_SEND, None, None)]
         start = now if snapshot.send_at is None else max(as_utc(snapshot.send_at), now)
         return [_Step(STEP_SEND, _in_window(start, rules), SendLetter(snapshot.id))]
-    if not awaits_answer(snapshot):
+    reached = letter_reached_school(snapshot)
+    if not awaits_answer(snapshot) or reached is None:  # awaits_answer() checks both
         return []
-    assert snapshot.sent_at is not None  # awaits_answer() checked it; this tells mypy
     number = len(snapshot.followups_sent) + 1
     if number <= 2:
         name = STEP_FOLLOW_UP if number == 1 else STEP_ESCALATION
         if snapshot.outbox_busy:
             return [_Step(name, None, None)]
-        previous = snapshot.sent_at if number == 1 else snapshot.followups_sent[0]
+        previous = reached if number == 1 else snapshot.followups_sent[0]
         wait = rules.followup_after if number == 1 else rules.escalate_after
         due = _later(previous, wait, rules)
         # A follow-up overdue while the window is shut waits for the next opening.
@@ -247,7 +264,7 @@ def _letter_steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime) 
         return []
     escalated_at = snapshot.followups_sent[1]
     context = {
-        "sent_at": _local_iso(snapshot.sent_at, rules),
+        "sent_at": _local_iso(reached, rules),
         "followup_at": _local_iso(snapshot.followups_sent[0], rules),
         "escalation_at": _local_iso(escalated_at, rules),
     }
@@ -278,18 +295,19 @@ def _meeting_steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime)
 
 
 def _deadline_steps(snapshot: RequestSnapshot, rules: TimingRules) -> list[_Step]:
+    reached = letter_reached_school(snapshot)
     if (
         rules.meeting_deadline is None
-        or snapshot.sent_at is None
+        or reached is None
         or snapshot.state in NOT_DELIVERED_STATES
         or DEADLINE_PASSED in snapshot.reminders_sent
     ):
         return []
-    deadline = _later(snapshot.sent_at, rules.meeting_deadline, rules)
+    deadline = _later(reached, rules.meeting_deadline, rules)
     if snapshot.meeting_at is not None and as_utc(snapshot.meeting_at) <= deadline:
         return []
     context = {
-        "sent_at": _local_iso(snapshot.sent_at, rules),
+        "sent_at": _local_iso(reached, rules),
         "deadline": _local_iso(deadline, rules),
         "meeting_at": "" if snapshot.meeting_at is None else _local_iso(snapshot.meeting_at, rules),
     }

@@ -8,13 +8,14 @@ joins the two into the planner's plain data, and nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from iepd.config.model import Config, RequestSettings
 from iepd.decide.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
 from iepd.store.database import OutgoingRow, RequestRow, Store
 from iepd.store.messages import OutgoingSummary
+from iepd.trail.postal import request_deliveries
 from iepd.vocabulary import LETTER_PURPOSES, SETTLED_STEPS
 
 # A letter past these steps is no longer in flight: from `accepted` on it is sent and
@@ -34,6 +35,16 @@ def rules_for(config: Config) -> TimingRules:
     return timing_rules(config.timing, config.parent.timezone)
 
 
+def delivery_times(config: Config, store: Store) -> dict[str, datetime]:
+    """Given the config and the store, return per request the day the post delivered its
+    printed request letter, as the start of that day in the parent's timezone."""
+    return {
+        request_id: datetime.combine(mailing.delivered_on, time(), ZoneInfo(config.parent.timezone))
+        for request_id, mailing in request_deliveries(store).items()
+        if mailing.delivered_on is not None
+    }
+
+
 def snapshot(
     config: Config,
     store: Store,
@@ -41,10 +52,12 @@ def snapshot(
     outgoing: Sequence[OutgoingRow | OutgoingSummary] | None = None,
     settings_by_id: Mapping[str, RequestSettings] | None = None,
     parent_messages: Mapping[str, datetime] | None = None,
+    deliveries: Mapping[str, datetime] | None = None,
 ) -> RequestSnapshot:
     """Given the config, the store and one request row (and, if already read, the request's
-    outgoing messages, the config's requests by id and when the parent's newest message in
-    each thread was sent), return the planner's snapshot."""
+    outgoing messages, the config's requests by id, when the parent's newest message in
+    each thread was sent and when the post delivered a request letter), return the
+    planner's snapshot."""
     if settings_by_id is None:
         settings_by_id = config.requests_by_id()
     # None: removed from the config, so nothing more is done for it.
@@ -53,6 +66,8 @@ def snapshot(
         outgoing = store.outgoing_summaries(row.id)
     if parent_messages is None:
         parent_messages = store.last_parent_message_times()
+    if deliveries is None:
+        deliveries = delivery_times(config, store)
     # A follow-up whose fate a crash left unknown counts as sent when that was found out:
     # the parent has been told, and the escalation's clock must still run from somewhere.
     followups = sorted(
@@ -83,6 +98,7 @@ def snapshot(
         reminders_sent=reminders,
         outbox_busy=busy,
         last_parent_message_at=parent_messages.get(row.id),
+        delivered_at=deliveries.get(row.id),
     )
 
 
@@ -98,8 +114,17 @@ def snapshots(
         by_request.setdefault(out.request_id, []).append(out)
     settings_by_id = config.requests_by_id()
     parent_messages = store.last_parent_message_times()
+    deliveries = delivery_times(config, store)
     return [
-        snapshot(config, store, row, by_request.get(row.id, []), settings_by_id, parent_messages)
+        snapshot(
+            config,
+            store,
+            row,
+            by_request.get(row.id, []),
+            settings_by_id,
+            parent_messages,
+            deliveries,
+        )
         for row in (store.list_requests() if requests is None else requests)
     ]
 
