@@ -12,6 +12,7 @@ import pytest
 from iepd.decide import cues
 from iepd.decide.classify import classify
 from iepd.decide.clauses import Cue, negated
+from iepd.decide.excerpt import new_text
 from iepd.decide.lemmas import Lemmas, plain
 from iepd.decide.sentences import language_of, read_sentences, split_sentences, tokenize
 from iepd.decide.weighing import describe, weigh
@@ -259,3 +260,30 @@ def test_the_parents_letter_quoted_under_a_spanish_outlook_header_is_not_read() 
     result = classify(message(text))
     assert result.klass == "answer"
     assert "phone call" not in result.excerpt
+
+
+def test_a_read_receipt_is_no_answer() -> None:
+    parts = MessageParts(
+        report_type="disposition-notification",
+        content_types=("multipart/report", "text/plain", "message/disposition-notification"),
+    )
+    text = "Your message was read on Tuesday, December 1, 2026 9:14 AM."
+    assert classify(message(text, subject="Read: Request", parts=parts)).klass == "auto_reply"
+
+
+def test_a_delivery_receipt_is_no_answer() -> None:
+    parts = MessageParts(
+        report_type="delivery-status",
+        delivery_status="Final-Recipient: rfc822; dalvarez@district.example\nAction: delivered",
+    )
+    result = classify(message("Your message has been delivered.", parts=parts))
+    assert (result.klass, result.bounced_recipient) == ("auto_reply", None)
+
+
+def test_an_address_and_wrote_starts_the_quoted_letter() -> None:
+    text = (
+        "We will hold the meeting.\n"
+        "Jordan Rivera <jordan@family.example> wrote:\n"
+        "Not a phone call, please.\n"
+    )
+    assert new_text(text) == "We will hold the meeting."

@@ -161,6 +161,16 @@ READINGS = [
     ("I can't make Monday; could we meet Wednesday the 16th at 3:45 instead?", "answer"),
     ("Yes. The ARD committee will meet on Friday.", "answer"),
     ("Absolutely, let's meet. Does Thursday at 3:30 work?", "answer"),
+    # a procedure described is no refusal made
+    ("If the district refuses a request, you will receive prior written notice.", "answer"),
+    ("Should the team decline to meet, you may request mediation. Dates to follow.", "answer"),
+    ("I disagree that an IEP meeting is needed.", "declined"),
+    (
+        "We propose a consultation with the speech therapist in lieu of an IEP meeting.",
+        "informal",
+    ),
+    ("Not scheduling another one. Call my office if you want to talk.", "informal"),
+    ("We're not doing another IEP meeting right now.", "declined"),
 ]
 
 

@@ -365,6 +365,10 @@ SET_ASIDE_CASES = [
         dict(to_addrs=("dalvarez@district.example",), text="IEP progress reports for Sam's class"),
     ),
     (
+        "sent_to_a_families_list_parent_in_bcc",
+        dict(to_addrs=("4th-grade-families@district.example",), text="Sam's IEP night"),
+    ),
+    (
         "many_recipients",
         dict(
             to_addrs=tuple(f"parent{n}@family{n}.example" for n in range(12)),

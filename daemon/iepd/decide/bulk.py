@@ -65,6 +65,11 @@ _AUTO_REPLY_SUBJECT = re.compile(
     r"office|respuesta autom[aá]tica|fuera de (?:la )?oficina)",
     re.IGNORECASE,
 )
+# A list's address: "4th-grade-families@", "sepac-parents@", "lincoln.all@".
+_GROUP = re.compile(
+    r"famil|parent|padres|guardian|everyone|(?:^|[._-])all(?:$|[._-])|grade|class|list"
+    r"|group|staff|community|students|news|pta|pto|sepac|todos"
+)
 MANY_RECIPIENTS = 10
 TEXT_LIMIT = 20_000
 
@@ -122,8 +127,12 @@ def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> st
         return found
     parents = {address.lower() for address in parent_addresses}
     addressed = set(message.to_addrs) | set(message.cc_addrs)
-    if parents and not parents & addressed and message.from_addr in addressed:
-        return "sent to the sender's own address, the parent only in Bcc"
+    if parents and addressed and not parents & addressed:
+        if message.from_addr in addressed:
+            return "sent to the sender's own address, the parent only in Bcc"
+        group = next((a for a in addressed if _GROUP.search(a.partition("@")[0])), None)
+        if group:
+            return f"sent to a group ({group}), the parent only in Bcc"
     text = message.text[:TEXT_LIMIT]
     greeting = _TO_MANY.search(text[:2000])
     if greeting:

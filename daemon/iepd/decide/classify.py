@@ -118,9 +118,9 @@ def _decide(
         return Classification(
             "bounce", excerpt, bounced_recipient=recipient, signals=tuple(signals)
         )
-    if delivery == "delayed":
-        # A delay warning is no failure, and no answer either: it is reported like an
-        # auto-reply so that it never stops the follow-ups.
+    if delivery in ("delayed", "receipt"):
+        # A delay warning is no failure, and a delivery or read receipt no answer: each is
+        # reported like an auto-reply so that it never stops the follow-ups.
         return Classification("auto_reply", excerpt, signals=tuple(signals))
     invites = _invitations(message)
     if _is_auto_reply(message, _WHITESPACE.sub(" ", fresh), bool(invites), signals):
@@ -169,7 +169,7 @@ def _invitations(message: IncomingMessage) -> list[Invite]:
 
 
 def _delivery_report(message: IncomingMessage, signals: list[str]) -> tuple[str | None, str | None]:
-    """Return ("failed" | "delayed" | None, the failed recipient)."""
+    """Return ("failed" | "delayed" | "receipt" | None, the failed recipient)."""
     failures = message.parts.failures
     status = message.parts.delivery_status
     actions = [action.lower() for action in _ACTION.findall(status)]
@@ -187,6 +187,15 @@ def _delivery_report(message: IncomingMessage, signals: list[str]) -> tuple[str 
         signals.append("X-Failed-Recipients")
         found = _ADDRESS.search(failed_header)
         return "failed", (found.group(0).lower() if found else recipient)
+    if actions and all(action in ("delivered", "relayed", "expanded") for action in actions):
+        signals.append("delivery receipt (Action: delivered)")
+        return "receipt", None
+    parts = message.parts
+    if parts.report_type == "disposition-notification" or (
+        "message/disposition-notification" in parts.content_types
+    ):
+        signals.append("read receipt (message/disposition-notification)")
+        return "receipt", None
     delayed = failures.temporary or any(action.startswith("delay") for action in actions)
     if delayed or ((from_system or report) and _DELAY_SUBJECT.search(message.subject)):
         signals.append("delivery delayed, not failed")

@@ -31,6 +31,8 @@ _ATTRIBUTIONS = (
     re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$", re.IGNORECASE),
     re.compile(r"^\s*El\b.{0,300}\bescribió:\s*$", re.IGNORECASE),
     re.compile(r"^\s*Am\b.{0,300}\bschrieb\b.{0,100}:\s*$", re.IGNORECASE),
+    # "Jordan Rivera <jordan@family.example> wrote:" (Lotus Notes, some phones, web mail)
+    re.compile(r"^.{0,200}[\w.+-]+@[\w-]+\.[\w.-]+.{0,60}\b(?:wrote|escribi[oó])\s*:\s*$", re.I),
 )
 # "On Mon, Dec 1, 2026 at 9:14 AM Jordan Rivera <" wrapped onto a second line by the mailer.
 _WROTE_START = re.compile(r"^\s*On\b.{0,300}$", re.IGNORECASE)

@@ -94,6 +94,12 @@ def _contact_only(tokens: Sequence[Token], item: int) -> bool:
     return not purpose and not _to_parent(tokens, item)
 
 
+_BEFORE_IMPERATIVE = frozenset({
+    "please", "just", "por", "favor", "feel_free", "so", "then", "ok", "okay", "honestly",
+    "give", "me", "a", "us", "hi", "hello", "jordan",
+})  # fmt: skip
+
+
 def offer(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     item = _item(tokens)
@@ -110,8 +116,10 @@ def offer(sentence: Sentence) -> Cue | None:
         return None
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
+    imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[:item])
     framed = (
         sentence.question
+        or imperative  # "Call my office if you want to talk", "Stop by after school"
         or has(tokens, cues.OFFER)
         or has(tokens, cues.TOGETHER)
         or _to_parent(tokens, item)

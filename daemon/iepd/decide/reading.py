@@ -55,8 +55,18 @@ from iepd.decide.sentences import Sentence, Token
 # ---- refusal -------------------------------------------------------------------------------
 
 
+# "If the district refuses your request, you will receive prior written notice": a
+# procedure described, not a refusal made.
+_HYPOTHETICAL = frozenset({
+    "if", "should", "whether", "unless", "in_the_event", "when", "si", "cuando", "en_caso",
+})  # fmt: skip
+
+
 def _refusal_in(clause: Sequence[Token]) -> str | None:
     """Return what kind of refusal the clause holds, or None."""
+    if clause and (clause[0].is_(_HYPOTHETICAL) or has(clause[:3], _HYPOTHETICAL)):
+        if not any(token.is_(cues.HOLD) for token in clause[:2]):
+            return None
     for index, token in enumerate(clause):
         negation = negation_before(clause, index)
         if token.is_(cues.HOLD) and negation >= 0 and not told_of_the_past(clause, negation):
@@ -71,6 +81,8 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
         if token.is_(cues.NECESSITY) and mentions_meeting(clause):
             if _needs_something_else(clause, index):
                 continue  # "no need to worry", "not necessary to bring anything"
+            if has(clause[max(0, index - 8) : index], cues.DISAGREE):
+                return "no need for a meeting"  # "I disagree that a meeting is needed"
             negation = negation_before(clause, index, window=12)
             if (negation >= 0 and not told_of_the_past(clause, negation)) or (
                 index > 0 and clause[index - 1].low in NO_DETERMINERS
