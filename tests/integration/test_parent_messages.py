@@ -11,6 +11,7 @@ import email.policy
 import email.utils
 import json
 import os
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -159,3 +160,64 @@ def test_the_export_holds_the_parents_message(
     assert (out / "messages" / copy).read_bytes() == reply
     assert "parent_message" in (out / "timeline.csv").read_text()
     assert "parent_message" in json.dumps(sorted(files))
+
+
+def test_the_sent_folder_is_read_right_before_a_follow_up_goes_out(
+    family: Family, dovecot: Dovecot
+) -> None:
+    """The daemon, not --once: the parent's message is sent while the daemon idles on the
+    inbox (its refresh minutes away); the follow-up falling due makes it look at the Sent
+    folder first, so the parent's message is in the record before any follow-up."""
+    clock = Clock()
+    run_once(family, clock)
+    [letter] = school_mail(dovecot, family)
+    reply = written_by_hand(family, family.case_manager, "Any news about the meeting?\n", letter)
+    reply_id = str(parsed(reply)["Message-ID"])
+
+    def kinds() -> list[tuple[str, str | None]]:
+        with Store.open(family.state_dir) as store:
+            return [(event.kind, event.message_id) for event in store.events("sam-speech")]
+
+    async def scenario() -> list[tuple[str, str | None]]:
+        daemon = Daemon(family.config_path, clock)
+        task = asyncio.create_task(daemon.run())
+        # Past the first catch-up of the Sent folder: its place is in the ledger.
+        await wait_until(lambda: sent_ledger(family) is not None, task)
+        await asyncio.to_thread(
+            dovecot.append, family.parent, family.parent_password, "Sent", reply, ["\\Seen"]
+        )
+        clock.now += timedelta(days=8)
+        os.kill(os.getpid(), signal.SIGHUP)  # plan again now (a reload), as the timer would
+        await wait_until(lambda: ("parent_message", reply_id) in kinds(), task)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await task
+        return kinds()
+
+    saved = {key: os.environ.get(key) for key in family.environ()}
+    os.environ.update(family.environ())
+    try:
+        events = asyncio.run(scenario())
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    parent_at = events.index(("parent_message", reply_id))
+    assert not [kind for kind, _ in events[:parent_at] if kind == "followup_sent"]
+
+
+def sent_ledger(family: Family) -> int | None:
+    with Store.open(family.state_dir) as store:
+        return store.known_uidvalidity("Sent")
+
+
+async def wait_until(condition: Callable[[], bool], task: asyncio.Task[int]) -> None:
+    for _ in range(600):
+        if task.done():
+            task.result()
+            pytest.fail("the daemon stopped")
+        if await asyncio.to_thread(condition):
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail("gave up waiting")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from iepd.config.load import load_config
 from iepd.config.model import Config
-from iepd.decide.plan import SendFollowUp
+from iepd.decide.plan import Remind, SendLetter
 from iepd.errors import IepdError
 from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
 from iepd.inbox.parent_messages import ParentMessageRecorder
@@ -255,8 +255,10 @@ class Daemon:
 
     async def _act(self, watcher: Watcher, timer: WakeTimer) -> None:
         plan = self.one_pass.plan()
-        if any(isinstance(action, SendFollowUp) for action in plan.actions):
-            # An answer that arrived a second ago must stop the follow-up: look once more.
+        if any(not isinstance(action, (SendLetter, Remind)) for action in plan.actions):
+            # An answer that arrived a second ago, or the parent's own message just sent,
+            # must stop the follow-up (or any letter in the thread): look once more, at the
+            # inbox and the Sent folder.
             await asyncio.to_thread(watcher.catch_up_now, CATCH_UP_TIMEOUT)
             if self._drain():
                 plan = self.one_pass.plan()
