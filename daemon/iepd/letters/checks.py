@@ -11,13 +11,16 @@ from functools import partial
 from iepd.config.model import Config
 from iepd.errors import TemplateError
 from iepd.letters.compose import packaged_templates, request_subject
+from iepd.letters.conversation import DraftFacts, ThreadTip, render_draft
 from iepd.letters.reminders import REMINDER_KINDS, render_reminder, sample_context
 from iepd.letters.school import render_followup, render_request
+from iepd.vocabulary import DRAFT_KINDS
 
 
 def check_templates(config: Config) -> list[str]:
-    """Given a config, render every request letter, both follow-ups and every reminder with
-    sample values; return one line per problem (none: the templates are usable)."""
+    """Given a config, render every request letter, both follow-ups, every drafted letter
+    and every reminder with sample values; return one line per problem (none: the
+    templates are usable)."""
     sent_at = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     message_id = "<sample.iepd@example.invalid>"  # rendered, never sent
     problems: list[str] = []
@@ -39,6 +42,24 @@ def check_templates(config: Config) -> list[str]:
                 date=sent_at,
             )
             for number in (1, 2)
+        )
+        tip = ThreadTip(
+            "<sample.school@example.invalid>", (message_id,), message_id, "Re: your request",
+            "Dana Alvarez", sent_at,
+        )  # fmt: skip
+        facts = DraftFacts(sent_at, sent_at, "Room 12", ("Sample item",))
+        renders.extend(
+            partial(
+                render_draft,
+                config,
+                request.id,
+                kind,
+                tip=tip,
+                facts=facts,
+                message_id=message_id,
+                date=sent_at,
+            )
+            for kind in DRAFT_KINDS
         )
         renders.extend(
             partial(
@@ -72,7 +93,8 @@ def _stray_overrides(config: Config) -> list[str]:
     ours = packaged_templates()
     return [
         f"{path}: overrides no template of iepd (names: templates/request/<reason>.txt.j2, "
-        "templates/followup.txt.j2, templates/escalation.txt.j2, templates/reminder/<kind>.txt.j2)"
+        "templates/followup.txt.j2, templates/escalation.txt.j2, templates/draft/<kind>.txt.j2,"
+        " templates/reminder/<kind>.txt.j2)"
         for path in sorted(folder.rglob("*.j2"))
         if path.relative_to(folder).as_posix() not in ours
     ]
