@@ -23,7 +23,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from iepd.config.load import load_config  # noqa: E402
-from iepd.letters.compose import make_message_id  # noqa: E402
-from iepd.letters.school import render_request  # noqa: E402
 from iepd.store.database import Store  # noqa: E402
 from support.daemon import environ  # noqa: E402
 from support.family import Family, speech_request  # noqa: E402
 from support.mailservers import Dovecot, SmtpServer, TlsFiles  # noqa: E402
+from support.offline import send_requests  # noqa: E402
 
 # IEPD_BENCH_DOCS: write somewhere else (a CI smoke run leaves the committed figures alone).
 DOCS = Path(os.environ.get("IEPD_BENCH_DOCS") or ROOT / "docs" / "benchmarks.md")
@@ -267,41 +265,11 @@ def bench_servers(tls: TlsFiles, requests: int, timing: str = "") -> Iterator[Be
 
 
 def seed_sent(family: Family, sent_at: dt.datetime | None = None) -> dict[str, str]:
-    """Record every request of the config as sent (the letter rendered and accepted, as
-    `iepd run` would have left it), without sending: 1,000 real sends would take minutes.
-    Return each request's letter Message-ID."""
+    """Record every request of the config as sent at sent_at (default now), as `iepd run`
+    leaves it when the servers accept everything (support.offline.send_requests: the letter
+    and the parent's `sent` reminder queued, accepted and recorded), without sending: 1,000
+    real sends would take minutes. Return each request's letter Message-ID."""
     config = load_config(family.config_path, family.environ({"HOME": str(family.root)}))
     when = sent_at or dt.datetime.now(dt.UTC)
-    letters: dict[str, str] = {}
     with Store.open(config.state_dir) as store:
-        for request in config.requests:
-            store.upsert_request(
-                id=request.id,
-                child=request.child,
-                reason=request.reason,
-                urgent=request.urgent,
-                state_if_new="queued",
-                subject="",
-                now=when,
-            )
-            message_id = make_message_id(config.parent.email)
-            letter: EmailMessage = render_request(
-                config, request.id, message_id=message_id, date=when
-            )
-            row = store.add_outgoing(
-                request_id=request.id,
-                purpose="request",
-                reminder_kind=None,
-                dedup_key=f"request:{request.id}",
-                message_id=message_id,
-                envelope_from=config.parent.email,
-                recipients=[family.case_manager],
-                raw=letter.as_bytes(),
-                headers={name: str(value) for name, value in letter.items()},
-                now=when,
-            )
-            store.set_step(row.message_row, "accepted", now=when)
-            store.set_step(row.message_row, "done", now=when)
-            store.update_request(request.id, now=when, state="sent", sent_at=when)
-            letters[request.id] = message_id
-    return letters
+        return send_requests(config, store, lambda: when)

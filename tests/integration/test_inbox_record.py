@@ -1,10 +1,10 @@
 """MessageRecorder.handle against a real config, a real store and the real sender's queue.
 
-A request is put in the "sent" state the way the daemon does it (queued, walked through the
-outbox steps, finished); then messages built like the school's mail are handed to the inbox
-and the record is read back: the stored message and its raw copy, the events, the request's
-state and the one reminder queued for the parent. No mail server is contacted: queueing a
-reminder does no I/O, and only delivering one would.
+A request is put in the "sent" state the way the daemon does it (support.offline.sent_request:
+queued, walked through the outbox steps, recorded); then messages built like the school's
+mail are handed to the recorder and the record is read back: the stored message and its raw
+copy, the events, the request's state and the one reminder queued for the parent. No mail
+server is contacted: queueing a reminder does no I/O, and only delivering one would.
 """
 
 from __future__ import annotations
@@ -12,112 +12,30 @@ from __future__ import annotations
 import email.policy
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from iepd.config.model import Config
-from iepd.inbox.record import MessageRecorder
-from iepd.outbox.sender import Sender
-from iepd.store.database import Store
-from iepd.store.rows import MessageRow, OutgoingRow
 from support.family import CASE_MANAGER, CHILD_NAME, PARENT
-from support.offline import REQUEST, Clock, queued_request
+from support.offline import REQUEST, Offline, school_reply, sent_request
 
 RECEIVED = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
-@dataclass
-class World:
-    config: Config
-    store: Store
-    sender: Sender
-    inbox: MessageRecorder
-    clock: Clock
-    letter_id: str
-    letter_subject: str
-    uids: int = 0
-
-    def handle(self, raw: bytes, uid: int | None = None) -> str | None:
-        if uid is None:
-            self.uids += 1
-            uid = self.uids
-        return self.inbox.handle(
-            raw=raw, mailbox="INBOX", uidvalidity=1, uid=uid, internaldate=RECEIVED
-        )
-
-    def incoming(self) -> list[MessageRow]:
-        return [row for row in self.store.messages_for(REQUEST) if row.direction == "in"]
-
-    def reminders(self, kind: str | None = None) -> list[OutgoingRow]:
-        return [
-            row
-            for row in self.store.list_outgoing(REQUEST)
-            if row.purpose == "reminder" and (kind is None or row.reminder_kind == kind)
-        ]
-
-    def event_kinds(self) -> list[str]:
-        return [event.kind for event in self.store.events(REQUEST)]
-
-
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    offline = queued_request(tmp_path)
-    config, store, sender, clock, row = (
-        offline.config,
-        offline.store,
-        offline.sender,
-        offline.clock,
-        offline.letter,
-    )
-    for step in ("smtp", "data", "accepted", "filed"):
-        row = store.set_step(row.message_row, step, now=clock())
-    sender._finish(row)
-    request = store.get_request(REQUEST)
+def world(tmp_path: Path) -> Iterator[Offline]:
+    offline = sent_request(tmp_path)
+    request = offline.store.get_request(REQUEST)
     assert request is not None and request.state == "sent"
-    assert row.message_id is not None and request.message_id == row.message_id
-    clock.now += timedelta(days=4)
-    world = World(
-        config=config,
-        store=store,
-        sender=sender,
-        inbox=MessageRecorder(config, store, sender, clock),
-        clock=clock,
-        letter_id=row.message_id,
-        letter_subject=row.subject or "",
-    )
-    yield world
-    store.close()
+    assert request.message_id == offline.letter_id
+    offline.clock.now = RECEIVED  # four days and an hour after the letter
+    yield offline
+    offline.store.close()
 
 
 # -- messages as the school's mail programs write them
-
-
-def reply(
-    world: World,
-    body: str,
-    *,
-    sender: str = f"Dana Alvarez <{CASE_MANAGER}>",
-    number: int = 1,
-    in_thread: bool = True,
-    **headers: str,
-) -> EmailMessage:
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = sender
-    message["To"] = f"Jordan Rivera <{PARENT}>"
-    message["Subject"] = f"Re: {world.letter_subject}"
-    message["Date"] = "Fri, 20 Nov 2026 09:00:00 -0600"
-    message["Message-ID"] = f"<reply-{number}@mail.example.test>"
-    if in_thread:
-        message["In-Reply-To"] = world.letter_id
-        message["References"] = world.letter_id
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message
 
 
 def as_raw(message: EmailMessage) -> bytes:
@@ -138,8 +56,8 @@ ANSWER = (
 )
 
 
-def invite(world: World, *, dtstart: str | None = "DTSTART:20261210T213000Z") -> EmailMessage:
-    message = reply(world, "Please see the invitation for Sam's IEP meeting.", number=7)
+def invite(world: Offline, *, dtstart: str | None = "DTSTART:20261210T213000Z") -> EmailMessage:
+    message = school_reply(world, "Please see the invitation for Sam's IEP meeting.", number=7)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -162,7 +80,7 @@ def invite(world: World, *, dtstart: str | None = "DTSTART:20261210T213000Z") ->
     return message
 
 
-def bounce(world: World) -> bytes:
+def bounce(world: Offline) -> bytes:
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.example.test>\r\n"
         f"To: {PARENT}\r\n"
@@ -208,8 +126,8 @@ def bounce(world: World) -> bytes:
     ).encode()
 
 
-def newsletter(world: World) -> EmailMessage:
-    message = reply(
+def newsletter(world: Offline) -> EmailMessage:
+    message = school_reply(
         world,
         f"This week at Lincoln: the IEP team congratulates {CHILD_NAME} and friends!",
         sender="Lincoln Elementary <news@example.test>",
@@ -223,7 +141,7 @@ def newsletter(world: World) -> EmailMessage:
     return message
 
 
-def broken_mime(world: World) -> bytes:
+def broken_mime(world: Offline) -> bytes:
     return (
         f"From: Dana Alvarez <{CASE_MANAGER}>\r\n"
         f"To: {PARENT}\r\n"
@@ -249,11 +167,11 @@ def broken_mime(world: World) -> bytes:
 
 
 def test_an_answer_is_stored_byte_for_byte_answers_the_request_and_queues_one_reminder(
-    world: World,
+    world: Offline,
 ) -> None:
-    raw = as_raw(reply(world, ANSWER))
+    raw = as_raw(school_reply(world, ANSWER))
 
-    assert world.handle(raw) == "answer"
+    assert world.receive(raw) == "answer"
 
     request = world.store.get_request(REQUEST)
     assert request is not None
@@ -283,9 +201,9 @@ def test_an_answer_is_stored_byte_for_byte_answers_the_request_and_queues_one_re
 
 
 def test_an_out_of_office_reply_keeps_the_request_waiting_and_queues_an_auto_reply_reminder(
-    world: World,
+    world: Offline,
 ) -> None:
-    message = reply(
+    message = school_reply(
         world,
         "I am out of the office until Monday, November 30, with limited access to email.",
         Auto_Submitted="auto-replied",
@@ -293,7 +211,7 @@ def test_an_out_of_office_reply_keeps_the_request_waiting_and_queues_an_auto_rep
     del message["Subject"]
     message["Subject"] = f"Automatic reply: {world.letter_subject}"
 
-    assert world.handle(as_raw(message)) == "auto_reply"
+    assert world.receive(as_raw(message)) == "auto_reply"
 
     request = world.store.get_request(REQUEST)
     assert request is not None
@@ -307,12 +225,14 @@ def test_an_out_of_office_reply_keeps_the_request_waiting_and_queues_an_auto_rep
     assert world.reminders("answer") == []
 
 
-def test_a_refusal_declines_the_request(world: World) -> None:
+def test_a_refusal_declines_the_request(world: Offline) -> None:
     raw = as_raw(
-        reply(world, "We have reviewed his file. We will not be holding a meeting at this time.")
+        school_reply(
+            world, "We have reviewed his file. We will not be holding a meeting at this time."
+        )
     )
 
-    assert world.handle(raw) == "declined"
+    assert world.receive(raw) == "declined"
 
     request = world.store.get_request(REQUEST)
     assert request is not None
@@ -323,13 +243,13 @@ def test_a_refusal_declines_the_request(world: World) -> None:
 
 
 def test_an_offer_of_a_phone_call_instead_answers_the_request_with_an_informal_reminder(
-    world: World,
+    world: Offline,
 ) -> None:
     raw = as_raw(
-        reply(world, "Could we do a quick phone call instead? I am free Tuesday afternoon.")
+        school_reply(world, "Could we do a quick phone call instead? I am free Tuesday afternoon.")
     )
 
-    assert world.handle(raw) == "informal"
+    assert world.receive(raw) == "informal"
 
     request = world.store.get_request(REQUEST)
     assert request is not None
@@ -339,8 +259,8 @@ def test_an_offer_of_a_phone_call_instead_answers_the_request_with_an_informal_r
     assert world.reminders("answer") == []
 
 
-def test_a_calendar_invitation_schedules_the_meeting_at_its_start(world: World) -> None:
-    assert world.handle(as_raw(invite(world))) == "invite"
+def test_a_calendar_invitation_schedules_the_meeting_at_its_start(world: Offline) -> None:
+    assert world.receive(as_raw(invite(world))) == "invite"
 
     request = world.store.get_request(REQUEST)
     assert request is not None
@@ -358,11 +278,11 @@ def test_a_calendar_invitation_schedules_the_meeting_at_its_start(world: World) 
 
 
 def test_a_delivery_failure_for_the_case_manager_makes_the_request_undeliverable(
-    world: World,
+    world: Offline,
 ) -> None:
     raw = bounce(world)
 
-    assert world.handle(raw) == "bounce"
+    assert world.receive(raw) == "bounce"
 
     request = world.store.get_request(REQUEST)
     assert request is not None
@@ -381,13 +301,13 @@ def test_a_delivery_failure_for_the_case_manager_makes_the_request_undeliverable
 
 
 def test_the_same_message_handed_twice_is_recorded_once_and_reminded_once(
-    world: World,
+    world: Offline,
 ) -> None:
-    raw = as_raw(reply(world, ANSWER))
+    raw = as_raw(school_reply(world, ANSWER))
 
-    assert world.handle(raw, uid=5) == "answer"
+    assert world.receive(raw, uid=5) == "answer"
     events_after_first = world.event_kinds()
-    assert world.handle(raw, uid=5) is None
+    assert world.receive(raw, uid=5) is None
 
     assert len(world.incoming()) == 1
     assert len(world.reminders("answer")) == 1
@@ -395,11 +315,11 @@ def test_the_same_message_handed_twice_is_recorded_once_and_reminded_once(
     assert world.event_kinds().count("reply_received") == 1
 
 
-def test_the_same_message_under_a_new_uidvalidity_is_not_recorded_again(world: World) -> None:
-    raw = as_raw(reply(world, ANSWER))
-    assert world.handle(raw, uid=5) == "answer"
+def test_the_same_message_under_a_new_uidvalidity_is_not_recorded_again(world: Offline) -> None:
+    raw = as_raw(school_reply(world, ANSWER))
+    assert world.receive(raw, uid=5) == "answer"
 
-    again = world.inbox.handle(
+    again = world.recorder.handle(
         raw=raw, mailbox="INBOX", uidvalidity=2, uid=1, internaldate=RECEIVED
     )
 
@@ -408,11 +328,11 @@ def test_the_same_message_under_a_new_uidvalidity_is_not_recorded_again(world: W
     assert len(world.reminders("answer")) == 1
 
 
-def test_a_newsletter_from_the_school_is_not_stored(world: World) -> None:
+def test_a_newsletter_from_the_school_is_not_stored(world: Offline) -> None:
     files_before = sorted(world.store.mail_dir.iterdir())
     events_before = world.store.events()
 
-    assert world.handle(as_raw(newsletter(world))) is None
+    assert world.receive(as_raw(newsletter(world))) is None
 
     assert world.incoming() == []
     assert world.store.events() == events_before
@@ -420,10 +340,10 @@ def test_a_newsletter_from_the_school_is_not_stored(world: World) -> None:
     assert world.reminders() == [r for r in world.reminders() if r.reminder_kind == "sent"]
 
 
-def test_mail_from_an_unrelated_sender_naming_the_child_is_not_stored(world: World) -> None:
+def test_mail_from_an_unrelated_sender_naming_the_child_is_not_stored(world: Offline) -> None:
     files_before = sorted(world.store.mail_dir.iterdir())
     raw = as_raw(
-        reply(
+        school_reply(
             world,
             f"Want to bring {CHILD_NAME} to the park on Saturday? The IEP meeting can wait!",
             sender="Pat Friend <pat@elsewhere.example>",
@@ -431,7 +351,7 @@ def test_mail_from_an_unrelated_sender_naming_the_child_is_not_stored(world: Wor
         )
     )
 
-    assert world.handle(raw) is None
+    assert world.receive(raw) is None
 
     assert world.incoming() == []
     assert sorted(world.store.mail_dir.iterdir()) == files_before
@@ -440,11 +360,11 @@ def test_mail_from_an_unrelated_sender_naming_the_child_is_not_stored(world: Wor
 
 
 def test_a_malformed_message_in_the_thread_is_stored_as_is_with_its_problems(
-    world: World,
+    world: Offline,
 ) -> None:
     raw = broken_mime(world)
 
-    klass = world.handle(raw)
+    klass = world.receive(raw)
 
     assert klass is not None
     [stored] = world.incoming()
@@ -454,17 +374,19 @@ def test_a_malformed_message_in_the_thread_is_stored_as_is_with_its_problems(
     assert len(world.reminders(klass)) == 1
 
 
-def test_wants_the_thread_reply_but_not_the_newsletter(world: World) -> None:
-    assert world.inbox.wants(header_block(as_raw(reply(world, ANSWER)))) is True
-    assert world.inbox.wants(header_block(as_raw(newsletter(world)))) is False
+def test_wants_the_thread_reply_but_not_the_newsletter(world: Offline) -> None:
+    assert world.recorder.wants(header_block(as_raw(school_reply(world, ANSWER)))) is True
+    assert world.recorder.wants(header_block(as_raw(newsletter(world)))) is False
 
 
-def test_the_record_verifies_after_every_kind_of_message(world: World) -> None:
-    world.handle(as_raw(reply(world, "I am out of the office.", Auto_Submitted="auto-replied")))
-    world.handle(as_raw(reply(world, ANSWER, number=2)))
-    world.handle(as_raw(invite(world)))
-    world.handle(broken_mime(world))
-    world.handle(as_raw(newsletter(world)))
+def test_the_record_verifies_after_every_kind_of_message(world: Offline) -> None:
+    world.receive(
+        as_raw(school_reply(world, "I am out of the office.", Auto_Submitted="auto-replied"))
+    )
+    world.receive(as_raw(school_reply(world, ANSWER, number=2)))
+    world.receive(as_raw(invite(world)))
+    world.receive(broken_mime(world))
+    world.receive(as_raw(newsletter(world)))
 
     assert len(world.incoming()) == 4
     assert world.store.verify() == []
@@ -474,12 +396,12 @@ def test_the_record_verifies_after_every_kind_of_message(world: World) -> None:
 # -- findings: the way inbox.py behaves at its edges
 
 
-def test_an_invitation_without_a_start_is_recorded_and_does_not_raise(world: World) -> None:
+def test_an_invitation_without_a_start_is_recorded_and_does_not_raise(world: Offline) -> None:
     """A METHOD:REQUEST calendar whose DTSTART is missing is still an invitation; recording
     it must not fail (a raise here would stall the watcher on this message for ever)."""
     raw = as_raw(invite(world, dtstart=None))
 
-    klass = world.handle(raw)
+    klass = world.receive(raw)
 
     assert klass == "invite"
     [stored] = world.incoming()
@@ -487,12 +409,12 @@ def test_an_invitation_without_a_start_is_recorded_and_does_not_raise(world: Wor
     assert len(world.reminders()) >= 2  # the `sent` one and one about this message
 
 
-def test_a_late_bounce_does_not_undo_a_scheduled_meeting(world: World) -> None:
+def test_a_late_bounce_does_not_undo_a_scheduled_meeting(world: Offline) -> None:
     """A bounce of one recipient arriving after the school already sent an invitation: the
     meeting is scheduled, so the request is not undeliverable."""
-    assert world.handle(as_raw(invite(world))) == "invite"
+    assert world.receive(as_raw(invite(world))) == "invite"
 
-    assert world.handle(bounce(world)) == "bounce"
+    assert world.receive(bounce(world)) == "bounce"
 
     request = world.store.get_request(REQUEST)
     assert request is not None

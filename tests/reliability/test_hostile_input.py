@@ -39,10 +39,11 @@ from iepd.mail.transport import MailTransport
 from iepd.outbox.sender import Sender
 from iepd.run.one_pass import OnePass
 from iepd.store.database import Store
+from support.offline import send_requests
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_MESSAGES = [path.read_bytes() for path in sorted(CORPUS.glob("*.eml"))]
-LETTER_ID = "<a1.iepd@family.example>"  # the corpus replies thread to this Message-ID
+CORPUS_LETTER_ID = "<a1.iepd@family.example>"  # the corpus replies thread to this Message-ID
 CASE_MANAGER = "dalvarez@district.example"
 PRINCIPAL = "lchen@district.example"
 PARENT = "jordan@family.example"
@@ -356,34 +357,22 @@ def test_an_address_list_in_a_parent_address_is_refused(field: str, tmp_path: Pa
 
 
 class IncomingWorld:
-    """A store holding one sent urgent request whose letter has the corpus's Message-ID."""
+    """A store holding one sent urgent request (support.offline.send_requests), and the
+    recorder the corpus goes through, threaded to that request's letter."""
 
     def __init__(self, folder: Path) -> None:
         config = load_text(to_toml(base_config(folder / "state")))
         self.config = config
         self.store = Store.open(config.state_dir)
-        sync_requests(config, self.store)
+        [self.letter_id] = send_requests(config, self.store, lambda: NOW).values()
         sender = Sender(config, self.store, MailTransport(config, Secret("unused")), lambda: NOW)
-        row = self.store.add_outgoing(
-            request_id="sam-speech",
-            purpose="request",
-            reminder_kind=None,
-            dedup_key="request:sam-speech",
-            message_id=LETTER_ID,
-            envelope_from=PARENT,
-            recipients=[CASE_MANAGER, PRINCIPAL],
-            raw=b"Message-ID: " + LETTER_ID.encode() + b"\r\nSubject: IEP\r\n\r\nletter\r\n",
-            headers={"Message-ID": LETTER_ID, "Subject": "IEP meeting request"},
-            now=NOW,
-        )
-        for step in ("smtp", "data", "accepted", "filed", "done"):
-            self.store.set_step(row.message_row, step, now=NOW)
-        self.store.update_request("sam-speech", now=NOW, state="sent", sent_at=NOW)
-        self.inbox = MessageRecorder(config, self.store, sender, lambda: NOW)
+        self.recorder = MessageRecorder(config, self.store, sender, lambda: NOW)
         self.uids = itertools.count(1)
 
     def handle(self, raw: bytes) -> str | None:
-        klass: str | None = self.inbox.handle(
+        # The corpus replies thread to CORPUS_LETTER_ID: make them reply to our letter.
+        raw = raw.replace(CORPUS_LETTER_ID.encode(), self.letter_id.encode())
+        klass: str | None = self.recorder.handle(
             raw=raw, mailbox="INBOX", uidvalidity=7, uid=next(self.uids), internaldate=NOW
         )
         return klass
@@ -438,7 +427,7 @@ def test_random_bytes_through_inbox_handle_never_raise(world: IncomingWorld, raw
         b"From: "
         + CASE_MANAGER.encode()
         + b"\r\nIn-Reply-To: "
-        + LETTER_ID.encode()
+        + CORPUS_LETTER_ID.encode()
         + b"\r\n"
         + raw
     )
