@@ -171,6 +171,88 @@ READINGS = [
     ),
     ("Not scheduling another one. Call my office if you want to talk.", "informal"),
     ("We're not doing another IEP meeting right now.", "declined"),
+    # offers and refusals in other words, and what a curt or a legalistic reply may say
+    ("Ms. Okafor will give you a call this week to go over the make-up schedule.", "informal"),
+    ("I've asked Ms. Okafor to reach out to you.", "informal"),
+    ("Would it help to sit down with Sam's teacher and me?", "informal"),
+    ("Let's have a conversation first.", "informal"),
+    ("I'd rather we talk on the phone.", "informal"),
+    ("We can discuss this at your conference in January.", "informal"),
+    ("Please come in and talk with me and Mrs. Pfeiffer.", "informal"),
+    ("I'll have her case manager reach out to set up a call.", "informal"),
+    ("A phone conference would be a good first step.", "informal"),
+    ("We'd love to get you in for a quick chat.", "informal"),
+    ("Feel free to give me a call and we can chat through it.", "informal"),
+    ("Why not start with a meeting with her teachers?", "informal"),
+    ("Could you come by Thursday so we can look at his work samples together?", "informal"),
+    ("Let me know a good number and time to call.", "informal"),
+    ("What's the best number to reach you?", "informal"),
+    ("¿Cuál es un buen número para llamarle?", "informal"),
+    ("Le sugiero que hablemos primero con la maestra.", "informal"),
+    ("Podríamos reunirnos usted y yo primero.", "informal"),
+    ("¿Qué tal si nos vemos en la salida?", "informal"),
+    ("Le voy a marcar mañana.", "informal"),
+    ("I'd like to invite you to our Student Success Team meeting on Tuesday.", "informal"),
+    ("We don't think the team needs to meet. Ms. Lee will call you this week.", "informal"),
+    (
+        "The team will meet on the 14th. If you'd like a quick call before the meeting, let me "
+        "know.",
+        "answer",
+    ),
+    ("Dates to follow. I'm happy to talk before the meeting if that helps.", "answer"),
+    (
+        "We already had his IEP meeting in October. Nothing has changed. Not scheduling another "
+        "one.",
+        "declined",
+    ),
+    (
+        "Ms. Rivera, I'm not going to pull the whole team together for 3 missed sessions.",
+        "declined",
+    ),
+    ("The district is unable to grant your request.", "declined"),
+    (
+        "Pursuant to 34 CFR 300.503, enclosed please find Prior Written Notice of the "
+        "District's refusal to convene an IEP meeting at this time.",
+        "declined",
+    ),
+    (
+        "This office acknowledges receipt of your request. An IEP team meeting will be convened "
+        "within thirty (30) calendar days.",
+        "answer",
+    ),
+    (
+        "Good morning, I am writing on behalf of Dr. Green. The District will not be convening "
+        "an IEP meeting at this time. A Prior Written Notice will be mailed to your home "
+        "address.",
+        "declined",
+    ),
+    (
+        "Your request has been reviewed. The team has determined that your concerns can be "
+        "addressed without convening a meeting.",
+        "declined",
+    ),
+    (
+        "In accordance with district procedures, your request has been forwarded to the "
+        "building principal, who will respond within ten school days.",
+        "answer",
+    ),
+    (
+        "Notice of Proposed Action: the district proposes to conduct a reevaluation before "
+        "convening the IEP team.",
+        "declined",
+    ),
+    ("WE WILL NOT BE HOLDING A MEETING AT THIS TIME.", "declined"),
+    ("Happy to talk but there's no need for a meeting.", "informal"),
+    ("The team met and decided no meeting is warranted.", "declined"),
+    ("Yes, we'll set something up. Dana will send dates.", "answer"),
+    ("Got your email. Meeting Thursday 3pm, room 12.", "answer"),
+    ("El comité no se reunirá hasta la revisión anual de mayo.", "declined"),
+    ("Hemos recibido su solicitud. La junta se llevará a cabo el martes 15 a las 4:00.", "answer"),
+    (
+        "Le escribo de parte de la directora: no es posible convocar la junta antes de las "
+        "vacaciones; se hará en enero cuando tengamos los resultados de la evaluación.",
+        "declined",
+    ),
 ]
 
 

@@ -380,6 +380,17 @@ SET_ASIDE_CASES = [
         dict(headers={"to": "undisclosed-recipients:;"}, text="Sam's class IEP meeting night"),
     ),
     (
+        "hello_everyone",
+        dict(text="Hello everyone!\nSam and Ava ran our class meeting this week."),
+    ),
+    (
+        "a_system_footer_on_mail_about_something_else",
+        dict(
+            sender="attendance@district.example",
+            text="Sam Rivera was tardy today. Please do not reply to this message.",
+        ),
+    ),
+    (
         "says_it_is_a_notification",
         dict(text="Sam has an IEP update.\nYou are receiving this email because you signed up."),
     ),
@@ -425,6 +436,26 @@ KEPT_CASES = [
         ),
     ),
     ("a_letter_to_a_parent_guardian", dict(text="Dear Parent/Guardian of Sam Rivera: IEP")),
+    (
+        "a_compliance_system_sends_the_prior_written_notice",
+        dict(
+            sender="noreply-compliance@district.example",
+            subject="Prior Written Notice - Sam Rivera",
+            text="Please see the attached notice regarding your request.\nDo not reply.",
+        ),
+    ),
+    (
+        "an_office_letter_about_the_request_says_do_not_reply",
+        dict(
+            sender="sped.office@district.example",
+            text="Your request for an IEP meeting for Sam was received.\n"
+            "This mailbox is not monitored; please do not reply to this email.",
+        ),
+    ),
+    (
+        "a_reply_from_a_no_reply_address",
+        dict(sender="noreply@district.example", subject="RE: Sam Rivera - IEP meeting"),
+    ),
 ]
 
 

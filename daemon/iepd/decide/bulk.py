@@ -3,11 +3,16 @@
 A weekly update that names the child, a report-card notice from the student-information
 system, a lunch-balance alert, a district-wide closure: all come from the school's domain,
 some from the case manager herself, many name the child. None answers the parent's letter.
-Each test below is enough alone; each answer names the header or the words that showed it.
+Each sign below is enough alone, and the reason given names the header or the words.
 
-Two kinds of automatic mail are kept: a calendar invitation (a district's meeting-notice
-system sends the IEP meeting's date from a no-reply address) and an auto-reply (a vacation
-program marks its reply ``Precedence: bulk``); ``classify`` tells them apart.
+Mail to many (a bulk or campaign header, ten or more recipients, the parent only in Bcc, a
+greeting to families, a newsletter's footer) is set aside whatever it says. Mail from a
+system (a no-reply address, a student-information system, ``Auto-Submitted:
+auto-generated``, "please do not reply") is set aside unless it is about the request itself:
+a compliance office's system may send the prior written notice. Kept always: a calendar
+invitation (a district's meeting-notice system sends the IEP meeting's date from a no-reply
+address), an auto-reply (a vacation program marks its reply ``Precedence: bulk``) and a
+reply ("Re: ..."), which no broadcast is; ``classify`` tells them apart.
 """
 
 from __future__ import annotations
@@ -44,20 +49,37 @@ _TO_MANY = re.compile(
     r"^\W*(?:dear|hello|hi|hey|greetings|good (?:morning|afternoon|evening)|attention|to all"
     r"|estimad[ao]s|querid[ao]s|hola|buen[oa]s (?:d[ií]as|tardes)|saludos|atenci[oó]n)"
     r"\b[^\n]{0,50}?\b(?:families|familias|parents and guardians|parents/guardians|caregivers"
-    r"|padres de familia|padres y tutores|(?:all|todos los)\b[^\n]{0,20}\b(?:parents|padres))\b",
+    r"|padres de familia|padres y tutores|(?:all|todos los)\b[^\n]{0,20}\b(?:parents|padres)"
+    r"|everyone|everybody|y'all|todos|todas)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-# What a notification or a newsletter says of itself.
-_SAYS_SO = re.compile(
+# What a newsletter or a platform's message says of itself.
+_SENT_TO_MANY = re.compile(
     r"you are receiving this (?:message|e-?mail|notification)|you're receiving this"
     r"|this (?:message|e-?mail) was sent to all|sent to all (?:families|parents)"
-    r"|\bunsubscribe\b|notification (?:preferences|settings)|(?:please )?do not reply to this"
-    r"|please do not reply\b|replies to this (?:address|message|e-?mail) are not monitored"
+    r"|\bunsubscribe\b|notification (?:preferences|settings)|view (?:it|this message) (?:on|in) "
+    r"|usted recibe este mensaje|recibe este (?:mensaje|correo) porque"
+    r"|preferencias de notificaci[oó]n|enviado a todas las familias"
+    r"|cancelar (?:la )?suscripci[oó]n",
+    re.IGNORECASE,
+)
+# What a system's notification says of itself; an office's letter may say it too, so it
+# counts only for a message that is not about the request.
+_AUTOMATED = re.compile(
+    r"(?:please )?do not reply to this|please do not reply\b"
+    r"|replies to this (?:address|message|e-?mail) are not monitored"
     r"|this (?:mailbox|address) is not monitored|an? automated (?:message|e-?mail|notice)"
-    r"|this is an automated|view (?:it|this message) (?:on|in) |log in to (?:campus|family)"
-    r"|usted recibe este mensaje|recibe este (?:mensaje|correo) porque|no responda a este"
-    r"|por favor no responda|mensaje autom[aá]tico|preferencias de notificaci[oó]n"
-    r"|enviado a todas las familias|cancelar (?:la )?suscripci[oó]n",
+    r"|this is an automated|log in to (?:campus|family|the parent portal)"
+    r"|no responda a este|por favor no responda|mensaje autom[aá]tico",
+    re.IGNORECASE,
+)
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|rv|r|sv|antw|ref)\s*(?:\[\d+\])?\s*:", re.I)
+# A system's message about the request itself.
+_ABOUT_THE_REQUEST = re.compile(
+    r"prior written notice|notice of (?:the )?(?:iep|ard|team|committee|admission)[\w ,()-]{0,40}"
+    r"meeting|your (?:written )?request|parent(?:'s|s')? request|request (?:for|dated|of) (?:an?"
+    r" )?(?:iep|ard|meeting)|meeting request|aviso previo|notificaci[oó]n previa"
+    r"|su solicitud|solicitud (?:de|del|para) (?:una |la )?(?:junta|reuni[oó]n)",
     re.IGNORECASE,
 )
 _AUTO_REPLY_SUBJECT = re.compile(
@@ -91,11 +113,41 @@ def _has_invitation(message: IncomingMessage) -> bool:
     return any(invite.start is not None for invite in message.parts.invites)
 
 
-def header_reason(message: IncomingMessage) -> str | None:
-    """Given a message (its headers are enough), return why it is mail to many or from a
-    system, or None. Auto-replies and calendar invitations are never set aside here."""
-    if is_auto_reply(message) or _has_invitation(message):
+def _a_reply(message: IncomingMessage) -> bool:
+    """True when the subject says the message replies to one ("Re:", "RE:", "AW:", "RV:"):
+    a broadcast never does."""
+    return bool(_REPLY_SUBJECT.match(message.subject))
+
+
+def _about_the_request(message: IncomingMessage) -> bool:
+    """True when a system's message is about the parent's request itself (a prior written
+    notice, a notice of the IEP meeting, "your request"), not a grade, a balance or a
+    progress report."""
+    return bool(
+        _ABOUT_THE_REQUEST.search(message.subject)
+        or _ABOUT_THE_REQUEST.search(message.text[:TEXT_LIMIT])
+    )
+
+
+def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> str | None:
+    """Given a whole message and the parent's addresses, return why it is mail to many or
+    from a system (the header, the greeting, the words that showed it), or None.
+
+    Mail to many is set aside whatever it says. Mail from a system (a no-reply address, a
+    student-information system, ``Auto-Submitted: auto-generated``) is set aside unless it
+    is about the request itself: a district's compliance system may send the prior written
+    notice. Auto-replies, calendar invitations and replies ("Re: ...") are never set aside."""
+    if is_auto_reply(message) or _has_invitation(message) or _a_reply(message):
         return None
+    mass = _to_many(message, parent_addresses)
+    if mass:
+        return mass
+    if _about_the_request(message):
+        return None
+    return _from_a_system(message)
+
+
+def _to_many(message: IncomingMessage, parent_addresses: Iterable[str]) -> str | None:
     headers = message.headers
     precedence = headers.get("precedence", "").strip().lower()
     if precedence in _BULK_PRECEDENCE:
@@ -103,30 +155,12 @@ def header_reason(message: IncomingMessage) -> str | None:
     found = next((name for name in headers if _CAMPAIGN_HEADER.match(name)), None)
     if found:
         return f"mass-mailing header {found}"
-    if headers.get("auto-submitted", "").split(";")[0].strip().lower() == "auto-generated":
-        return "Auto-Submitted: auto-generated (a notification)"
-    address = message.from_addr or ""
-    local, _, domain = address.partition("@")
-    if _NO_REPLY.search(local):
-        return f"sent from a no-reply address ({address})"
-    platform = _PLATFORM.search(f"{message.from_name} {domain} {headers.get('x-mailer', '')}")
-    if platform:
-        return f"sent by a notification system ({platform.group(0)})"
-    if len(message.to_addrs) + len(message.cc_addrs) >= MANY_RECIPIENTS:
-        return f"addressed to {len(message.to_addrs) + len(message.cc_addrs)} recipients"
+    addressed = set(message.to_addrs) | set(message.cc_addrs)
+    if len(addressed) >= MANY_RECIPIENTS:
+        return f"addressed to {len(addressed)} recipients"
     if "undisclosed" in headers.get("to", "").lower():
         return "addressed to undisclosed recipients"
-    return None
-
-
-def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> str | None:
-    """Given a whole message and the parent's addresses, return why it is mail to many or
-    from a system (the header, the greeting, the words that showed it), or None."""
-    found = header_reason(message)
-    if found or is_auto_reply(message) or _has_invitation(message):
-        return found
     parents = {address.lower() for address in parent_addresses}
-    addressed = set(message.to_addrs) | set(message.cc_addrs)
     if parents and addressed and not parents & addressed:
         if message.from_addr in addressed:
             return "sent to the sender's own address, the parent only in Bcc"
@@ -137,7 +171,24 @@ def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> st
     greeting = _TO_MANY.search(text[:2000])
     if greeting:
         return f'written to many: "{greeting.group(0).strip()}"'
-    says = _SAYS_SO.search(text)
+    says = _SENT_TO_MANY.search(text)
+    if says:
+        return f'a mass mailing: "{says.group(0)}"'
+    return None
+
+
+def _from_a_system(message: IncomingMessage) -> str | None:
+    headers = message.headers
+    if headers.get("auto-submitted", "").split(";")[0].strip().lower() == "auto-generated":
+        return "Auto-Submitted: auto-generated (a notification)"
+    address = message.from_addr or ""
+    local, _, domain = address.partition("@")
+    if _NO_REPLY.search(local):
+        return f"sent from a no-reply address ({address})"
+    platform = _PLATFORM.search(f"{message.from_name} {domain} {headers.get('x-mailer', '')}")
+    if platform:
+        return f"sent by a notification system ({platform.group(0)})"
+    says = _AUTOMATED.search(message.text[:TEXT_LIMIT])
     if says:
         return f'a notification: "{says.group(0)}"'
     return None

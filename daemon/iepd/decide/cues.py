@@ -53,6 +53,8 @@ NEEDLESS = frozenset({
     "unnecessary", "unwarranted", "premature", "unneeded", "innecesario", "prematuro",
     "injustificado",
 })  # fmt: skip
+# Refusal nouns count only with what is refused ("refusal to convene", "denial of your request").
+REFUSAL_NOUNS = frozenset({"refusal", "denial", "rechazo", "negativa", "denegacion"})
 REFUSE = frozenset({
     "refuse", "decline", "deny", "reject", "rechazar", "negar", "denegar", "declinar",
     "turn_down",
@@ -98,10 +100,10 @@ PREREQUISITE = frozenset({
 TALK = frozenset({
     "call", "phone", "phone_call", "telephone", "chat", "talk", "consultation", "consulta",
     "conversation", "touch_base", "check_in", "sit_down", "catch_up", "zoom", "teams_call",
-    "video_call", "google_meet", "talk_through", "pickup", "drop_off", "dismissal", "llamar",
-    "llamada", "telefono", "marcar", "platicar", "conversar", "hablemos", "hablarle",
-    "hablarlo", "platicarlo", "conversarlo", "reach_out_to_you", "charla", "platica",
-    "conversacion", "videollamada", "pasar_por", "recoger", "salida",
+    "video_call", "google_meet", "talk_through", "will_call", "pickup", "drop_off", "dismissal",
+    "llamar", "llamada", "telefono", "marcar", "platicar", "conversar", "hablemos", "hablarle",
+    "hablarlo", "platicarlo", "conversarlo", "reach_out_to_you", "reach_you", "charla",
+    "platica", "conversacion", "videollamada", "pasar_por", "recoger", "salida",
 })  # fmt: skip
 # Coming by to talk: never a mere invitation to get in touch.
 VISIT = frozenset({
@@ -110,11 +112,14 @@ VISIT = frozenset({
 })  # fmt: skip
 # A named meeting that is not the IEP meeting (a student support team, a conference...).
 LESSER_MEETING = frozenset({
-    "sst", "student_support_team", "student_study_team", "parent_teacher_conference",
-    "intervention_team", "mtss_team", "rti_team", "data_team", "problem_solving_team",
-    "conference_time", "conference_slot", "conference", "504_meeting", "mtss", "rti",
-    "data_meeting", "problem_solving", "equipo_de_apoyo", "conferencia_de_padres",
-    "conferencia", "reunion_breve", "check_in_meeting", "team_check_in",
+    "sst", "student_support_team", "student_success_team", "student_assistance_team",
+    "teacher_assistance_team", "student_intervention_team", "instructional_support_team",
+    "care_team", "504_plan_meeting", "problem_solving_meeting", "student_study_team",
+    "parent_teacher_conference", "intervention_team", "mtss_team", "rti_team", "data_team",
+    "problem_solving_team", "conference_time", "conference_slot", "conference", "504_meeting",
+    "mtss", "rti", "data_meeting", "problem_solving", "equipo_de_apoyo",
+    "conferencia_de_padres", "conferencia", "reunion_breve", "check_in_meeting",
+    "team_check_in",
 })  # fmt: skip
 # Words that make a meeting or a call smaller, right before it: "a quick Zoom".
 SMALL = frozenset({
@@ -141,11 +146,11 @@ BY_EMAIL = frozenset({"by_email", "over_email", "via_email", "through_email", "p
 OFFER = frozenset({
     "could", "can", "would", "shall", "may", "let_us", "let_me", "like_to", "love_to",
     "happy_to", "glad_to", "how_about", "what_about", "open_to", "willing_to", "propose",
-    "suggest", "recommend", "offer", "invite", "opening", "free", "available", "set_one_up",
-    "feel_free", "welcome", "bienvenido", "bienvenida", "will_call", "poder", "proponer",
-    "sugerir", "gustar", "parecer", "querer", "invitar", "si_gusta", "con_gusto", "le_parece",
-    "conviene", "convenir", "quisiera", "best", "quicker", "easier", "faster", "mas_facil",
-    "mas_rapido", "practico",
+    "suggest", "recommend", "offer", "invite", "rather", "prefer", "preferir", "mejor",
+    "opening", "free", "available", "set_one_up", "feel_free", "welcome", "bienvenido",
+    "bienvenida", "will_call", "poder", "proponer", "sugerir", "gustar", "parecer", "querer",
+    "invitar", "si_gusta", "con_gusto", "le_parece", "conviene", "convenir", "quisiera", "best",
+    "quicker", "easier", "faster", "mas_facil", "mas_rapido", "practico",
 })  # fmt: skip
 # The school and the parent together: "could we", "let's", "podemos", "platiquemos".
 TOGETHER = frozenset({"let_us", "podemos", "podriamos", "platiquemos", "hablemos"})
@@ -165,8 +170,8 @@ CLITIC_TO_PARENT = frozenset({"le", "la", "lo", "te"})  # before a verb: "le lla
 # An invitation to get in touch, which offers no call: "please call me with any questions".
 CONTACT = frozenset({
     "question", "questions", "feel_free", "hesitate", "anytime", "meantime", "direct_line",
-    "reach_out", "contact", "pregunta", "duda", "cualquier_cosa", "comunicarse", "no_dude",
-    "llamarme", "contactarme", "extension",
+    "pregunta", "duda", "cualquier_cosa", "comunicarse", "no_dude", "llamarme", "contactarme",
+    "extension",
 })  # fmt: skip
 TO_SCHOOL = frozenset({"me", "us", "conmigo", "nos", "my", "our", "office", "oficina"})
 # A call or an email whose purpose is setting the meeting up is logistics, not an offer.
@@ -208,22 +213,27 @@ FUTURE = frozenset({"will", "would", "if", "request", "ask", "si", "solicitar", 
 
 # Written "words=canonical" where the joined token is not the words with underscores.
 PHRASES: tuple[str, ...] = (
-    "prior written notice", "notificacion previa por escrito=notificacion_previa",
-    "notificacion previa", "aviso previo por escrito=aviso_previo", "aviso previo",
-    "touch base", "check in", "check-in=check_in", "checking in=check_in", "sit down",
-    "catch up", "phone call", "video call", "google meet", "teams call", "talk through",
-    "talk it through=talk_through", "swing by", "stop by", "drop by", "come by", "pop in",
-    "pasa por=pasar_por", "pasar por", "set up", "setting up=set_up", "set it up=set_up",
-    "set one up", "call a meeting", "have a meeting", "move forward", "hold off",
-    "holding off=hold_off", "put on hold", "rather than", "in lieu of",
-    "in the event=in_the_event", "en caso de=en_caso", "instead of", "in place of", "en vez de",
-    "en lugar de", "sin tener que", "antes de que", "antes de", "una vez que", "hasta que",
-    "en cuanto", "en ese momento", "at that point", "mas adelante", "por ahora", "let's=let_us",
-    "let us", "let me", "like to", "love to", "happy to", "glad to", "how about", "what about",
-    "open to", "willing to", "si gusta", "con gusto", "le parece", "going to", "look forward",
-    "by email", "over email", "via email", "through email", "by e-mail=by_email",
-    "over e-mail=over_email", "por correo", "por email=por_correo", "student support team",
-    "student study team", "parent-teacher conference=parent_teacher_conference",
+    "student success team", "student assistance team", "teacher assistance team",
+    "student intervention team", "instructional support team", "care team", "504 plan meeting",
+    "problem-solving meeting=problem_solving_meeting", "problem solving meeting",
+    "reach you=reach_you", "prior written notice",
+    "notificacion previa por escrito=notificacion_previa", "notificacion previa",
+    "aviso previo por escrito=aviso_previo", "aviso previo", "touch base", "check in",
+    "check-in=check_in", "checking in=check_in", "sit down", "catch up", "phone call",
+    "video call", "google meet", "teams call", "talk through", "talk it through=talk_through",
+    "swing by", "stop by", "drop by", "come by", "pop in", "come in", "drop-off=drop_off",
+    "drop off", "pick-up=pickup", "pick up", "pasa por=pasar_por", "pasar por", "set up",
+    "setting up=set_up", "set it up=set_up", "set one up", "call a meeting", "have a meeting",
+    "move forward", "hold off", "holding off=hold_off", "put on hold", "rather than",
+    "in lieu of", "in the event=in_the_event", "en caso de=en_caso", "instead of",
+    "in place of", "en vez de", "en lugar de", "sin tener que", "antes de que", "antes de",
+    "una vez que", "hasta que", "en cuanto", "en ese momento", "at that point", "mas adelante",
+    "por ahora", "let's=let_us", "let us", "let me", "like to", "love to", "happy to",
+    "glad to", "how about", "what about", "open to", "willing to", "si gusta", "con gusto",
+    "le parece", "going to", "look forward", "by email", "over email", "via email",
+    "through email", "by e-mail=by_email", "over e-mail=over_email", "por correo",
+    "por email=por_correo", "student support team", "student study team",
+    "parent-teacher conference=parent_teacher_conference",
     "parent-teacher conferences=parent_teacher_conference", "parent teacher conference",
     "conference time", "conference slot", "504 meeting", "data meeting",
     "problem-solving=problem_solving", "equipo de apoyo", "conferencia de padres",
@@ -245,5 +255,5 @@ PHRASES: tuple[str, ...] = (
 VOCABULARY = frozenset().union(
     MEETING, TEAM, HOLD, REQUEST, NECESSITY, NEEDLESS, REFUSE, GRANT, ANNUAL, WAIT,
     CONDITION, PREREQUISITE, TALK, VISIT, DISAGREE, LESSER_MEETING, SMALL, FEW_PEOPLE, OFFER,
-    CONTACT, LOGISTICS, AFFIRM, SCHEDULED, PRESENT, SEND,
+    CONTACT, LOGISTICS, AFFIRM, SCHEDULED, PRESENT, SEND, REFUSAL_NOUNS,
 )  # fmt: skip

@@ -95,7 +95,7 @@ def is_candidate(headers_only: IncomingMessage, ctx: MatchContext) -> bool:
         return True
     if _is_bulk(headers_only):
         return False
-    # The other signs of mass or system mail (bulk.header_reason) are read only once the
+    # The other signs of mass or system mail (bulk.reason) are read only once the
     # whole message is here: a meeting-notice system sends its invitation from a no-reply
     # address, and only the body shows the invitation.
     return bool(_school_requests(headers_only, ctx))

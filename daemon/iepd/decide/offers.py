@@ -25,6 +25,28 @@ from iepd.decide.clauses import (
 )  # fmt: skip
 from iepd.decide.sentences import Sentence, Token
 
+_NOT_A_CONFERENCE_BEFORE = frozenset({
+    "de", "state", "video", "training", "estatal", "national", "annual", "regional",
+})  # fmt: skip
+# "a meeting with her teachers", "una reunión con la maestra": a meeting of fewer people.
+_FEW = frozenset({
+    "teacher", "teachers", "counselor", "counsellor", "therapist", "slp", "specialist",
+    "interventionist", "principal", "coach", "me", "you", "maestra", "maestro", "maestros",
+    "consejera", "consejero", "terapeuta", "usted", "conmigo", "director", "directora",
+})  # fmt: skip
+
+
+def _meeting_of_few(tokens: Sequence[Token], index: int) -> bool:
+    if not is_meeting_noun(tokens, index) or tokens[index].low == "ard":
+        return False
+    before = tokens[max(0, index - 3) : index]
+    if any(t.is_(cues.TEAM) or t.low in ("iep", "ard", "pei", "annual", "anual") for t in before):
+        return False
+    after = tokens[index + 1 : index + 6]
+    if not after or after[0].low not in ("with", "con") or has(after, cues.TEAM):
+        return False
+    return any(token.low in _FEW for token in after[1:])
+
 
 def _item(tokens: Sequence[Token]) -> int:
     """Index of the smaller thing a sentence may offer (a call, a chat, a check-in...)."""
@@ -32,16 +54,12 @@ def _item(tokens: Sequence[Token]) -> int:
         if token.is_(cues.LESSER_MEETING):
             following = tokens[index + 1].low if index + 1 < len(tokens) else ""
             preceding = tokens[index - 1].low if index > 0 else ""
-            if following in ("room", "rm", "call", "center", "centre") or preceding in (
-                "de",
-                "state",
-                "video",
-                "training",
-                "estatal",
-                "national",
-                "annual",
+            if following in ("room", "rm", "call", "center", "centre") or (
+                preceding in _NOT_A_CONFERENCE_BEFORE
             ):
                 continue  # a room, a conference call, a training conference
+            return index
+        if _meeting_of_few(tokens, index):
             return index
         if token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
             following = tokens[index + 1].low if index + 1 < len(tokens) else ""
@@ -58,10 +76,24 @@ def offers_in(sentence: Sentence) -> bool:
 def _to_parent(tokens: Sequence[Token], item: int) -> bool:
     """True for "call you", "give you a call", "le llamo", "llamarle": the school calls."""
     near = tokens[max(0, item - 2) : item + 3]
-    if any(token.is_(cues.TO_PARENT) for token in near):
+    if any(token.is_(cues.TO_PARENT) for token in near) or tokens[item].low.endswith("you"):
         return True
     noun = tokens[item].low.endswith(("ada", "adas", "cion", "cia", "ica", "la"))
-    return item > 0 and tokens[item - 1].low in cues.CLITIC_TO_PARENT and not noun
+    if noun:
+        return False
+    # "le llamo", "le voy a marcar", "la puedo llamar": the pronoun before the verb phrase
+    for back in range(item - 1, max(-1, item - 4), -1):
+        if tokens[back].low in cues.CLITIC_TO_PARENT:
+            return True
+        if tokens[back].low not in _AUXILIARIES:
+            return False
+    return False
+
+
+_AUXILIARIES = frozenset({
+    "voy", "vamos", "va", "van", "a", "puedo", "podemos", "podria", "podriamos", "quiero",
+    "queremos", "gustaria", "pienso", "quisiera",
+})  # fmt: skip
 
 
 def _with_someone_else(tokens: Sequence[Token], item: int) -> bool:
@@ -71,10 +103,11 @@ def _with_someone_else(tokens: Sequence[Token], item: int) -> bool:
         return False
     if any(token.low in DETERMINERS for token in tokens[max(0, item - 3) : item]):
         return False
-    other = tokens[item + 2]
-    return not (
+    company = tokens[item + 2 : item + 7]
+    return not any(
         other.is_(cues.TO_PARENT) or other.is_(cues.FEW_PEOPLE)
-        or other.low in ("me", "us", "usted", "ustedes", "nosotros", "both")
+        or other.low in ("me", "us", "usted", "ustedes", "nosotros", "both", "conmigo")
+        for other in company
     )  # fmt: skip
 
 
@@ -100,6 +133,18 @@ _BEFORE_IMPERATIVE = frozenset({
 })  # fmt: skip
 
 
+def _before_the_meeting(tokens: Sequence[Token]) -> bool:
+    """True for "a quick call before the meeting", "antes de la junta": something more than
+    the meeting, not instead of it."""
+    for index in range(len(tokens) - 2):
+        if tokens[index].low in ("before", "prior", "ahead", "antes_de", "antes"):
+            ahead = tokens[index + 1 : index + 4]
+            if any(t.low in DETERMINERS or t.low in ("to", "of", "our", "la", "el") for t in ahead):
+                if any(is_meeting_noun(ahead, at) for at in range(len(ahead))):
+                    return True
+    return False
+
+
 def offer(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     item = _item(tokens)
@@ -116,10 +161,14 @@ def offer(sentence: Sentence) -> Cue | None:
         return None
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
+    if _before_the_meeting(tokens):
+        return Cue("contact", False, sentence.text, "a call before the meeting, not instead")
     imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[:item])
+    arranged = any(token.is_(cues.HOLD) for token in tokens[max(0, item - 3) : item])
     framed = (
         sentence.question
         or imperative  # "Call my office if you want to talk", "Stop by after school"
+        or arranged  # "I'll have her set up a call with you"
         or has(tokens, cues.OFFER)
         or has(tokens, cues.TOGETHER)
         or _to_parent(tokens, item)

@@ -75,6 +75,10 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
         if token.is_(cues.GRANT) and negated(clause, index):
             if has(clause, cues.REQUEST) or mentions_meeting(clause):
                 return "the request not granted"
+        if token.is_(cues.REFUSAL_NOUNS) and not (index > 0 and clause[index - 1].low == "any"):
+            after = clause[index + 1 : index + 5]
+            if any(t.is_(cues.HOLD) or t.is_(cues.REQUEST) or t.is_(cues.MEETING) for t in after):
+                return "refused"
         if token.is_(cues.REFUSE) and not (index > 0 and clause[index - 1].low in DETERMINERS):
             if any(other.is_(cues.REQUEST) for other in clause) or mentions_meeting(clause):
                 return "refused"
@@ -187,17 +191,13 @@ def affirm(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     if annual(tokens) or offers_in(sentence) or conditional(tokens):
         return None
-    if has(tokens, cues.REFUSE) or has(tokens, CONSIDERED):
+    if has(tokens, cues.REFUSE) or has(tokens, cues.REFUSAL_NOUNS) or has(tokens, CONSIDERED):
         return None  # "Other options considered: convening the team (rejected)"
     held = holds_meeting(tokens)
     before = tokens[max(0, held - 6) : max(0, held)]
     set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before)
-    with_parent = [t.low for t in tokens[held + 1 : held + 3]] in (
-        ["with", "you"],
-        ["con", "usted"],
-    )
     named = has(tokens, cues.TEAM) or meeting_named(tokens)
-    if held >= 0 and not set_aside and named and not (with_parent and smaller(tokens)):
+    if held >= 0 and not set_aside and named and not smaller(tokens):
         return Cue("affirm", True, sentence.text, "the meeting agreed to")
     for index, _ in enumerate(tokens):
         if is_meeting_noun(tokens, index):
