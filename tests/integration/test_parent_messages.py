@@ -26,8 +26,8 @@ from iepd.store.database import Store
 from iepd.store.files import sha256_hex
 from iepd.trail.export import export_request
 from iepd.trail.timeline import load_trail
-from support.family import Family, new_family
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import Family
+from support.mailservers import Dovecot
 
 
 class Clock:
@@ -36,16 +36,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-) -> Family:
-    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
 def run_once(family: Family, clock: Clock) -> None:
@@ -221,3 +211,31 @@ async def wait_until(condition: Callable[[], bool], task: asyncio.Task[int]) -> 
             return
         await asyncio.sleep(0.05)
     pytest.fail("gave up waiting")
+
+
+def test_the_schools_reply_to_the_parents_own_message_is_in_the_requests_thread(
+    family: Family, dovecot: Dovecot
+) -> None:
+    clock = Clock()
+    run_once(family, clock)
+    # A new message, not a reply: it belongs to the request by naming Sam and his meeting.
+    question = written_by_hand(family, family.case_manager, "When is Sam's IEP meeting?\n", None)
+    dovecot.append(family.parent, family.parent_password, "Sent", question, ["\\Seen"])
+    run_once(family, clock)
+
+    # The school answers that message alone, naming no child.
+    answer = EmailMessage(policy=email.policy.SMTP)
+    answer["From"] = f"Dana Alvarez <{family.case_manager}>"
+    answer["To"] = family.parent
+    answer["Subject"] = "Re: Saturday"
+    answer["Message-ID"] = email.utils.make_msgid(domain="example.test")
+    answer["In-Reply-To"] = str(parsed(question)["Message-ID"])
+    answer["Date"] = email.utils.formatdate(localtime=True)
+    answer.set_content("Thank you, I will look into it and write back.\n")
+    dovecot.deliver(family.parent, answer.as_bytes())
+    run_once(family, clock)
+
+    with Store.open(family.state_dir) as store:
+        kinds = [(event.kind, event.message_id) for event in store.events("sam-speech")]
+    assert ("parent_message", str(parsed(question)["Message-ID"])) in kinds
+    assert ("reply_received", str(answer["Message-ID"])) in kinds

@@ -44,6 +44,10 @@ def match_context(config: Config, store: Store) -> MatchContext:
     letters_by_request: dict[str, set[str]] = {}
     for message_id, request_id in store.sent_message_ids().items():
         letters_by_request.setdefault(request_id, set()).add(message_id)
+    # The parent's own messages in a thread (from the Sent folder): a reply to one is in it.
+    for message_id, request_id in store.parent_message_ids().items():
+        if request_id in letters_by_request:
+            letters_by_request[request_id].add(message_id)
     for request_id in request_deliveries(store):
         letters_by_request.setdefault(request_id, set())
     children = {child.id: child for child in config.children}

@@ -44,6 +44,16 @@ class ParentMessages(EventLog):
             found.setdefault(row["request_id"], []).append((row["message_id"], row["from_addr"]))
         return found
 
+    def parent_message_ids(self) -> dict[str, str]:
+        """Return Message-ID -> request id of every parent's message recorded in a thread:
+        the school's reply to one is in that request's thread."""
+        rows = self._fetchall(
+            "SELECT message_id, request_id FROM events WHERE kind = ?"
+            " AND message_id IS NOT NULL AND request_id IS NOT NULL ORDER BY seq",
+            (PARENT_MESSAGE,),
+        )
+        return {str(row["message_id"]): str(row["request_id"]) for row in rows}
+
     def last_parent_message_times(self) -> dict[str, datetime]:
         """Return request id -> when the parent sent their newest message in its thread."""
         rows = self._fetchall(
