@@ -17,7 +17,7 @@ from iepd.inbox.catchup import Delivery, FetchedMessage
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret
 from iepd.mail.imap import ImapSession
-from support.mailservers import Dovecot, MailAccount
+from support.mailservers import Dovecot, MailAccount, imap_login
 
 WAIT = 30.0
 
@@ -161,3 +161,21 @@ def test_a_configured_sent_folder_that_is_missing_gives_way_to_the_flagged_one(
         assert watch.catch_up_now(timeout=WAIT) is True
     assert handed.ids("Sent") == ["<note5@family.example>"]
     assert handed.ids("INBOX") == ["<note6@family.example>"]
+
+
+def test_a_sent_folder_deleted_under_the_watcher_leaves_the_inbox_watched(
+    dovecot: Dovecot, mail_account: MailAccount, caplog: pytest.LogCaptureFixture
+) -> None:
+    handed = Handed()
+    with imap_login(dovecot.host, dovecot.imap_port, *mail_account) as connection:
+        assert connection.create('"Outgoing"')[0] == "OK"
+    with running(watcher(dovecot, mail_account, handed, sent_folder="Outgoing"), handed) as watch:
+        with imap_login(dovecot.host, dovecot.imap_port, *mail_account) as connection:
+            assert connection.delete('"Outgoing"')[0] == "OK"
+        # "Outgoing" was located at the connection; EXAMINE now gets a NO: logged, skipped.
+        dovecot.deliver(mail_account.user, note(7, "jordan@family.example"))
+        assert watch.catch_up_now(timeout=WAIT) is True
+        assert handed.ids("INBOX") == ["<note7@family.example>"]
+        dovecot.deliver(mail_account.user, note(8, "jordan@family.example"))
+        handed.wait_for(lambda: "<note8@family.example>" in handed.ids("INBOX"), "the inbox")
+    assert "cannot read Outgoing" in caplog.text
