@@ -4,7 +4,9 @@ beyond simplemma's own dictionaries."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -287,3 +289,22 @@ def test_an_address_and_wrote_starts_the_quoted_letter() -> None:
         "Not a phone call, please.\n"
     )
     assert new_text(text) == "We will hold the meeting."
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PARENT_LETTERS = sorted(
+    [*TEMPLATES.glob("request/*.j2"), TEMPLATES / "followup.txt.j2",
+     TEMPLATES / "escalation.txt.j2", *TEMPLATES.glob("draft/ask_for_date.txt.j2"),
+     *TEMPLATES.glob("draft/recap.txt.j2")]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PARENT_LETTERS, ids=lambda path: path.name)
+def test_the_parents_own_letter_quoted_without_a_marker_is_no_refusal_and_no_offer(
+    path: Path,
+) -> None:
+    # A mail program that quotes in a way new_text does not recognise leaves the parent's
+    # letter ("a formal IEP meeting, not an informal check-in") in the text read.
+    text = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}", "Sam", text, flags=re.S)
+    assert classify(message(text)).klass == "answer"

@@ -171,6 +171,12 @@ READINGS = [
     ),
     ("Not scheduling another one. Call my office if you want to talk.", "informal"),
     ("We're not doing another IEP meeting right now.", "declined"),
+    (
+        "You will receive prior written notice of any action the district proposes or refuses.",
+        "answer",
+    ),
+    ("I would like the team to review whether Sam's current IEP still meets his needs.", "answer"),
+    ("Thank you for meeting with me about Sam last week. Dates to follow.", "answer"),
     # offers and refusals in other words, and what a curt or a legalistic reply may say
     ("Ms. Okafor will give you a call this week to go over the make-up schedule.", "informal"),
     ("I've asked Ms. Okafor to reach out to you.", "informal"),

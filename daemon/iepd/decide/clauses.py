@@ -130,12 +130,21 @@ def is_meeting_noun(clause: Sequence[Token], index: int) -> bool:
     return token.low == "ard" or token.lemma in ("iep_team", "ard_committee")
 
 
+# What is met that is no meeting: "meets her needs", "met the deadline".
+_MET_THINGS = frozenset({
+    "need", "needs", "expectations", "criteria", "requirements", "standards", "goal", "goals",
+    "deadline", "deadlines", "benchmark", "benchmarks", "eligibility", "necesidades",
+})  # fmt: skip
+
+
 def is_meet_verb(clause: Sequence[Token], index: int) -> bool:
     token = clause[index]
     if token.low in ("meeting",):
         return index > 0 and clause[index - 1].is_(BE)
     if token.low in ("junta", "juntas", "reunion", "reuniones"):
         return False
+    if any(other.low in _MET_THINGS for other in clause[index + 1 : index + 4]):
+        return False  # "the IEP still meets her needs"
     return token.is_(INTRANSITIVE_MEET)
 
 

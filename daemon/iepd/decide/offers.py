@@ -161,6 +161,9 @@ def offer(sentence: Sentence) -> Cue | None:
         return None
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
+    thanked = any(token.low in ("thank", "thanks", "gracias") for token in tokens[:item])
+    if thanked and not any(token.lemma in ("offer", "ofrecer") for token in tokens[:item]):
+        return None  # "thank you for meeting with me": thanks for what was done
     if _before_the_meeting(tokens):
         return Cue("contact", False, sentence.text, "a call before the meeting, not instead")
     imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[:item])

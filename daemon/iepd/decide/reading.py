@@ -79,6 +79,11 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
             after = clause[index + 1 : index + 5]
             if any(t.is_(cues.HOLD) or t.is_(cues.REQUEST) or t.is_(cues.MEETING) for t in after):
                 return "refused"
+        generic = any(
+            t.low in ("any", "cualquier", "or", "o") for t in clause[max(0, index - 6) : index]
+        )
+        if generic and token.is_(cues.REFUSE):
+            continue  # "notice of any action the district proposes or refuses"
         if token.is_(cues.REFUSE) and not (index > 0 and clause[index - 1].low in DETERMINERS):
             if any(other.is_(cues.REQUEST) for other in clause) or mentions_meeting(clause):
                 return "refused"
@@ -187,12 +192,31 @@ def deferral(sentence: Sentence) -> Cue | None:
 # ---- affirmation ---------------------------------------------------------------------------
 
 
+_ASK = frozenset({"request", "requesting", "ask", "asking", "solicitar", "pedir"})
+
+
+def _asked_for(tokens: Sequence[Token]) -> bool:
+    """True for "I ask that the meeting be held promptly", "let me know when the meeting
+    will be held": a meeting asked for, not agreed to."""
+    for index, token in enumerate(tokens):
+        if token.low in ("i", "yo") and has(tokens[index + 1 : index + 4], _ASK):
+            return True
+        if token.low in ("know", "tell") and has(tokens[index + 1 : index + 3], _WHEN):
+            return True
+    return False
+
+
+_WHEN = frozenset({"when", "whether", "if", "cuando", "si"})
+
+
 def affirm(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     if annual(tokens) or offers_in(sentence) or conditional(tokens):
         return None
     if has(tokens, cues.REFUSE) or has(tokens, cues.REFUSAL_NOUNS) or has(tokens, CONSIDERED):
         return None  # "Other options considered: convening the team (rejected)"
+    if _asked_for(tokens):
+        return None  # the parent's own letter, quoted without a marker
     held = holds_meeting(tokens)
     before = tokens[max(0, held - 6) : max(0, held)]
     set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before)
