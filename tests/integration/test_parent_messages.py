@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -145,10 +146,15 @@ def test_the_export_holds_the_parents_message(
         config = load_config(family.config_path, dict(os.environ) | family.environ())
         out = tmp_path / "export"
         export_request(config, store, "sam-speech", out, now=clock.now)
+        [event] = [event for event in store.events("sam-speech") if event.kind == "parent_message"]
     files = sorted(path.name for path in (out / "messages").iterdir())
     [copy] = [name for name in files if name.endswith("-parent_message.eml")]
     assert (out / "messages" / copy).read_bytes() == reply
     assert "parent_message" in (out / "timeline.csv").read_text()
+    page = (out / "index.html").read_text()
+    assert "The parent&#39;s own message to the school" in page
+    sent_at = datetime.fromisoformat(str(event.detail)).astimezone(ZoneInfo("America/Chicago"))
+    assert "sent " + sent_at.strftime("%a %Y-%m-%d %H:%M:%S") in page
     assert "parent_message" in json.dumps(sorted(files))
 
 

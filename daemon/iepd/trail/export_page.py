@@ -200,6 +200,11 @@ def _timeline_row(event: EventRow, message: TrailMessage | None, zone: ZoneInfo)
             meeting_at, detail = _moment(datetime.fromisoformat(detail), zone), ""
         except ValueError:
             pass  # shown as recorded
+    elif detail and event.kind == PARENT_MESSAGE:
+        try:  # when the parent sent it, read as the rest of the page's times are
+            detail = "sent " + _moment(datetime.fromisoformat(detail), zone).local
+        except ValueError:
+            pass
     return TimelineRow(
         seq=event.seq,
         at=_moment(event.at, zone),
