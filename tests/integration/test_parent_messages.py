@@ -12,6 +12,8 @@ import email.utils
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -27,7 +29,7 @@ from iepd.store.database import Store
 from iepd.store.files import sha256_hex
 from iepd.trail.export import export_request
 from iepd.trail.timeline import load_trail
-from support.family import Family
+from support.family import Family, speech_request
 from support.mailservers import Dovecot
 
 
@@ -245,3 +247,27 @@ def test_the_schools_reply_to_the_parents_own_message_is_in_the_requests_thread(
         kinds = [(event.kind, event.message_id) for event in store.events("sam-speech")]
     assert ("parent_message", str(parsed(question)["Message-ID"])) in kinds
     assert ("reply_received", str(answer["Message-ID"])) in kinds
+
+
+def test_the_parents_message_about_a_request_the_post_delivered_is_recorded(
+    make_family: Callable[..., Family], dovecot: Dovecot
+) -> None:
+    family = make_family(requests=[speech_request(extra="hold = true")])
+    clock = Clock()
+    run_once(family, clock)
+    for flags in (["--tracking", "9400111", "--date", "2026-11-02"], ["--delivered", "2026-11-04"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "iepd", "--config", str(family.config_path), "mailed",
+             "sam-speech", *flags],
+            capture_output=True, text=True, timeout=60, check=False,
+            env=family.environ(dict(os.environ)),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    note = written_by_hand(family, family.case_manager, "Did you get my letter about Sam's IEP?\n",
+                           None)  # fmt: skip
+    dovecot.append(family.parent, family.parent_password, "Sent", note, ["\\Seen"])
+    run_once(family, clock)
+
+    with Store.open(family.state_dir) as store:
+        kinds = [(event.kind, event.message_id) for event in store.events("sam-speech")]
+    assert ("parent_message", str(parsed(note)["Message-ID"])) in kinds

@@ -25,6 +25,7 @@ from iepd.decide.parent_messages import (
 )
 from iepd.inbox.parse import parse_headers_only, parse_message
 from iepd.store.database import Store
+from iepd.trail.postal import request_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,18 @@ def parent_addresses(config: Config) -> frozenset[str]:
 
 def sent_context(config: Config, store: Store) -> SentContext:
     """Given the config and the store, return what deciding needs: every request that went
-    out and is not closed, with every Message-ID of its thread and who wrote in it."""
+    out (by email, or delivered by the post) and is not closed, with every Message-ID of its
+    thread and who wrote in it."""
     parents = parent_addresses(config)
     children = {child.id: child for child in config.children}
     threads = store.thread_messages()
+    # A request the post delivered has a thread too, though iepd never emailed it.
+    posted = request_deliveries(store)
     requests = []
     correspondents: dict[str, frozenset[str]] = {}
     for row in store.list_requests():
         child = children.get(row.child)
-        if child is None or row.sent_at is None or row.state == "closed":
+        if child is None or row.state == "closed" or (row.sent_at is None and row.id not in posted):
             continue
         found = threads.get(row.id, [])
         requests.append(
