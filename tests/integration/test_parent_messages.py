@@ -100,6 +100,9 @@ def test_the_parents_reply_in_the_thread_is_recorded_once_and_iepds_own_letter_n
     run_once(family, clock)
     clock.now += timedelta(minutes=5)
     run_once(family, clock)
+    # The server renumbers the Sent folder: it is read again, and nothing is recorded twice.
+    dovecot.set_uidvalidity_change(family.parent, "Sent")
+    run_once(family, clock)
 
     reply_id = str(parsed(reply)["Message-ID"])
     with Store.open(family.state_dir) as store:
