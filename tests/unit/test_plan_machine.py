@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from iepd.config.model import Duration, SendWindow
+from iepd.decide.conversation import ChangeState, Conversation, MakeDraft
 from iepd.decide.plan import (
     Action,
     Remind,
@@ -83,6 +84,7 @@ class StoredRequest:
     answered_at: datetime | None = None
     meeting_at: datetime | None = None
     reminders_sent: set[str] = field(default_factory=set)
+    drafts_made: set[str] = field(default_factory=set)  # v2: the confirm draft of a meeting
     outbox: list[Action] = field(default_factory=list)
     # History, for the invariants.
     letters_planned: int = 0
@@ -102,6 +104,7 @@ class StoredRequest:
             meeting_at=self.meeting_at,
             reminders_sent=frozenset(self.reminders_sent),
             outbox_busy=bool(self.outbox),
+            conversation=Conversation(drafts_made=frozenset(self.drafts_made)),
         )
 
     def is_resting(self) -> bool:
@@ -173,6 +176,10 @@ class PlanMachine(RuleBasedStateMachine):
             self.check_action(request, action)
             if isinstance(action, Remind):
                 request.reminders_sent.add(action.key)
+            elif isinstance(action, MakeDraft):
+                request.drafts_made.add(action.key)
+            elif isinstance(action, ChangeState):
+                request.state = action.state
             elif deliver_at_once:
                 self.deliver(request, action)
             else:
@@ -220,7 +227,16 @@ class PlanMachine(RuleBasedStateMachine):
             assert self.now - since >= at_least(wait)
             request.followups_planned.append(action.number)
             event(f"follow-up {action.number}")
+        elif isinstance(action, MakeDraft):
+            # No school message in this model: the only draft is the meeting's confirmation.
+            assert action.kind == "confirm" and request.meeting_at is not None
+            assert action.key not in request.drafts_made, "a draft made twice"
+            assert self.now < request.meeting_at
+        elif isinstance(action, ChangeState):
+            assert action.state == "meeting_held" and request.meeting_at is not None
+            assert self.now - request.meeting_at >= at_least(self.timing.after_meeting)
         else:
+            assert isinstance(action, Remind)
             assert action.key not in request.reminders_sent, "a reminder planned twice"
             self.check_reminder(request, action)
             event(f"reminder {action.kind}")
@@ -231,7 +247,7 @@ class PlanMachine(RuleBasedStateMachine):
         if action.kind == "no_response":
             assert len(request.followups_sent) == 2 and request.stopped_by is None
             assert self.now - request.followups_sent[1] >= at_least(rules.escalate_after)
-        elif action.kind in ("meeting_prep", "after_meeting"):
+        elif action.kind in ("meeting_prep", "recap_due"):
             assert request.meeting_at is not None
             assert action.key.endswith(request.meeting_at.isoformat())
             if action.kind == "meeting_prep":

@@ -57,7 +57,7 @@ def test_reminder_kinds_are_the_fifteen_of_the_spec_and_the_sent_copy_failure() 
         "sent", "answer", "auto_reply", "bounce", "declined", "informal", "invite",
         "followup_sent", "escalation_sent", "no_response", "meeting_prep", "after_meeting",
         "deadline_passed", "send_failed", "send_uncertain", "sent_copy_failed",
-        "command_done", "command_refused", "help",
+        "command_done", "command_refused", "help", "draft_ready", "recap_due",
     }  # fmt: skip
     assert set(REQUIRED_CONTEXT) == set(REMINDER_KINDS)
 
@@ -320,3 +320,26 @@ def test_no_field_or_context_value_adds_a_header_or_a_recipient_to_a_reminder(
     assert addresses(parsed, "To") == [config.parent.remind_to]
     assert addresses(parsed, "From") == [config.parent.email]
     assert parsed["X-IEPD-Kind"] == kind
+
+
+def test_draft_ready_shows_the_exact_letter_and_how_to_approve_it(tmp_path: Path) -> None:
+    context = {
+        "draft_name": "letter asking again for a formal IEP meeting",
+        "letter": "Dear Dana Alvarez,\n\nI still ask for the formal IEP meeting.",
+        "to": "Dana Alvarez <dalvarez@district.example>",
+        "letter_subject": "Re: Request for an IEP meeting for Sam Rivera",
+    }
+    text = body_of(reminder(make_config(tmp_path), "draft_ready", context))
+    assert "> I still ask for the formal IEP meeting." in text
+    assert "SEND" in text and f"iepd send {REQUEST_ID}" in text
+    assert "Nothing is sent until you approve it" in text
+    auto = body_of(reminder(make_config(tmp_path), "draft_ready", {**context, "auto_at": NOW}))
+    assert "iepd will send it on" in auto and "CLOSE" in auto
+
+
+def test_recap_due_asks_for_the_agreements_one_per_line(tmp_path: Path) -> None:
+    message = reminder(make_config(tmp_path), "recap_due", {"meeting_start": NOW})
+    text = body_of(message)
+    assert "AGREED" in text and f"iepd agreed {REQUEST_ID}" in text
+    assert "within 10 days" in text
+    assert message["Subject"] == "[iepd] After Sam Rivera's IEP meeting: what was agreed?"

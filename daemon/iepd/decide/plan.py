@@ -21,8 +21,23 @@ from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from iepd.config.model import Duration, SendWindow, Timing
+from iepd.decide.conversation import (
+    ChangeState,
+    Clocks,
+    Conversation,
+    ConversationAction,
+    FollowUpRound,
+    ReminderDue,
+    SendDraft,
+    conversation_steps,
+)
 from iepd.decide.schooldays import as_utc, next_window_instant, shift
-from iepd.vocabulary import AWAITING_ANSWER_STATES, NOT_DELIVERED_STATES, UNSENT_STATES
+from iepd.vocabulary import (
+    AWAITING_ANSWER_STATES,
+    DEFAULT_AUTO_SEND,
+    NOT_DELIVERED_STATES,
+    UNSENT_STATES,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +77,8 @@ class RequestSnapshot:
     # When the post delivered the printed request letter (`iepd mailed --delivered`): with
     # no email of it sent, the school's clocks run from there.
     delivered_at: datetime | None = None
+    # v2: the school's newest answer, the pending draft, the drafted letters sent (issue 15)
+    conversation: Conversation = field(default_factory=Conversation)
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,7 @@ class TimingRules:
     meeting_prep_before: Duration = _DEFAULTS.meeting_prep_before
     after_meeting: Duration = _DEFAULTS.after_meeting
     meeting_deadline: Duration | None = None
+    auto_send: frozenset[str] = frozenset(DEFAULT_AUTO_SEND)  # [assist] auto_send
 
 
 @dataclass(frozen=True)
@@ -104,7 +122,7 @@ class Remind:
     context: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
-Action: TypeAlias = SendLetter | SendFollowUp | Remind
+Action: TypeAlias = SendLetter | SendFollowUp | Remind | ConversationAction
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,9 @@ class _Step:
     action: Action | None
 
 
-def timing_rules(timing: Timing, timezone: str) -> TimingRules:
+def timing_rules(
+    timing: Timing, timezone: str, auto_send: frozenset[str] = frozenset(DEFAULT_AUTO_SEND)
+) -> TimingRules:
     """Given the config's Timing and the parent's IANA timezone name, return TimingRules.
 
     A send window whose end is not after its start runs past midnight (its end == start:
@@ -144,6 +164,7 @@ def timing_rules(timing: Timing, timezone: str) -> TimingRules:
         meeting_prep_before=timing.meeting_prep_before,
         after_meeting=timing.after_meeting,
         meeting_deadline=timing.meeting_deadline,
+        auto_send=auto_send,
     )
 
 
@@ -234,6 +255,7 @@ def _steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime) -> list
     return [
         *_letter_steps(snapshot, rules, now),
         *_meeting_steps(snapshot, rules, now),
+        *_conversation(snapshot, rules, now),
         *_deadline_steps(snapshot, rules),
     ]
 
@@ -286,11 +308,8 @@ def _meeting_steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime)
         due = shift(meeting, rules.meeting_prep_before, rules.timezone, backwards=True)
         remind = Remind(snapshot.id, MEETING_PREP, prep_key, context)
         steps.append(_Step(_reminder_name(MEETING_PREP), due, remind))
-    after_key = reminder_key(AFTER_MEETING, meeting)
-    if after_key not in snapshot.reminders_sent:
-        due = shift(meeting, rules.after_meeting, rules.timezone)
-        remind = Remind(snapshot.id, AFTER_MEETING, after_key, context)
-        steps.append(_Step(_reminder_name(AFTER_MEETING), due, remind))
+    # v2: after the meeting, the recap_due reminder (conversation) takes the place of v1's
+    # after_meeting reminder.
     return steps
 
 
@@ -313,6 +332,40 @@ def _deadline_steps(snapshot: RequestSnapshot, rules: TimingRules) -> list[_Step
     }
     remind = Remind(snapshot.id, DEADLINE_PASSED, reminder_key(DEADLINE_PASSED), context)
     return [_Step(_reminder_name(DEADLINE_PASSED), deadline, remind)]
+
+
+def _conversation(snapshot: RequestSnapshot, rules: TimingRules, now: datetime) -> list[_Step]:
+    if snapshot.closed:
+        return []
+    clocks = Clocks(
+        followup=lambda instant: _later(instant, rules.followup_after, rules),
+        escalate=lambda instant: _later(instant, rules.escalate_after, rules),
+        after_meeting=lambda instant: shift(instant, rules.after_meeting, rules.timezone),
+        window=lambda instant: _in_window(instant, rules),
+        local=lambda instant: _local_iso(instant, rules),
+        auto_send=rules.auto_send,
+    )
+    meeting = None if snapshot.meeting_at is None else as_utc(snapshot.meeting_at)
+    steps = conversation_steps(
+        snapshot.id,
+        snapshot.state,
+        meeting,
+        snapshot.conversation,
+        snapshot.reminders_sent,
+        clocks,
+        now,
+    )
+    found = []
+    for step in steps:
+        if snapshot.hold and not isinstance(step.action, ReminderDue | ChangeState):
+            continue  # on hold: nothing is written to the school, the parent still hears
+        action: Action = step.action
+        if isinstance(step.action, ReminderDue):
+            action = Remind(snapshot.id, step.action.kind, step.action.key, step.action.context)
+        # A letter of the thread already in the outbox: the next one waits for it to leave.
+        busy = snapshot.outbox_busy and isinstance(step.action, SendDraft | FollowUpRound)
+        found.append(_Step(step.name, None if busy else step.due, None if busy else action))
+    return found
 
 
 def _later(instant: datetime, wait: Duration, rules: TimingRules) -> datetime:

@@ -83,6 +83,9 @@ REMINDER_KINDS: tuple[str, ...] = (
     "command_done",
     "command_refused",
     "help",
+    # the conversation until the meeting (v2)
+    "draft_ready",
+    "recap_due",
 )
 
 _MESSAGE_KEYS = ("excerpt", "from_", "received_at", "subject")
@@ -106,6 +109,8 @@ REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "command_done": ("command", "done"),
     "command_refused": ("command", "reason"),
     "help": (),
+    "draft_ready": ("draft_name", "letter", "to", "letter_subject"),
+    "recap_due": ("meeting_start",),
 }
 # Said of a school message when the evidence is weak or conflicting (Classification.unsure);
 # `deciding` holds the sentences the reading rests on, quoted for the parent.
@@ -119,6 +124,7 @@ _OPTIONAL_CONTEXT: Mapping[str, Mapping[str, object]] = {
         "letter_subject": None,
     },
     "sent_copy_failed": {"letter": "request for an IEP meeting", "stored_as": None},
+    "draft_ready": {"cc": "", "auto_at": None, "why": ""},
 }
 
 
@@ -146,6 +152,8 @@ def render_reminder(
     variables: dict[str, object] = {**_OPTIONAL_CONTEXT.get(kind, {}), **context}
     # the shared variables win, so a context key can never change who the letter is about
     variables.update(template_context(config, request_id), kind=kind, wait=_waits(config))
+    within = config.assist.recap_correct_within
+    variables.setdefault("correct_within", duration_words(within, business=False))
     body = render_template(config, f"reminder/{kind}.txt.j2", variables)
     message = new_message(message_id, date, config)
     message["From"] = address("iepd", config.parent.email, "parent")
@@ -185,6 +193,9 @@ def reminder_subject(kind: str, child: Child, context: Mapping[str, object], zon
         "command_done": f"Done: {context.get('command', '')} for {name}'s IEP meeting request",
         "command_refused": f"Not done: your reply about {name}'s IEP meeting request",
         "help": f"The commands you can reply with about {name}'s IEP meeting request",
+        "draft_ready": f"Draft to approve: your {context.get('draft_name', 'letter')} about"
+        f" {name}'s IEP meeting",
+        "recap_due": f"After {name}'s IEP meeting: what was agreed?",
     }
     subject = subjects[kind]
     start = context.get("meeting_start")
@@ -238,6 +249,14 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
             "reason": '"SNED" is not one of iepd\'s commands',
         },
         "help": {},
+        "draft_ready": {
+            "draft_name": "letter asking for a meeting date",
+            "letter": "Dear Ms. Alvarez,\n\nThank you for your reply.",
+            "to": "Dana Alvarez <dalvarez@district.example>",
+            "letter_subject": "Re: Request for an IEP meeting",
+            "auto_at": now + timedelta(days=7),
+        },
+        "recap_due": {"meeting_start": now - timedelta(days=1)},
     }
     return dict(values[kind])
 

@@ -32,7 +32,7 @@ def local_to_utc(value: datetime | None, timezone: str) -> datetime | None:
 
 
 def rules_for(config: Config) -> TimingRules:
-    return timing_rules(config.timing, config.parent.timezone)
+    return timing_rules(config.timing, config.parent.timezone, config.assist.auto_send)
 
 
 def delivery_times(config: Config, store: Store) -> dict[str, datetime]:
