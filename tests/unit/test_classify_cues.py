@@ -143,7 +143,10 @@ WEIGHINGS = [
     ([cue("affirm"), cue("deferral")], None, "answer", True),
     ([], 'attached as "PWN.pdf"', "declined", True),  # the notice's text is only in a PDF
     ([cue("refusal")], 'attached as "PWN.pdf"', "declined", False),
-    ([cue("offer", False)], None, "answer", True),  # a smaller meeting, no refusal beside it
+    ([cue("offer", False)], None, "informal", True),  # "Ms. Lee would like to meet with you"
+    ([cue("offer", False), cue("affirm", False)], None, "answer", True),  # and a date
+    ([cue("refusal", False)], None, "declined", True),  # "we cannot hold it on the 9th"
+    ([cue("refusal", False), cue("affirm", False)], None, "answer", False),  # another day
     ([cue("offer", False), cue("refusal")], None, "informal", True),
 ]
 

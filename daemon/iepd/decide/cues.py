@@ -213,6 +213,7 @@ FUTURE = frozenset({"will", "would", "if", "request", "ask", "si", "solicitar", 
 
 # Written "words=canonical" where the joined token is not the words with underscores.
 PHRASES: tuple[str, ...] = (
+    "sit-down=sit_down", "check-up=check_in", "data review meeting=data_meeting",
     "student success team", "student assistance team", "teacher assistance team",
     "student intervention team", "instructional support team", "care team", "504 plan meeting",
     "problem-solving meeting=problem_solving_meeting", "problem solving meeting",

@@ -35,9 +35,8 @@ _ON_TOPIC = re.compile(
     r"|committee|comit[eé]|request\w*|solicit\w*|letter|carta|therap\w+|terapia\w*|speech"
     r"|habla|evaluation|evaluaci[oó]n|assessment|special education|educaci[oó]n especial"
     r"|case manager|prior written notice|notice of (?:meeting|ard)|aviso previo"
-    r"|notificaci[oó]n previa|pwn|concerns?|preocupaci[oó]n|call|llam\w+|tel[eé]fono"
-    r"|conference|conferencia|sst|dates?|fechas?|your (?:e-?mail|note|message)"
-    r"|su (?:correo|mensaje))\b",
+    r"|notificaci[oó]n previa|pwn|your concerns?|sus? preocupaci[oó]n(?:es)?|sst"
+    r"|your (?:e-?mail|note|message)|su (?:correo|mensaje))\b",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(

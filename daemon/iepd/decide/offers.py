@@ -133,6 +133,29 @@ _BEFORE_IMPERATIVE = frozenset({
 })  # fmt: skip
 
 
+# "You may join by phone", "puede participar por Zoom": how the parent attends the meeting.
+_JOIN = frozenset({
+    "join", "attend", "participate", "dial", "unirse", "participar", "asistir", "conectarse",
+})  # fmt: skip
+_MEDIA = frozenset({
+    "phone", "telephone", "zoom", "video_call", "google_meet", "teams_call", "telefono",
+    "videollamada",
+})  # fmt: skip
+_ARRANGE = frozenset({
+    "schedule", "find", "set_up", "pick", "confirm", "coordinate", "arrange", "agendar",
+    "programar", "coordinar", "confirmar", "buscar", "acordar",
+})  # fmt: skip
+
+
+def _to_set_up(tokens: Sequence[Token], item: int) -> bool:
+    """True for "I'll call you to find a time that works": a call whose purpose is the
+    meeting's date."""
+    for index in range(item + 1, min(item + 8, len(tokens))):
+        if tokens[index].low in ("to", "para") and has(tokens[index + 1 : index + 4], _ARRANGE):
+            return True
+    return False
+
+
 def _before_the_meeting(tokens: Sequence[Token]) -> bool:
     """True for "a quick call before the meeting", "antes de la junta": something more than
     the meeting, not instead of it."""
@@ -153,8 +176,11 @@ def offer(sentence: Sentence) -> Cue | None:
     if _contact_only(tokens, item):
         return Cue("contact", False, sentence.text, "an invitation to get in touch")
     meeting_noun = any(is_meeting_noun(tokens, index) for index in range(len(tokens)))
-    if has(tokens, cues.LOGISTICS) and meeting_noun and not has(tokens, cues.INSTEAD):
+    plain_call = not has(tokens, cues.INSTEAD) and not smaller(tokens)
+    if plain_call and has(tokens, cues.LOGISTICS) and (meeting_noun or _to_set_up(tokens, item)):
         return None  # a call to set the meeting's date up
+    if plain_call and tokens[item].is_(_MEDIA) and has(tokens, _JOIN):
+        return None  # "you may join the meeting by phone": how to attend, not instead
     if any(negator(tokens[at]) and not idiom(tokens, at) for at in range(max(0, item - 4), item)):
         return None  # "there's no need to call"
     if _with_someone_else(tokens, item):
@@ -189,6 +215,9 @@ def smaller(tokens: Sequence[Token]) -> bool:
     you and Ms. Park"."""
     if has(tokens, cues.FEW_PEOPLE):
         return True
+    for index in range(len(tokens) - 1):
+        if [t.low for t in tokens[index : index + 2]] in (["and", "me"], ["y", "yo"]):
+            return True  # "meet with Mr. Haas and me"
     for index in range(len(tokens) - 3):
         if [t.low for t in tokens[index : index + 3]] == ["with", "you", "and"]:
             named = tokens[index + 3]

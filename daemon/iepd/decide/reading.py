@@ -20,6 +20,7 @@ Given the sentences of the school's new text (``sentences.read_sentences``), ret
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from iepd.decide import cues
@@ -39,6 +40,7 @@ from iepd.decide.clauses import (
     has,
     has_day_or_time,
     holds_meeting,
+    idiom,
     is_meet_verb,
     is_meeting_noun,
     meeting_named,
@@ -99,6 +101,13 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
                 return "no need for a meeting"
         if token.is_(cues.NEEDLESS) and mentions_meeting(clause):
             return "a meeting not needed"
+        if negator(token) and not idiom(clause, index):
+            # "there will not be a meeting", "no habrá junta", "not another IEP meeting"
+            for ahead in range(index + 1, min(index + 5, len(clause))):
+                if is_meeting_noun(clause, ahead):
+                    return "no meeting"
+                if not (clause[ahead].is_(BE) or clause[ahead].is_(_THERE_BE)):
+                    break
         if token.low in NO_DETERMINERS:
             for ahead in range(index + 1, min(index + 4, len(clause))):
                 if is_meeting_noun(clause, ahead):
@@ -131,16 +140,42 @@ def refusal(sentence: Sentence) -> Cue | None:
         found = _refusal_in(clause)
         if found is None:
             continue
-        countered = (
-            found == "a meeting negated"
-            and has_day_or_time(sentence)
-            and not annual(sentence.tokens)
-            and (sentence.question or has(sentence.tokens, COUNTER) or len(sentence.clauses) > 1)
-        )
-        if countered:
-            return Cue("affirm", True, sentence.text, "not that day, another offered")
+        tokens = sentence.tokens
+        dated = found == "a meeting negated" and not annual(tokens)
+        if dated and has_day_or_time(sentence):
+            if sentence.question or has(tokens, COUNTER) or len(sentence.clauses) > 1:
+                return Cue("affirm", True, sentence.text, "not that day, another offered")
+            # "We cannot hold the meeting on the 9th." A day refused, maybe not the meeting:
+            # weak, and outweighed by any date proposed elsewhere in the reply.
+            return Cue("refusal", False, sentence.text, "not on that day")
+        if dated and _later(clause):
+            return Cue("affirm", False, sentence.text, "the meeting later, not refused")
         return Cue("refusal", True, sentence.text, found)
     return None
+
+
+_THERE_BE = frozenset({
+    "haber", "habra", "hay", "a", "an", "any", "another", "una", "un", "otra", "otro",
+    "iep", "ard", "formal", "full", "additional", "further", "team", "new", "going", "to",
+    "will",
+})  # fmt: skip
+_UNTIL = frozenset({"until", "till", "hasta", "before", "antes"})
+_LATER = re.compile(
+    r"\b(?:after (?:the )?(?:\w+ )?(?:break|holidays?|vacation|new year)|january|february"
+    r"|march|april|may|june|august|september|next (?:week|month|semester)|the new year"
+    r"|enero|febrero|marzo|abril|mayo|junio|agosto|septiembre|(?:despu[eé]s de )?las vacaciones"
+    r"|la pr[oó]xima semana|el pr[oó]ximo mes)\b",
+    re.IGNORECASE,
+)
+
+
+def _later(clause: Sequence[Token]) -> bool:
+    """True for "we can't meet until after the break": the meeting put later in time, not
+    refused, when it waits for no data, evaluation or review."""
+    at = find(clause, _UNTIL)
+    if at < 0 or has(clause, cues.PREREQUISITE) or annual(clause):
+        return False
+    return bool(_LATER.search(" ".join(token.text for token in clause[at + 1 :])))
 
 
 # ---- deferral ------------------------------------------------------------------------------
@@ -150,6 +185,14 @@ def deferral(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     if annual(tokens) and not offers_in(sentence):
         return Cue("deferral", True, sentence.text, "left to the annual review")
+    condition = find(tokens, cues.CONDITION)
+    if condition >= 0:
+        later = tokens[condition + 1 : condition + 8]
+        if any(is_meeting_noun(later, at) for at in range(len(later))) and has(
+            later, cues.NECESSITY
+        ):
+            # "we will reach out if a meeting becomes necessary"
+            return Cue("deferral", True, sentence.text, "a meeting only if needed later")
     wait = find(tokens, cues.WAIT)
     if wait >= 0 and not any(negator(token) for token in tokens[max(0, wait - 2) : wait]):
         waited = tokens[wait + 1 : wait + 12]
@@ -221,6 +264,13 @@ def affirm(sentence: Sentence) -> Cue | None:
     before = tokens[max(0, held - 6) : max(0, held)]
     set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before)
     named = has(tokens, cues.TEAM) or meeting_named(tokens)
+    with_parent = [t.low for t in tokens[held + 1 : held + 3]] in (
+        ["with", "you"],
+        ["con", "usted"],
+    )
+    team_named = has(tokens, cues.TEAM) or any(t.low in ("iep", "ard", "pei") for t in tokens)
+    if with_parent and not team_named:
+        named = False  # "Ms. Okafor would like to meet with you": see offers.small_meeting
     if held >= 0 and not set_aside and named and not smaller(tokens):
         return Cue("affirm", True, sentence.text, "the meeting agreed to")
     for index, _ in enumerate(tokens):

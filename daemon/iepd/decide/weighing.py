@@ -10,7 +10,11 @@ The rules, in the order they are tried (SPEC "Watching", the table of classes):
 2. A refusal, a deferral (to the annual review, until data are in, until the parent signs a
    consent) or a prior written notice sent now makes it ``declined``, unless the meeting is
    also agreed to and nothing refuses it outright.
-3. Anything else is an ``answer``.
+3. A day refused ("we cannot hold it on the 9th") beside a date proposed is an ``answer``;
+   alone it is a refusal iepd is unsure of. A meeting offered with someone, naming neither
+   the team nor the IEP ("Ms. Lee would like to meet with you"), is ``informal`` when
+   nothing else in the reply agrees to a meeting, and iepd says it is unsure.
+4. Anything else is an ``answer``.
 
 The decision is ``unsure`` when it rests on weak evidence (a prior written notice whose text
 is only in an attachment, a smaller meeting offered with no refusal beside it) or when the
@@ -69,7 +73,8 @@ def weigh(found: Sequence[Cue], notice: str | None = None) -> Verdict:
     def of(kind: str, strong: bool | None = None) -> list[Cue]:
         return [c for c in found if c.kind == kind and (strong is None or c.strong == strong)]
 
-    refusals, deferrals = of("refusal"), of("deferral")
+    refusals, weak_refusals = of("refusal", True), of("refusal", False)
+    deferrals = of("deferral")
     offers, weak_offers = of("offer", True), of("offer", False)
     affirms, weak_affirms = of("affirm", True), of("affirm", False)
 
@@ -79,16 +84,24 @@ def weigh(found: Sequence[Cue], notice: str | None = None) -> Verdict:
         signals.append(f"decided: {klass}" + (" (unsure)" if unsure else ""))
         return Verdict(klass, tuple(signals), unsure, tuple(dict.fromkeys(quoted)))
 
-    if offers or (weak_offers and (refusals or deferrals)):
+    if offers or (weak_offers and (refusals or deferrals or weak_refusals)):
         if affirms and not refusals and not deferrals:
             return verdict("answer", True, [*affirms[:1], *(offers or weak_offers)[:1]])
         return verdict("informal", not offers, [*(offers or weak_offers)[:2], *refusals[:1]])
+    if weak_offers and not affirms and not weak_affirms:
+        # "Ms. Okafor would like to meet with you": a meeting, but not the team's
+        return verdict("informal", True, weak_offers[:1])
+    if weak_refusals and not refusals and not deferrals and not notice:
+        if affirms or weak_affirms:
+            # "not on the 9th" and a date proposed elsewhere: another day, not a refusal
+            return verdict("answer", False, [*(affirms or weak_affirms)[:1]])
+        return verdict("declined", True, weak_refusals[:1])
     if refusals or deferrals or notice:
         if affirms and not refusals:
             return verdict("answer", True, [*affirms[:1], *deferrals[:1]])
         conflicting = bool(affirms)
-        weak = not refusals and not deferrals
+        weak = not refusals and not any(cue.strong for cue in deferrals)
         return verdict("declined", conflicting or weak, [*refusals[:2], *deferrals[:1]])
     if weak_offers:
-        return verdict("answer", True, weak_offers[:1])
+        return verdict("answer", True, [*weak_offers[:1], *(affirms or weak_affirms)[:1]])
     return verdict("answer", False, [*affirms[:1], *weak_affirms[:1]][:1])
