@@ -12,10 +12,12 @@ import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from support.daemon import NotifyListener
+from support.family import Family, new_family
 from support.mailservers import (
     DOVECOT_BINARY,
     DOVECOT_INSTALL,
@@ -162,3 +164,33 @@ def notify(tmp_path: Path) -> Iterator[NotifyListener]:
     """systemd's side of NOTIFY_SOCKET, for an iepd started with notify.environ()."""
     with NotifyListener(tmp_path / "notify.sock") as listener:
         yield listener
+
+
+@pytest.fixture
+def make_family(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_server: SmtpServer,
+    new_mail_account: Callable[[str], MailAccount],
+) -> Callable[..., Family]:
+    """A factory: make_family(root=None, **settings) writes a family's config (fresh
+    parent, case manager and principal accounts on the session's Dovecot, this test's SMTP
+    server) in root, tmp_path by default; settings are Family's (timing, requests, ...)."""
+
+    def make(root: Path | None = None, **settings: Any) -> Family:
+        return new_family(root or tmp_path, dovecot, smtp_server, new_mail_account, **settings)
+
+    return make
+
+
+@pytest.fixture
+def family_settings() -> dict[str, Any]:
+    """The `family` fixture's settings: a test module overrides this fixture to give its
+    families other timings or requests."""
+    return {}
+
+
+@pytest.fixture
+def family(make_family: Callable[..., Family], family_settings: dict[str, Any]) -> Family:
+    """A family for the test servers (support.family.Family), its config in tmp_path."""
+    return make_family(**family_settings)

@@ -10,36 +10,25 @@ import email.policy
 import email.utils
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from iepd.store.database import Store
 from support.daemon import start_daemon, stop_daemon, wait_for
-from support.family import Family, new_family
+from support.family import Family
 from support.mailboxes import mailbox, reminder_kinds, reply_to, school_mail
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.mailservers import Dovecot
 
 Daemon = subprocess.Popen[str]
 REQUEST = "sam-speech"
 
 
 @pytest.fixture
-def family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-) -> Family:
-    return new_family(
-        tmp_path,
-        dovecot,
-        smtp_server,
-        new_mail_account,
-        timing='followup_after = "30d"\nescalate_after = "30d"',
-    )
+def family_settings() -> dict[str, Any]:
+    return {"timing": 'followup_after = "30d"\nescalate_after = "30d"'}
 
 
 @pytest.fixture

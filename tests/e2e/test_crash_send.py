@@ -11,27 +11,15 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from iepd.store.database import Store
 from support.crashpoints import DELIVERED, LETTER_POINTS, UNCERTAIN
 from support.daemon import run_iepd
-from support.family import Family, new_family
+from support.family import Family
 from support.mailboxes import parent_kinds
-from support.mailservers import Dovecot, MailAccount, SmtpServer
-
-
-@pytest.fixture
-def family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-) -> Family:
-    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
+from support.mailservers import Dovecot
 
 
 @pytest.mark.parametrize("point", list(LETTER_POINTS))

@@ -12,33 +12,22 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from iepd.store.database import Store
 from support.daemon import NotifyListener, start_daemon, stop_daemon, wait_for
-from support.family import Family, new_family, speech_request
+from support.family import Family, speech_request
 from support.mailboxes import reminder_kinds, reply_to, school_mail
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.mailservers import Dovecot
 
 Daemon = subprocess.Popen[str]
 
 
 @pytest.fixture
-def family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-) -> Family:
-    return new_family(
-        tmp_path,
-        dovecot,
-        smtp_server,
-        new_mail_account,
-        timing='followup_after = "3s"\nescalate_after = "3s"',
-    )
+def family_settings() -> dict[str, Any]:
+    return {"timing": 'followup_after = "3s"\nescalate_after = "3s"'}
 
 
 @pytest.fixture

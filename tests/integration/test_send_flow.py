@@ -11,7 +11,6 @@ import asyncio
 import email
 import email.policy
 import os
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,8 +22,8 @@ from iepd.errors import MailServerError
 from iepd.run.daemon import Daemon
 from iepd.run.one_pass import utc_now
 from iepd.store.database import Store
-from support.family import CHILD_NAME, Family, new_family, speech_request
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.family import CHILD_NAME, Family, speech_request
+from support.mailservers import Dovecot, SmtpServer
 
 
 class Clock:
@@ -33,16 +32,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-) -> Family:
-    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
 def run_once(family: Family, clock: Clock | None = None, password: str | None = None) -> Store:

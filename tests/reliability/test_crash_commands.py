@@ -9,17 +9,15 @@ import email.policy
 import email.utils
 import signal
 from collections import Counter
-from collections.abc import Callable
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
 from iepd.store.database import Store
 from support.daemon import run_iepd
-from support.family import Family, new_family
+from support.family import Family
 from support.mailboxes import mailbox, reminder_kinds, reply_to, school_mail
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.mailservers import Dovecot
 
 REQUEST = "sam-speech"
 # The boundaries of one command: its record (raw copy, command_received and the verdict in
@@ -53,12 +51,9 @@ def parent_command(dovecot: Dovecot, family: Family, body: str) -> bytes:
 @pytest.mark.parametrize("point", COMMAND_POINTS)
 def test_a_kill_at_any_step_of_a_command_carries_it_out_and_answers_it_once(
     point: str,
-    tmp_path: Path,
     dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
+    family: Family,
 ) -> None:
-    family = new_family(tmp_path, dovecot, smtp_server, new_mail_account, timing="")
     run_ok(family)  # the request and its `sent` reminder
     [letter] = school_mail(dovecot, family)
     dovecot.deliver(

@@ -27,9 +27,9 @@ import pytest
 from iepd.store.database import Store
 from support.crashpoints import ANSWER_POINTS, DELIVERED, LETTER_POINTS, UNCERTAIN
 from support.daemon import NotifyListener, run_iepd, start_daemon, stop_daemon, wait_for
-from support.family import Family, new_family
+from support.family import Family
 from support.mailboxes import parent_kinds, reminder_kinds, reply_to, school_mail, sent_folder
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.mailservers import Dovecot
 
 LONG_RUN = os.environ.get("IEPD_LONG_RUN") == "1"
 # The escalation walks the same code as the follow-up (number 2 instead of 1): in CI only
@@ -45,16 +45,6 @@ FOLLOW_UP_POINTS = (
     else [point for point in LETTER_POINTS if "#" not in point or "data" in point]
 )
 PAST_TIMING = 1.2  # seconds: longer than the "1s" of followup_after / escalate_after
-
-
-def make_family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-    timing: str,
-) -> Family:
-    return new_family(tmp_path, dovecot, smtp_server, new_mail_account, timing=timing)
 
 
 def run_ok(family: Family) -> None:
@@ -82,12 +72,10 @@ def school_counts(dovecot: Dovecot, family: Family) -> tuple[int, int]:
 @pytest.mark.parametrize("point", FOLLOW_UP_POINTS)
 def test_a_kill_at_any_step_of_a_follow_up_neither_loses_nor_repeats_it(
     point: str,
-    tmp_path: Path,
     dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
+    make_family: Callable[..., Family],
 ) -> None:
-    family = make_family(tmp_path, dovecot, smtp_server, new_mail_account, 'followup_after = "1s"')
+    family = make_family(timing='followup_after = "1s"')
     run_ok(family)  # the request and its `sent` reminder
     time.sleep(PAST_TIMING)
     crash_then_restart(family, point)
@@ -122,18 +110,10 @@ def test_a_kill_at_any_step_of_a_follow_up_neither_loses_nor_repeats_it(
 @pytest.mark.parametrize("point", ESCALATION_POINTS)
 def test_a_kill_at_any_step_of_an_escalation_neither_loses_nor_repeats_it(
     point: str,
-    tmp_path: Path,
     dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
+    make_family: Callable[..., Family],
 ) -> None:
-    family = make_family(
-        tmp_path,
-        dovecot,
-        smtp_server,
-        new_mail_account,
-        'followup_after = "1s"\nescalate_after = "1s"',
-    )
+    family = make_family(timing='followup_after = "1s"\nescalate_after = "1s"')
     run_ok(family)  # the request
     time.sleep(PAST_TIMING)
     run_ok(family)  # the follow-up
@@ -166,12 +146,10 @@ def test_a_kill_at_any_step_of_an_escalation_neither_loses_nor_repeats_it(
 @pytest.mark.parametrize("point", ANSWER_POINTS)
 def test_a_kill_at_any_step_of_the_answer_reminder_records_the_answer_and_reminds_once(
     point: str,
-    tmp_path: Path,
     dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
+    make_family: Callable[..., Family],
 ) -> None:
-    family = make_family(tmp_path, dovecot, smtp_server, new_mail_account, "")
+    family = make_family()
     run_ok(family)
     [letter] = school_mail(dovecot, family)
     dovecot.deliver(
@@ -330,8 +308,7 @@ def check_family(dovecot: Dovecot, family: Family, tally: Tally) -> None:
 def test_random_sigkills_of_the_daemon_lose_and_repeat_nothing(
     tmp_path: Path,
     dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
+    make_family: Callable[..., Family],
 ) -> None:
     trials = trial_count()
     seed = int(os.environ.get("IEPD_CRASH_SEED", str(random.randrange(1 << 30))))
@@ -343,10 +320,7 @@ def test_random_sigkills_of_the_daemon_lose_and_repeat_nothing(
         family_number += 1
         family = make_family(
             tmp_path / f"family-{family_number}",
-            dovecot,
-            smtp_server,
-            new_mail_account,
-            'followup_after = "2s"\nescalate_after = "2s"',
+            timing='followup_after = "2s"\nescalate_after = "2s"',
         )
         for _ in range(min(KILLS_PER_FAMILY, trials - tally.trials)):
             daemon = start_daemon(family)

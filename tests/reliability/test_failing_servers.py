@@ -37,13 +37,6 @@ from support.mailservers import Dovecot, MailAccount, SilentProxy, SmtpServer, T
 ACCOUNT = Callable[[str], MailAccount]
 
 
-@pytest.fixture
-def family(
-    tmp_path: Path, dovecot: Dovecot, smtp_server: SmtpServer, new_mail_account: ACCOUNT
-) -> Family:
-    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
-
-
 def letter_row(family: Family) -> Any:
     with Store.open(family.state_dir) as store:
         row = store.get_outgoing("request:sam-speech")

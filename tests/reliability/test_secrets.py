@@ -12,7 +12,7 @@ import asyncio
 import base64
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,9 +33,9 @@ from support.daemon import (
     stop_daemon,
     wait_for,
 )
-from support.family import Family, new_family
+from support.family import Family
 from support.mailboxes import reply_to, school_mail
-from support.mailservers import Dovecot, MailAccount, SmtpServer
+from support.mailservers import Dovecot
 
 
 def forms(family: Family, password: str | None = None) -> list[bytes]:
@@ -66,16 +66,6 @@ def assert_private(family: Family) -> None:
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     for path in state_files(family):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-
-
-@pytest.fixture
-def family(
-    tmp_path: Path,
-    dovecot: Dovecot,
-    smtp_server: SmtpServer,
-    new_mail_account: Callable[[str], MailAccount],
-) -> Family:
-    return new_family(tmp_path, dovecot, smtp_server, new_mail_account)
 
 
 def use_password_command(family: Family, delay: float = 0.0) -> Path:
