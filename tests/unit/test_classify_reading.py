@@ -186,6 +186,37 @@ READINGS = [
     ("Ms. Okafor would like to meet with you to go over the make-up plan.", "informal"),
     ("Could you meet with Mr. Haas and me on Thursday morning?", "informal"),
     ("Maybe a quick sit-down with her teachers?", "informal"),
+    (
+        "The District would be willing to convene a conference with the speech-language "
+        "pathologist and case manager to review the schedule.",
+        "informal",
+    ),
+    (
+        "In lieu of an IEP team meeting, the district proposes a facilitated discussion with "
+        "the case manager.",
+        "informal",
+    ),
+    ("Please schedule a time with Ms. Okafor through the front office.", "informal"),
+    ("Come see me after school on Tuesday.", "informal"),
+    ("Drop in anytime before 8.", "informal"),
+    ("Con gusto le atiendo en la dirección el jueves.", "informal"),
+    ("Puede venir a hablar conmigo cuando guste.", "informal"),
+    (
+        "Thanks for your note.\n\nThanks,\nLee\n\nP.S. Happy to hop on a call if that is easier "
+        "than a meeting.",
+        "informal",
+    ),
+    (
+        "We are not able to hold the meeting within the 10 days you asked for, but we will "
+        "schedule it for January.",
+        "answer",
+    ),
+    ("No meeting has been scheduled yet; Dana will send dates.", "answer"),
+    ("There is no reason you can't bring an advocate to the meeting.", "answer"),
+    ("I am not sure the team can meet before December 15, but I will try.", "answer"),
+    ("I don't know when the team will meet yet.", "answer"),
+    ("We can't meet without the SLP, so I'm waiting for her schedule.", "answer"),
+    ("We can't meet at the times you listed. Would Tuesday the 15th at 4 work?", "answer"),
     # offers and refusals in other words, and what a curt or a legalistic reply may say
     ("Ms. Okafor will give you a call this week to go over the make-up schedule.", "informal"),
     ("I've asked Ms. Okafor to reach out to you.", "informal"),

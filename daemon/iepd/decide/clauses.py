@@ -85,7 +85,8 @@ def negator(token: Token) -> bool:
 # "No problem", "can't wait", "why don't we", "no se preocupe": negations that deny nothing.
 IDIOMS_AFTER = frozenset({
     "problem", "problems", "worries", "worry", "doubt", "question", "rush", "hurry", "wait",
-    "hesitate", "preocupe", "preocupar", "problema", "only", "dude",
+    "hesitate", "preocupe", "preocupar", "problema", "only", "dude", "sure", "certain",
+    "seguro", "segura", "know", "se", "sabemos", "yet",
 })  # fmt: skip
 
 

@@ -102,7 +102,8 @@ TALK = frozenset({
     "conversation", "touch_base", "check_in", "sit_down", "catch_up", "zoom", "teams_call",
     "video_call", "google_meet", "talk_through", "will_call", "pickup", "drop_off", "dismissal",
     "llamar", "llamada", "telefono", "marcar", "platicar", "conversar", "hablemos", "hablarle",
-    "hablarlo", "platicarlo", "conversarlo", "reach_out_to_you", "reach_you", "charla",
+    "hablarlo", "platicarlo", "conversarlo", "reach_out_to_you", "reach_you", "discussion",
+    "discusion", "connect", "facetime", "webex", "skype", "hangout", "atender", "charla",
     "platica", "conversacion", "videollamada", "pasar_por", "recoger", "salida",
 })  # fmt: skip
 # Coming by to talk: never a mere invitation to get in touch.
@@ -213,9 +214,12 @@ FUTURE = frozenset({"will", "would", "if", "request", "ask", "si", "solicitar", 
 
 # Written "words=canonical" where the joined token is not the words with underscores.
 PHRASES: tuple[str, ...] = (
-    "sit-down=sit_down", "check-up=check_in", "data review meeting=data_meeting",
-    "student success team", "student assistance team", "teacher assistance team",
-    "student intervention team", "instructional support team", "care team", "504 plan meeting",
+    "come see=come_in", "come and see=come_in", "come talk=come_in", "come and talk=come_in",
+    "stop in=stop_by", "drop in=drop_by", "pop by=stop_by", "give me a ring=call",
+    "give you a ring=call", "text me=call", "time with=time_with", "sit-down=sit_down",
+    "check-up=check_in", "data review meeting=data_meeting", "student success team",
+    "student assistance team", "teacher assistance team", "student intervention team",
+    "instructional support team", "care team", "504 plan meeting",
     "problem-solving meeting=problem_solving_meeting", "problem solving meeting",
     "reach you=reach_you", "prior written notice",
     "notificacion previa por escrito=notificacion_previa", "notificacion previa",

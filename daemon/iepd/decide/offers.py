@@ -61,6 +61,8 @@ def _item(tokens: Sequence[Token]) -> int:
             return index
         if _meeting_of_few(tokens, index):
             return index
+        if token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
+            return index  # "please schedule a time with Ms. Okafor"
         if token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
             following = tokens[index + 1].low if index + 1 < len(tokens) else ""
             if following in ("room", "rm", "line", "number", "numero"):

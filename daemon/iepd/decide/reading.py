@@ -73,6 +73,8 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
         negation = negation_before(clause, index)
         if token.is_(cues.HOLD) and negation >= 0 and not told_of_the_past(clause, negation):
             if meeting_object(clause, index + 1, pronoun=True) or is_meet_verb(clause, index):
+                if has(clause[index + 1 :], _WITHOUT):
+                    return "not that way"  # "we can't meet without the SLP"
                 return "a meeting negated"
         if token.is_(cues.GRANT) and negated(clause, index):
             if has(clause, cues.REQUEST) or mentions_meeting(clause):
@@ -101,14 +103,14 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
                 return "no need for a meeting"
         if token.is_(cues.NEEDLESS) and mentions_meeting(clause):
             return "a meeting not needed"
-        if negator(token) and not idiom(clause, index):
+        if negator(token) and not idiom(clause, index) and not told_of_the_past(clause, index):
             # "there will not be a meeting", "no habrá junta", "not another IEP meeting"
             for ahead in range(index + 1, min(index + 5, len(clause))):
                 if is_meeting_noun(clause, ahead):
                     return "no meeting"
                 if not (clause[ahead].is_(BE) or clause[ahead].is_(_THERE_BE)):
                     break
-        if token.low in NO_DETERMINERS:
+        if token.low in NO_DETERMINERS and not told_of_the_past(clause, index):
             for ahead in range(index + 1, min(index + 4, len(clause))):
                 if is_meeting_noun(clause, ahead):
                     return "no meeting"
@@ -120,6 +122,8 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
 def _needs_something_else(clause: Sequence[Token], index: int) -> bool:
     """True when what is (not) needed is another act: "no need to worry". Not when the
     meeting is what is (not) needed: "a meeting is not required to deliver the minutes"."""
+    if index + 1 < len(clause) and clause[index + 1].low in ("you", "why", "usted", "por"):
+        return True  # "no reason you can't bring an advocate to the meeting"
     if index + 2 >= len(clause) or clause[index + 1].low not in ("to", "de"):
         return False
     before = clause[max(0, index - 5) : index]
@@ -141,8 +145,10 @@ def refusal(sentence: Sentence) -> Cue | None:
         if found is None:
             continue
         tokens = sentence.tokens
+        if found == "not that way":
+            continue  # "we can't meet without the SLP": a condition of the meeting, not a no
         dated = found == "a meeting negated" and not annual(tokens)
-        if dated and has_day_or_time(sentence):
+        if dated and (has_day_or_time(sentence) or has(clause, _TIMES)):
             if sentence.question or has(tokens, COUNTER) or len(sentence.clauses) > 1:
                 return Cue("affirm", True, sentence.text, "not that day, another offered")
             # "We cannot hold the meeting on the 9th." A day refused, maybe not the meeting:
@@ -159,9 +165,17 @@ _THERE_BE = frozenset({
     "iep", "ard", "formal", "full", "additional", "further", "team", "new", "going", "to",
     "will",
 })  # fmt: skip
+_WITHOUT = frozenset({"without", "sin"})
+# "We can't meet at the times you listed": the times refused, not the meeting.
+_TIMES = frozenset({
+    "time", "times", "day", "days", "date", "dates", "availability", "horario", "horarios",
+    "dia", "dias", "fecha", "fechas", "disponibilidad", "slot", "slots", "window",
+})  # fmt: skip
 _UNTIL = frozenset({"until", "till", "hasta", "before", "antes"})
 _LATER = re.compile(
     r"\b(?:after (?:the )?(?:\w+ )?(?:break|holidays?|vacation|new year)|january|february"
+    r"|this (?:week|month)|before (?:the )?(?:\w+ )?(?:break|holidays?|vacation)|december"
+    r"|within \w+ (?:school |calendar )?days|in \w+ weeks?|esta semana|este mes|diciembre"
     r"|march|april|may|june|august|september|next (?:week|month|semester)|the new year"
     r"|enero|febrero|marzo|abril|mayo|junio|agosto|septiembre|(?:despu[eé]s de )?las vacaciones"
     r"|la pr[oó]xima semana|el pr[oó]ximo mes)\b",

@@ -33,6 +33,7 @@ _CLOSING = re.compile(
     r"[\s,.!]*$",
     re.IGNORECASE,
 )
+_POSTSCRIPT = re.compile(r"^\s*(?:p\.?\s?s\.?|p\.?\s?d\.?)[\s:.,-]", re.IGNORECASE)
 _CLAUSE_BREAKS = frozenset({
     "but", "however", "although", "though", "because", "whereas", "pero", "sino",
     "aunque", "porque", "mientras",
@@ -90,7 +91,12 @@ def without_closing(text: str) -> str:
     seen_content = False
     for index, line in enumerate(lines):
         if seen_content and _CLOSING.match(line):
-            return "\n".join(lines[:index]).strip()
+            # A postscript below the name is the sender's words again: "P.S. Happy to call."
+            after = next(
+                (at for at in range(index, len(lines)) if _POSTSCRIPT.match(lines[at])), None
+            )
+            kept = lines[:index] + (lines[after:] if after is not None else [])
+            return "\n".join(kept).strip()
         if len(line.strip()) > 40 or re.search(r"\w[.?!]", line):
             seen_content = True
     return text
