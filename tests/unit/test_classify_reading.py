@@ -217,6 +217,9 @@ READINGS = [
     ("I don't know when the team will meet yet.", "answer"),
     ("We can't meet without the SLP, so I'm waiting for her schedule.", "answer"),
     ("We can't meet at the times you listed. Would Tuesday the 15th at 4 work?", "answer"),
+    ("The counselor will reach out to set up a time to talk.", "informal"),
+    ("We could set up a meeting with Mrs. Pfeiffer to go over his progress.", "informal"),
+    ("We can have an informal meeting with his teacher next week.", "informal"),
     # offers and refusals in other words, and what a curt or a legalistic reply may say
     ("Ms. Okafor will give you a call this week to go over the make-up schedule.", "informal"),
     ("I've asked Ms. Okafor to reach out to you.", "informal"),

@@ -467,6 +467,13 @@ def test_match_keeps_invitations_auto_replies_and_letters_to_the_parent(
     assert match(incoming, CTX) == Match("sam-speech", NAMES)
 
 
+def test_a_group_mailbox_auto_reply_with_a_list_id_still_matches_its_thread() -> None:
+    headers = {"list-id": "<sped-intake.district.example>", "auto-submitted": "auto-replied"}
+    incoming = message(in_reply_to=(A1,), headers=headers)
+    assert match(incoming, CTX) == Match("sam-speech", "thread")
+    assert is_candidate(incoming, CTX)
+
+
 def test_is_candidate_still_fetches_a_no_reply_sender_whose_body_may_hold_an_invitation() -> None:
     headers_only = message(sender="noreply@district.example", subject="Notice of meeting: Sam")
     assert is_candidate(headers_only, CTX)

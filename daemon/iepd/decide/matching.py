@@ -131,7 +131,10 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
     ):
         return "a letter iepd sent"
     if "list-id" in message.headers or "list-unsubscribe" in message.headers:
-        return "list mail"
+        # A group mailbox's auto-reply carries the group's List-Id, and still answers the
+        # parent's own letter; a post to a list never marks itself an auto-reply.
+        if not bulk.is_auto_reply(message):
+            return "list mail"
     return None
 
 

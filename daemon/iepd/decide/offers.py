@@ -36,16 +36,22 @@ _FEW = frozenset({
 })  # fmt: skip
 
 
+_TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "miss", "sr", "sra", "srta", "coach"})
+
+
 def _meeting_of_few(tokens: Sequence[Token], index: int) -> bool:
     if not is_meeting_noun(tokens, index) or tokens[index].low == "ard":
         return False
     before = tokens[max(0, index - 3) : index]
     if any(t.is_(cues.TEAM) or t.low in ("iep", "ard", "pei", "annual", "anual") for t in before):
         return False
+    if any(t.is_(cues.SMALL) for t in before):
+        return True  # "an informal meeting", "a brief meeting"
     after = tokens[index + 1 : index + 6]
     if not after or after[0].low not in ("with", "con") or has(after, cues.TEAM):
         return False
-    return any(token.low in _FEW for token in after[1:])
+    titled = len(after) > 1 and after[1].low in _TITLES  # "a meeting with Mrs. Pfeiffer"
+    return titled or any(token.low in _FEW for token in after[1:])
 
 
 def _item(tokens: Sequence[Token]) -> int:
@@ -195,7 +201,7 @@ def offer(sentence: Sentence) -> Cue | None:
     if _before_the_meeting(tokens):
         return Cue("contact", False, sentence.text, "a call before the meeting, not instead")
     imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[:item])
-    arranged = any(token.is_(cues.HOLD) for token in tokens[max(0, item - 3) : item])
+    arranged = any(token.is_(cues.HOLD) for token in tokens[max(0, item - 5) : item])
     framed = (
         sentence.question
         or imperative  # "Call my office if you want to talk", "Stop by after school"
