@@ -1,8 +1,15 @@
-"""Fixtures shared by every test: the test PKI and real mail servers on 127.0.0.1.
+"""Fixtures shared by every test: the test PKI, real mail servers on 127.0.0.1, a family's
+config for them, and systemd's side of NOTIFY_SOCKET.
 
-The machinery lives in `tests/mailservers/`; these fixtures only decide lifetimes. One
-Dovecot serves the whole session and every test gets fresh accounts on it; SMTP servers and
-pymap are per test because tests inject faults into them or fill them.
+The machinery lives in `tests/support/` (the servers in `support/mailservers/`); these
+fixtures only decide lifetimes. One Dovecot serves the whole session and every test gets
+fresh accounts on it; SMTP servers and pymap are per test because tests inject faults into
+them or fill them.
+
+The folders: `unit/` pure logic and quick tests (a temporary SQLite file at most);
+`offline/` real files, SQLite and subprocesses, no mail server; `integration/` each shell
+against a real server; `e2e/` `iepd` as a subprocess against both; `reliability/` crashes,
+failing servers, hostile input, secrets.
 """
 
 from __future__ import annotations
