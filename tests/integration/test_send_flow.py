@@ -8,13 +8,9 @@ where the SPEC says.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import os
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,6 +19,7 @@ from iepd.run.daemon import Daemon
 from iepd.run.one_pass import utc_now
 from iepd.store.database import Store
 from support.family import CHILD_NAME, Family, speech_request
+from support.mailboxes import mailbox, parsed, school_mail
 from support.mailservers import Dovecot, SmtpServer
 
 
@@ -55,20 +52,6 @@ def run_once(family: Family, clock: Clock | None = None, password: str | None = 
     return Store.open(family.state_dir)
 
 
-def parsed(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def inbox(dovecot: Dovecot, user: str, password: str, folder: str = "INBOX") -> list[Any]:
-    return [parsed(raw) for raw in dovecot.messages(user, password, folder)]
-
-
-def school_inbox(dovecot: Dovecot, family: Family, who: str) -> list[EmailMessage]:
-    return [parsed(raw) for raw in dovecot.messages(who, family.passwords[who])]
-
-
 def test_run_once_sends_the_letter_to_the_case_manager_with_one_sent_copy_and_a_reminder(
     family: Family, dovecot: Dovecot, smtp_server: SmtpServer
 ) -> None:
@@ -78,7 +61,7 @@ def test_run_once_sends_the_letter_to_the_case_manager_with_one_sent_copy_and_a_
     assert envelope.mail_from == family.parent
     assert envelope.rcpt_tos == [family.case_manager]
 
-    [letter] = school_inbox(dovecot, family, family.case_manager)
+    [letter] = school_mail(dovecot, family, family.case_manager)
     assert letter["From"].addresses[0].addr_spec == family.parent
     assert [a.addr_spec for a in letter["To"].addresses] == [family.case_manager]
     assert letter["Cc"] is None
@@ -86,7 +69,7 @@ def test_run_once_sends_the_letter_to_the_case_manager_with_one_sent_copy_and_a_
     assert str(letter["Message-ID"]).endswith("@example.test>")
     assert not [name for name in letter.keys() if name.lower().startswith("x-iepd")]
     assert letter["Auto-Submitted"] is None
-    assert school_inbox(dovecot, family, family.principal) == []
+    assert school_mail(dovecot, family, family.principal) == []
 
     sent = dovecot.messages(family.parent, family.parent_password, "Sent")
     assert len(sent) == 1
@@ -96,7 +79,7 @@ def test_run_once_sends_the_letter_to_the_case_manager_with_one_sent_copy_and_a_
         for flags in dovecot.flags(family.parent, family.parent_password, "Sent").values()
     )
 
-    [reminder] = inbox(dovecot, family.parent, family.parent_password)
+    [reminder] = mailbox(dovecot, family.parent, family.parent_password)
     assert reminder["X-IEPD-Kind"] == "sent"
     assert reminder["X-IEPD-Request"] == "sam-speech"
     assert reminder["Auto-Submitted"] == "auto-generated"
@@ -121,7 +104,7 @@ def test_a_second_run_sends_nothing_again(
     received = len(smtp_server.received)
     run_once(family).close()
     assert len(smtp_server.received) == received
-    assert len(school_inbox(dovecot, family, family.case_manager)) == 1
+    assert len(school_mail(dovecot, family, family.case_manager)) == 1
     assert len(dovecot.messages(family.parent, family.parent_password, "Sent")) == 1
 
 
@@ -130,10 +113,10 @@ def test_an_urgent_request_copies_the_principal_and_says_urgent(
 ) -> None:
     family.requests = [speech_request(urgent=True)]
     run_once(family).close()
-    [letter] = school_inbox(dovecot, family, family.case_manager)
+    [letter] = school_mail(dovecot, family, family.case_manager)
     assert [a.addr_spec for a in letter["Cc"].addresses] == [family.principal]
     assert "urgent" in str(letter["Subject"]).lower()
-    assert len(school_inbox(dovecot, family, family.principal)) == 1
+    assert len(school_mail(dovecot, family, family.principal)) == 1
 
 
 def test_a_held_request_is_never_sent(
@@ -153,8 +136,8 @@ def test_a_5xx_marks_the_request_failed_and_tells_the_parent(
     store = run_once(family)
     request = store.get_request("sam-speech")
     assert request is not None and request.state == "failed"
-    assert school_inbox(dovecot, family, family.case_manager) == []
-    [reminder] = inbox(dovecot, family.parent, family.parent_password)
+    assert school_mail(dovecot, family, family.case_manager) == []
+    [reminder] = mailbox(dovecot, family.parent, family.parent_password)
     assert reminder["X-IEPD-Kind"] == "send_failed"
     assert "send_failed" in [event.kind for event in store.events("sam-speech")]
     assert dovecot.messages(family.parent, family.parent_password, "Sent") == []
@@ -169,16 +152,16 @@ def test_a_4xx_is_retried_later_with_the_same_message_id(
     row = store.get_outgoing("request:sam-speech")
     assert row is not None and row.step == "queued"
     assert row.next_try_at is not None and row.next_try_at > clock.now
-    assert school_inbox(dovecot, family, family.case_manager) == []
+    assert school_mail(dovecot, family, family.case_manager) == []
     message_id = row.message_id
     store.close()
 
     run_once(family, clock).close()  # not due yet: nothing is tried
-    assert school_inbox(dovecot, family, family.case_manager) == []
+    assert school_mail(dovecot, family, family.case_manager) == []
 
     clock.now += timedelta(minutes=5)
     store = run_once(family, clock)
-    [letter] = school_inbox(dovecot, family, family.case_manager)
+    [letter] = school_mail(dovecot, family, family.case_manager)
     assert letter["Message-ID"] == message_id
     request = store.get_request("sam-speech")
     assert request is not None and request.state == "sent"
@@ -195,8 +178,8 @@ def test_a_connection_lost_after_data_is_not_resent_and_the_parent_is_asked_to_c
     store.close()
     run_once(family).close()
     # The school got it once (the server kept it); iepd did not send it a second time.
-    assert len(school_inbox(dovecot, family, family.case_manager)) == 1
-    kinds = [m["X-IEPD-Kind"] for m in inbox(dovecot, family.parent, family.parent_password)]
+    assert len(school_mail(dovecot, family, family.case_manager)) == 1
+    kinds = [m["X-IEPD-Kind"] for m in mailbox(dovecot, family.parent, family.parent_password)]
     assert kinds == ["send_uncertain"]
 
 
