@@ -252,12 +252,103 @@ def _print_misses(results: Sequence[Scored]) -> None:
                 print(f"         {signal}")
 
 
+# -- memory: what the lemmatiser adds to the daemon's idle RSS
+
+_PROBE = """
+import gc, json, sys, time
+def status():
+    found = {}
+    for line in open('/proc/self/status'):
+        key, _, value = line.partition(':')
+        if key in ('VmRSS', 'VmHWM'):
+            found[key] = int(value.split()[0]) / 1024
+    return found
+import iepd.run.daemon, iepd.cli.main
+from iepd.decide.classify import classify
+from iepd.inbox.parse import IncomingMessage
+before = status()
+mode = sys.argv[1]
+began = time.perf_counter()
+if mode == 'iepd':
+    for text in ('We do not believe a meeting is necessary.', 'No es necesario convocar la junta.'):
+        classify(IncomingMessage(message_id='<m@x>', from_addr='a@b.example', text=text))
+elif mode in ('simplemma', 'simplemma-low-memory'):
+    import simplemma
+    for lang in ('en', 'es'):
+        simplemma.lemmatize('declined', lang=lang, low_memory=mode.endswith('memory'))
+built = time.perf_counter() - began
+gc.collect()
+began = time.perf_counter()
+per_message = 0.0
+if mode == 'iepd':
+    for number in range(20):
+        text = f'Could we start with a quick phone call on the {number + 1}th instead?'
+        classify(IncomingMessage(message_id='<m@x>', from_addr='a@b.example', text=text))
+    per_message = (time.perf_counter() - began) / 20
+after = status()
+print(json.dumps({'before': before['VmRSS'], 'after': after['VmRSS'], 'peak': after['VmHWM'],
+                  'load': built, 'per_message': per_message}))
+"""
+MEMORY_CASES = {
+    "iepd": "iepd as shipped: simplemma, only the classifier's lemmas kept (first message)",
+    "simplemma-low-memory": "simplemma's own low-memory mode, en + es (for comparison)",
+    "simplemma": "simplemma's default dictionaries, en + es (for comparison)",
+}
+
+
+def memory_report(runs: int = 3) -> str:
+    """Measure, each in a fresh process, the RSS of the daemon's imports before and after the
+    lemmatiser is loaded; return a Markdown table (medians of ``runs``)."""
+    import json
+    import statistics
+    import subprocess
+
+    rows = []
+    for mode, words in MEMORY_CASES.items():
+        found = [
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", _PROBE, mode],
+                    capture_output=True, text=True, check=True,
+                    env={**os.environ, "PYTHONPATH": str(ROOT / "daemon")},
+                ).stdout
+            )
+            for _ in range(runs)
+        ]  # fmt: skip
+
+        def median(key: str, found: list[dict[str, float]] = found) -> float:
+            return statistics.median(item[key] for item in found)
+
+        per = f"{1000 * median('per_message'):.1f} ms" if mode == "iepd" else "-"
+        rows.append(
+            f"| {words} | {median('before'):.1f} | {median('after'):.1f} "
+            f"| {median('after') - median('before'):+.1f} | {median('peak'):.1f} "
+            f"| {median('load'):.2f} s | {per} |"
+        )
+    head = (
+        "| what is loaded | RSS before, MiB | RSS after, MiB | added | peak (VmHWM), MiB "
+        "| load time | per message |\n|---|---:|---:|---:|---:|---:|---:|"
+    )
+    return (
+        f"Each row a fresh `python` that imports `iepd.run.daemon` and `iepd.cli.main` (what "
+        f"`iepd run` imports), then loads the lemmatiser; medians of {runs} runs, "
+        f"{platform_line()}.\n\n" + head + "\n" + "\n".join(rows)
+    )
+
+
+def platform_line() -> str:
+    import platform
+
+    return f"Python {platform.python_version()} on {platform.machine()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--authors", default=",".join(DEVELOP + HELD_OUT))
     parser.add_argument("--misses", action="store_true", help="develop authors only")
     parser.add_argument("--block", default="measured", help="the marked block to rewrite")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--no-memory", action="store_true", help="skip the RSS measurement")
     args = parser.parse_args(argv)
     # A warning would name a held-out message (its Message-ID): figures only.
     logging.disable(logging.CRITICAL)
@@ -272,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         write_block(_docs_path(), args.block, text)
+    if not args.no_memory and args.block == "measured":
+        memory = memory_report()
+        print(memory)
+        if not args.no_write:
+            write_block(_docs_path(), "memory", memory)
     return 0
 
 

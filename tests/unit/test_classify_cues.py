@@ -311,3 +311,15 @@ def test_the_parents_own_letter_quoted_without_a_marker_is_no_refusal_and_no_off
     text = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
     text = re.sub(r"\{\{.*?\}\}", "Sam", text, flags=re.S)
     assert classify(message(text)).klass == "answer"
+
+
+def test_a_spanish_failure_notice_from_the_mail_system_is_a_bounce() -> None:
+    incoming = IncomingMessage(
+        message_id="<b@x>",
+        from_addr="mailer-daemon@smtp.family.example",
+        subject="Mensaje no entregado: Request for an IEP meeting",
+        text="Su mensaje no se pudo entregar a dalvarez@district.example.",
+        headers=MappingProxyType({}),
+    )
+    result = classify(incoming)
+    assert (result.klass, result.bounced_recipient) == ("bounce", "dalvarez@district.example")

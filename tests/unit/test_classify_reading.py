@@ -220,6 +220,8 @@ READINGS = [
     ("The counselor will reach out to set up a time to talk.", "informal"),
     ("We could set up a meeting with Mrs. Pfeiffer to go over his progress.", "informal"),
     ("We can have an informal meeting with his teacher next week.", "informal"),
+    ("No amerita una junta en este momento.", "declined"),
+    ("Le propongo una cita con la consejera el jueves.", "informal"),
     # offers and refusals in other words, and what a curt or a legalistic reply may say
     ("Ms. Okafor will give you a call this week to go over the make-up schedule.", "informal"),
     ("I've asked Ms. Okafor to reach out to you.", "informal"),

@@ -39,13 +39,14 @@ _DELAY_SUBJECT = re.compile(
 )
 _FAILURE_SUBJECT = re.compile(
     r"undeliver|returned to sender|returned mail|failure notice|mail delivery failed"
-    r"|delivery status notification \(failure\)|delivery (has )?failed|could not be delivered",
+    r"|delivery status notification \(failure\)|delivery (has )?failed|could not be delivered"
+    r"|no se (?:pudo|puede) entregar|no entregado|mensaje devuelto|error de entrega",
     re.IGNORECASE,
 )
 _FAILURE_WORDING = re.compile(
     r"could not be delivered|permanent (error|failure)|delivery has failed|address not found"
     r"|user unknown|does not exist|mailbox unavailable|recipient address rejected"
-    r"|wasn't delivered|couldn't be delivered",
+    r"|wasn't delivered|couldn't be delivered|no se (?:pudo|puede) entregar|no existe",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")

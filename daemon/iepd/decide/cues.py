@@ -42,11 +42,12 @@ NEGATION = frozenset({
     "tampoco", "jamas", "ningun", "ninguna", "ninguno", "imposible", "nadie",
 })  # fmt: skip
 NECESSITY = frozenset({
-    "necessary", "need", "needed", "warrant", "warranted", "require", "required", "requirement",
-    "call_for", "justify", "justified", "appropriate", "productive", "beneficial", "useful",
-    "helpful", "indicated", "reason", "basis", "grounds", "point", "necesario", "necesitar",
-    "necesidad", "hacer_falta", "falta", "requerir", "justificar", "justificado", "indicado",
-    "conveniente", "pertinente", "proceder", "procedente", "motivo", "razon", "caso",
+    "ameritar", "amerita", "corresponder", "merit", "merits", "necessary", "need", "needed",
+    "warrant", "warranted", "require", "required", "requirement", "call_for", "justify",
+    "justified", "appropriate", "productive", "beneficial", "useful", "helpful", "indicated",
+    "reason", "basis", "grounds", "point", "necesario", "necesitar", "necesidad", "hacer_falta",
+    "falta", "requerir", "justificar", "justificado", "indicado", "conveniente", "pertinente",
+    "proceder", "procedente", "motivo", "razon", "caso",
 })  # fmt: skip
 # Necessity already negated by the word itself: "a meeting would be premature".
 NEEDLESS = frozenset({

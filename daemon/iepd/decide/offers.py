@@ -40,7 +40,8 @@ _TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "miss", "sr", "sra", "srta",
 
 
 def _meeting_of_few(tokens: Sequence[Token], index: int) -> bool:
-    if not is_meeting_noun(tokens, index) or tokens[index].low == "ard":
+    appointment = tokens[index].low in ("cita", "appointment")  # "una cita con la consejera"
+    if not (is_meeting_noun(tokens, index) or appointment) or tokens[index].low == "ard":
         return False
     before = tokens[max(0, index - 3) : index]
     if any(t.is_(cues.TEAM) or t.low in ("iep", "ard", "pei", "annual", "anual") for t in before):
