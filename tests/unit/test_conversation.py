@@ -64,8 +64,21 @@ def actions(snapshot: RequestSnapshot, now: datetime, rules: TimingRules = RULES
 def test_an_answer_without_a_date_drafts_ask_for_date_at_once() -> None:
     assert actions(snap("answered"), ANSWERED + timedelta(minutes=1)) == [
         ChangeState("sam", "acknowledged", "the school's answer"),
-        MakeDraft("sam", "ask_for_date", "ask_for_date:<s1@district.example>", SCHOOL.message_id),
+        MakeDraft(
+            "sam",
+            "ask_for_date",
+            "ask_for_date:<s1@district.example>",
+            SCHOOL.message_id,
+            sends_at=ANSWERED + 7 * DAY,
+        ),
     ]
+
+
+def test_a_draft_that_waits_although_auto_says_why() -> None:
+    named = snap("answered", school=replace(SCHOOL, names_a_time=True))
+    (_, make) = actions(named, ANSWERED + timedelta(minutes=1))
+    assert isinstance(make, MakeDraft)
+    assert make.sends_at is None and "MEETING" in make.why
 
 
 def test_ask_for_date_goes_out_by_itself_followup_after_the_answer() -> None:
@@ -280,3 +293,11 @@ def test_waiting_for_by_state(state: str, expected: str) -> None:
 def test_a_closed_request_has_no_conversation() -> None:
     closed = replace(snap(draft=ASK_DRAFT, drafts_made=MADE), closed=True)
     assert actions(closed, ANSWERED + 30 * DAY) == []
+
+
+def test_a_message_read_again_withdraws_the_draft_made_for_the_old_reading() -> None:
+    refusal = replace(SCHOOL, klass="declined")
+    pending = snap(school=refusal, draft=ASK_DRAFT, drafts_made=MADE)
+    assert actions(pending, ANSWERED + DAY)[:1] == [
+        WithdrawDraft("sam", 7, "the school's message is now read as declined")
+    ]

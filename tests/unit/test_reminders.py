@@ -57,7 +57,7 @@ def test_reminder_kinds_are_the_fifteen_of_the_spec_and_the_sent_copy_failure() 
         "sent", "answer", "auto_reply", "bounce", "declined", "informal", "invite",
         "followup_sent", "escalation_sent", "no_response", "meeting_prep", "after_meeting",
         "deadline_passed", "send_failed", "send_uncertain", "sent_copy_failed",
-        "command_done", "command_refused", "help", "draft_ready", "recap_due",
+        "command_done", "command_refused", "help", "draft_ready", "recap_due", "letter_sent",
     }  # fmt: skip
     assert set(REQUIRED_CONTEXT) == set(REMINDER_KINDS)
 

@@ -101,6 +101,8 @@ class MakeDraft:
     kind: str
     key: str
     replies_to: str | None
+    sends_at: datetime | None = None  # when it goes out without SEND (auto_send), if ever
+    why: str = ""  # why it waits for the parent although its kind is in auto_send
 
 
 @dataclass(frozen=True)
@@ -199,22 +201,38 @@ def conversation_steps(
         )
     after_school = [letter for letter in conversation.letters if letter.at >= school.at]
     key = draft_key(wanted, school.message_id)
+    sends_at, why = _sends_at(wanted, school, conversation, clocks, now)
     if not after_school and draft is None and key not in conversation.drafts_made:
-        steps.append(
-            Step(f"{wanted} draft", now, MakeDraft(request_id, wanted, key, school.message_id))
-        )
-    if draft is not None and draft.kind == wanted and wanted in clocks.auto_send:
-        if not (wanted == ASK and school.names_a_time):
-            start = max(school.at, conversation.last_parent_message_at or school.at)
-            due = clocks.followup(start) if wanted == ASK else now
-            steps.append(
-                Step(wanted, clocks.window(max(due, now)), SendDraft(request_id, draft.id))
-            )
+        make = MakeDraft(request_id, wanted, key, school.message_id, sends_at, why)
+        steps.append(Step(f"{wanted} draft", now, make))
+    if draft is not None and draft.kind == wanted and sends_at is not None:
+        steps.append(Step(wanted, sends_at, SendDraft(request_id, draft.id)))
     if draft is None:  # a pending draft is the next move: no follow-up beside it
         steps.extend(
             _silence(request_id, school, after_school, conversation, reminders_sent, clocks, now)
         )
     return steps
+
+
+NAMED_A_TIME = (
+    "The school's message seems to name a day or a time for the meeting, so iepd does not"
+    " send this by itself. If a date is set, reply MEETING and the date instead (for example"
+    " MEETING Dec 8 3:30 pm): iepd then confirms it in writing."
+)
+
+
+def _sends_at(
+    kind: str, school: SchoolMove, conversation: Conversation, clocks: Clocks, now: datetime
+) -> tuple[datetime | None, str]:
+    """When a draft of ``kind`` goes out without SEND (None: never), and why not if not."""
+    if kind not in clocks.auto_send:
+        return None, ""
+    if kind == ASK and school.names_a_time:
+        return None, NAMED_A_TIME
+    start = max(school.at, conversation.last_parent_message_at or school.at)
+    # ask_for_date is the follow-up: it waits followup_after; the others go at once.
+    due = clocks.followup(start) if kind == ASK else now
+    return clocks.window(max(due, now)), ""
 
 
 def _stale(draft: PendingDraft, school: SchoolMove | None, meeting_at: datetime | None) -> str:
@@ -226,6 +244,13 @@ def _stale(draft: PendingDraft, school: SchoolMove | None, meeting_at: datetime 
         return "the school wrote again before it was sent"
     if meeting_at is not None and draft.kind in (ASK, INSIST, PWN):
         return "the meeting is set"
+    if (
+        school is not None
+        and draft.replies_to == school.message_id
+        and draft.kind in DRAFT_FOR.values()
+        and DRAFT_FOR.get(school.klass) != draft.kind
+    ):
+        return f"the school's message is now read as {school.klass}"
     return ""
 
 
@@ -290,7 +315,17 @@ def _meeting(
     if now < meeting_at and confirm_key not in made and draft is None:
         school_id = conversation.school.message_id if conversation.school else None
         steps.append(
-            Step("confirm draft", now, MakeDraft(request_id, CONFIRM, confirm_key, school_id))
+            Step(
+                "confirm draft",
+                now,
+                MakeDraft(
+                    request_id,
+                    CONFIRM,
+                    confirm_key,
+                    school_id,
+                    clocks.window(now) if CONFIRM in clocks.auto_send else None,
+                ),
+            )
         )
     if draft is not None and draft.kind == CONFIRM and CONFIRM in clocks.auto_send:
         steps.append(Step(CONFIRM, now, SendDraft(request_id, draft.id)))

@@ -86,6 +86,7 @@ REMINDER_KINDS: tuple[str, ...] = (
     # the conversation until the meeting (v2)
     "draft_ready",
     "recap_due",
+    "letter_sent",  # iepd's own: a drafted letter went out
 )
 
 _MESSAGE_KEYS = ("excerpt", "from_", "received_at", "subject")
@@ -111,6 +112,7 @@ REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
     "help": (),
     "draft_ready": ("draft_name", "letter", "to", "letter_subject"),
     "recap_due": ("meeting_start",),
+    "letter_sent": ("letter", "sent_at", "recipients"),
 }
 # Said of a school message when the evidence is weak or conflicting (Classification.unsure);
 # `deciding` holds the sentences the reading rests on, quoted for the parent.
@@ -196,6 +198,7 @@ def reminder_subject(kind: str, child: Child, context: Mapping[str, object], zon
         "draft_ready": f"Draft to approve: your {context.get('draft_name', 'letter')} about"
         f" {name}'s IEP meeting",
         "recap_due": f"After {name}'s IEP meeting: what was agreed?",
+        "letter_sent": f"Sent: your {context.get('letter', 'letter')} about {name}'s IEP meeting",
     }
     subject = subjects[kind]
     start = context.get("meeting_start")
@@ -257,6 +260,11 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
             "auto_at": now + timedelta(days=7),
         },
         "recap_due": {"meeting_start": now - timedelta(days=1)},
+        "letter_sent": {
+            "letter": "letter asking again for a formal IEP meeting",
+            "sent_at": now,
+            "recipients": ["dalvarez@district.example"],
+        },
     }
     return dict(values[kind])
 

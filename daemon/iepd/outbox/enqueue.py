@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.utils
 from collections.abc import Callable, Mapping
 from datetime import datetime, time
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
 from iepd.config.model import Config
 from iepd.faults import crashpoint
@@ -127,6 +127,21 @@ class OutboxQueue:
         )
         return self._queue(request_id, "reminder", kind, dedup_key, message, now)
 
+    def queue_message(
+        self, request_id: str, purpose: str, dedup_key: str, message: EmailMessage, now: datetime
+    ) -> OutgoingRow:
+        """Queue a letter rendered elsewhere (a follow-up of the conversation) once."""
+        existing = self.store.get_outgoing(dedup_key)
+        if existing is not None:
+            return existing
+        row = self._queue(request_id, purpose, None, dedup_key, message, now)
+        crashpoint("queued")
+        return row
+
+    def envelope_recipients(self, request_id: str, purpose: str, message: Message) -> list[str]:
+        """The SMTP recipients of a letter (see ``_envelope_recipients``)."""
+        return self._envelope_recipients(request_id, purpose, message)
+
     def _queue(
         self,
         request_id: str,
@@ -150,9 +165,7 @@ class OutboxQueue:
             now=now,
         )
 
-    def _envelope_recipients(
-        self, request_id: str, purpose: str, message: EmailMessage
-    ) -> list[str]:
+    def _envelope_recipients(self, request_id: str, purpose: str, message: Message) -> list[str]:
         """The SMTP recipients, from the config, never from the headers just rendered; the
         headers must agree, or something has slipped into them and nothing is sent."""
         if purpose == "reminder":

@@ -36,7 +36,14 @@ from iepd.mail.transport import MailTransport
 from iepd.outbox.enqueue import Clock, message_id_of
 from iepd.outbox.sent_copy import SentCopies, retry_delay
 from iepd.store.database import OutgoingRow, Store
-from iepd.vocabulary import BEFORE_ANSWER_STATES, LETTER_NAMES, LETTER_PURPOSES, SENT_EVENTS
+from iepd.vocabulary import (
+    BEFORE_ANSWER_STATES,
+    DRAFT_KINDS,
+    LETTER_NAMES,
+    LETTER_PURPOSES,
+    LETTER_SENT,
+    SENT_EVENTS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +303,9 @@ class Sender(SentCopies):
             message_id=message_id_of(row),
             from_addr=row.envelope_from,
             subject=row.subject,
-            detail="to " + ", ".join(row.recipients),
+            detail=(f"{row.purpose}: " if row.purpose in DRAFT_KINDS else "")
+            + "to "
+            + ", ".join(row.recipients),
         )
         request = self.store.get_request(row.request_id)
         # An answer or a bounce may have been recorded while this letter was in flight;
@@ -308,6 +317,14 @@ class Sender(SentCopies):
             if not final:
                 self.store.update_request(row.request_id, now=now, state="sent", sent_at=sent_at)
             self.queue_reminder(row.request_id, "sent", message_id_of(row), context, attachment=raw)
+        elif row.purpose in DRAFT_KINDS:
+            # A drafted letter of the conversation: the recap ends the request.
+            if row.purpose == "recap" and request is not None and request.state != "closed":
+                self.store.update_request(row.request_id, now=now, state="recap_sent")
+            context["letter"] = LETTER_NAMES[row.purpose]
+            self.queue_reminder(
+                row.request_id, LETTER_SENT, message_id_of(row), context, attachment=raw
+            )
         else:
             number = 1 if row.purpose == "followup" else 2
             fields: dict[str, object] = {"followup_count": number, "last_followup_at": sent_at}

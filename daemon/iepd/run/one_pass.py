@@ -15,6 +15,7 @@ from iepd.config.model import Config, RequestSettings
 from iepd.decide.plan import Plan, Remind, SendFollowUp, SendLetter, next_actions
 from iepd.mail.transport import MailTransport
 from iepd.outbox.sender import Sender
+from iepd.run.drafting import Drafting
 from iepd.run.snapshots import local_to_utc, rules_for, snapshots
 from iepd.store.database import RequestRow, Store
 
@@ -59,6 +60,7 @@ class OnePass:
         self.store = store
         self.clock = clock
         self.sender = Sender(config, store, transport, clock)
+        self.drafting = Drafting(config, store, self.sender, clock)
 
     # -- the config is the parent's word; copy it into the store
 
@@ -128,6 +130,8 @@ class OnePass:
                 self.sender.queue_reminder(
                     action.request_id, action.kind, action.key, reminder_context(action)
                 )
+            else:
+                self.drafting.carry_out(action)
         await self.sender.flush()
 
     def next_retry(self) -> datetime | None:

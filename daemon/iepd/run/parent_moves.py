@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from iepd.config.model import Config
 from iepd.errors import IepdError
+from iepd.letters.text_format import long_datetime, parent_zone
 from iepd.outbox.enqueue import OutboxQueue
-from iepd.store.database import Store
-from iepd.store.drafts import DraftRow
+from iepd.run.drafting import Drafting
+from iepd.store.database import DraftRow, RequestRow, Store
+from iepd.vocabulary import AGREED_RECORDED, LETTER_NAMES, RECLASSIFIED
 
 logger = logging.getLogger(__name__)
 
@@ -41,27 +43,197 @@ class ParentMoves:
         self.store = store
         self.sender = sender
         self.clock = clock
+        self.drafting = Drafting(config, store, sender, clock)
 
     def send_draft(self, request_id: str, *, via: str) -> str:
         """Approve the request's pending draft: its exact bytes are queued in the outbox."""
-        raise MoveRefused("not yet")
+
+        def move() -> str:
+            self._open_request(request_id)
+            draft = self.store.pending_draft(request_id)
+            if draft is None:
+                raise MoveRefused(f"there is no draft waiting to be sent for {request_id}")
+            newest = self.store.school_answers().get(request_id)
+            if (
+                newest is not None
+                and newest.message_id != draft.replies_to
+                and (newest.at > draft.created_at and draft.kind != "recap")
+            ):
+                # A refusal changes nothing, so the withdrawal is the planner's to record.
+                raise MoveRefused(
+                    f"the school wrote again after this draft for {request_id} was made,"
+                    " so it was not sent; iepd will show you what it suggests now"
+                )
+            self.drafting.approve(draft, via=via)
+            return (
+                f"Your {LETTER_NAMES[draft.kind]} for {request_id} is queued and goes out now,"
+                " exactly as shown."
+            )
+
+        return self._once(request_id, "send", via, move)
 
     def close(self, request_id: str, *, via: str) -> str:
         """Close the request: nothing more is sent for it; a pending draft is withdrawn."""
-        raise MoveRefused("not yet")
+
+        def move() -> str:
+            row = self._request(request_id)
+            if row.state == "closed":
+                raise MoveRefused(f"{request_id} is already closed")
+            now = self.clock()
+            draft = self.store.pending_draft(request_id)
+            if draft is not None:
+                self.drafting.withdraw(draft, "the parent closed the request")
+            self.store.update_request(request_id, now=now, state="closed")
+            self.store.append_event(
+                request_id=request_id, kind="closed", at=now, detail=f"closed by the parent ({via})"
+            )
+            return f"{request_id} is closed: iepd sends nothing more about it."
+
+        return self._once(request_id, "close", via, move)
 
     def set_meeting(self, request_id: str, when: datetime, *, via: str) -> str:
         """Record the meeting's start (aware); a confirm draft follows."""
-        raise MoveRefused("not yet")
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise MoveRefused("the meeting's time needs a timezone")
+
+        def move() -> str:
+            row = self._open_request(request_id)
+            now = self.clock()
+            start = when.astimezone(UTC)
+            fields: dict[str, object] = {"meeting_at": start}
+            if row.state not in ("meeting_held", "recap_sent"):
+                fields["state"] = "meeting_scheduled"
+            if row.answered_at is None:
+                fields["answered_at"] = now  # a date agreed is an answer: no more follow-ups
+            self.store.update_request(request_id, now=now, **fields)
+            self.store.append_event(
+                request_id=request_id, kind="meeting_scheduled", at=now,
+                detail=start.isoformat(),
+            )  # fmt: skip
+            draft = self.store.pending_draft(request_id)
+            if draft is not None and draft.kind in ("ask_for_date", "insist", "pwn_request"):
+                self.drafting.withdraw(draft, "the meeting is set")
+            local = long_datetime(start, parent_zone(self.config))
+            return (
+                f"The meeting for {request_id} is set for {local}. iepd drafts a letter"
+                " confirming it, reminds you before it, and asks you afterwards what was agreed."
+            )
+
+        return self._once(request_id, "meeting", via, move)
 
     def agreed(self, request_id: str, items: list[str], *, via: str) -> str:
         """Record what was agreed at the meeting and draft the recap for SEND."""
-        raise MoveRefused("not yet")
+        kept = [" ".join(item.split()) for item in items if item.strip()]
+        if not kept:
+            raise MoveRefused(
+                "no agreements were listed: write AGREED, then one agreement per line"
+            )
+
+        def move() -> str:
+            row = self._open_request(request_id)
+            if row.meeting_at is None:
+                raise MoveRefused(
+                    f"iepd knows of no meeting for {request_id}; reply MEETING and its date"
+                    " and time first"
+                )
+            now = self.clock()
+            self.store.append_event(
+                request_id=request_id, kind=AGREED_RECORDED, at=now,
+                detail="\n".join(kept),
+            )  # fmt: skip
+            draft = self.store.pending_draft(request_id)
+            if draft is not None:
+                self.drafting.withdraw(draft, "the parent listed the agreements again")
+            answers = self.store.school_answers().get(request_id)
+            # A CLI move has no id of its own: each listing makes a new recap.
+            suffix = now.isoformat() if via == "cli" else via
+            key = f"recap:{row.meeting_at.isoformat()}:{suffix}"
+            self.drafting.make_draft(
+                request_id, "recap", key, answers.message_id if answers else None, items=kept
+            )
+            return (
+                f"iepd drafted the recap of the meeting for {request_id} with {len(kept)}"
+                f" item{'s' if len(kept) != 1 else ''}; it is sent only when you reply SEND"
+                f" to the reminder that shows it (or run: iepd send {request_id})."
+            )
+
+        return self._once(request_id, "agreed", via, move)
 
     def reclassify(self, request_id: str, klass: str, *, via: str) -> str:
         """Correct the class of the school's newest message; the next steps follow it."""
-        raise MoveRefused("not yet")
+        if klass not in ("answer", "declined", "informal", "auto_reply"):
+            raise MoveRefused(
+                f"{klass} is not a class iepd can set: answer, declined, informal or auto_reply"
+            )
+
+        def move() -> str:
+            self._open_request(request_id)
+            newest = next(
+                (
+                    row for row in reversed(self.store.messages_for(request_id))
+                    if row.direction == "in" and row.klass is not None
+                ),
+                None,
+            )  # fmt: skip
+            if newest is None:
+                raise MoveRefused(f"there is no message from the school for {request_id} yet")
+            was = self.store.school_answers(include_all=True).get(request_id)
+            old = was.klass if was is not None and was.message_id == newest.message_id else None
+            old = old or newest.klass
+            if old == klass:
+                raise MoveRefused(f"iepd already reads the school's newest message as {klass}")
+            now = self.clock()
+            self.store.append_event(
+                request_id=request_id, kind=RECLASSIFIED, at=now, message_id=newest.message_id,
+                from_addr=newest.from_addr, subject=newest.subject,
+                detail=f"{klass}: was {old}, corrected by the parent ({via})",
+            )  # fmt: skip
+            return (
+                f"iepd now reads the school's message of {request_id} as {_CLASS_WORDS[klass]},"
+                " and plans the next steps from that."
+            )
+
+        return self._once(request_id, "reclassify", via, move)
 
     def pending_draft(self, request_id: str) -> DraftRow | None:
         """Return the request's draft waiting for SEND, if any."""
-        return None
+        return self.store.pending_draft(request_id)
+
+    # -- helpers
+
+    def _once(self, request_id: str, name: str, via: str, move: Callable[[], str]) -> str:
+        """Run the move in one transaction, recorded under ``via`` (an email reply's), so a
+        reply seen again does nothing and says what was said the first time."""
+        with self.store.transaction():
+            said = self.store.move_said(via) if via != "cli" else None
+            if said is not None:
+                return said
+            said = move()
+            if via != "cli":
+                self.store.record_move(
+                    via=via, request_id=request_id, move=name, said=said, now=self.clock()
+                )
+        logger.info("%s: %s (%s): %s", request_id, name, via, said)
+        return said
+
+    def _request(self, request_id: str) -> RequestRow:
+        row = self.store.get_request(request_id)
+        if row is None:
+            raise MoveRefused(f"there is no request {request_id}")
+        return row
+
+    def _open_request(self, request_id: str) -> RequestRow:
+        row = self._request(request_id)
+        if row.state in ("closed", "recap_sent"):
+            raise MoveRefused(
+                f"{request_id} is {row.state.replace('_', ' ')}: nothing more is sent"
+            )
+        return row
+
+
+_CLASS_WORDS = {
+    "answer": "an answer",
+    "declined": "a refusal",
+    "informal": "an offer of less than an IEP meeting",
+    "auto_reply": "an automatic reply (not an answer)",
+}

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from iepd.config.model import Config, RequestSettings
+from iepd.decide.conversation import Conversation
 from iepd.decide.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
+from iepd.run.conversation_facts import conversations
 from iepd.store.database import OutgoingRow, RequestRow, Store
 from iepd.store.messages import OutgoingSummary
 from iepd.trail.postal import request_deliveries
@@ -53,6 +55,7 @@ def snapshot(
     settings_by_id: Mapping[str, RequestSettings] | None = None,
     parent_messages: Mapping[str, datetime] | None = None,
     deliveries: Mapping[str, datetime] | None = None,
+    talks: Mapping[str, Conversation] | None = None,
 ) -> RequestSnapshot:
     """Given the config, the store and one request row (and, if already read, the request's
     outgoing messages, the config's requests by id, when the parent's newest message in
@@ -68,12 +71,15 @@ def snapshot(
         parent_messages = store.last_parent_message_times()
     if deliveries is None:
         deliveries = delivery_times(config, store)
+    if talks is None:
+        talks = conversations(store)
     # A follow-up whose fate a crash left unknown counts as sent when that was found out:
     # the parent has been told, and the escalation's clock must still run from somewhere.
     followups = sorted(
         when
         for out in outgoing
-        if out.purpose in ("followup", "escalation")
+        # the request's own (a follow-up of the conversation names its round after the id)
+        if out.purpose in ("followup", "escalation") and out.dedup_key.count(":") == 1
         for when in [out.accepted_at or (out.updated_at if out.step == "uncertain" else None)]
         if when is not None
     )
@@ -99,6 +105,7 @@ def snapshot(
         outbox_busy=busy,
         last_parent_message_at=parent_messages.get(row.id),
         delivered_at=deliveries.get(row.id),
+        conversation=talks.get(row.id) or Conversation(),
     )
 
 
@@ -115,6 +122,7 @@ def snapshots(
     settings_by_id = config.requests_by_id()
     parent_messages = store.last_parent_message_times()
     deliveries = delivery_times(config, store)
+    talks = conversations(store)
     return [
         snapshot(
             config,
@@ -124,6 +132,7 @@ def snapshots(
             settings_by_id,
             parent_messages,
             deliveries,
+            talks,
         )
         for row in (store.list_requests() if requests is None else requests)
     ]

@@ -16,7 +16,14 @@ from iepd.errors import StoreError
 from iepd.store.events import EventLog
 from iepd.store.files import sha256_hex
 from iepd.store.schema import StoredRow, format_time, parse_time, required_time
-from iepd.vocabulary import DRAFT_APPROVED, DRAFT_CREATED, DRAFT_KINDS, DRAFT_WITHDRAWN
+from iepd.vocabulary import (
+    ANSWER_CLASSES,
+    DRAFT_APPROVED,
+    DRAFT_CREATED,
+    DRAFT_KINDS,
+    DRAFT_WITHDRAWN,
+    RECLASSIFIED,
+)
 
 
 class DraftRow(NamedTuple):
@@ -25,6 +32,7 @@ class DraftRow(NamedTuple):
     id: int
     request_id: str
     kind: str  # one of vocabulary.DRAFT_KINDS
+    dedup_key: str  # what it answers: made once per key
     status: str  # pending | approved | withdrawn
     replies_to: str | None  # the Message-ID of the school's message it answers
     message_id: str
@@ -42,12 +50,30 @@ class DraftRow(NamedTuple):
         return self.raw_path.read_bytes()
 
 
+class SchoolAnswer(NamedTuple):
+    message_id: str
+    klass: str
+    at: datetime
+    excerpt: str
+    with_notice: bool
+
+
+class ApprovedLetter(NamedTuple):
+    request_id: str
+    kind: str
+    message_id: str
+    step: str
+    accepted_at: datetime | None
+    updated_at: datetime
+
+
 def draft_row(row: StoredRow, state_dir: Path) -> DraftRow:
     """Given a stored drafts row and the state folder, return it as a DraftRow."""
     return DraftRow(
         id=int(row["id"]),
         request_id=row["request_id"],
         kind=row["kind"],
+        dedup_key=row["dedup_key"],
         status=row["status"],
         replies_to=row["replies_to"],
         message_id=row["message_id"],
@@ -194,3 +220,61 @@ class DraftTable(EventLog):
             {"via": via, "request_id": request_id, "move": move, "said": said,
              "at": format_time(now)},
         )  # fmt: skip
+
+    # -- what the planner reads of the conversation (one query each, for every request)
+
+    def school_answers(self, *, include_all: bool = False) -> dict[str, SchoolAnswer]:
+        """Return request id -> the newest message the school answered with (not an
+        auto-reply, not a bounce: ``include_all`` counts those too), its class as corrected
+        by the parent if it was, and whether its recorded evidence names a prior written
+        notice sent with it."""
+        rows = self._fetchall(
+            'SELECT request_id, message_id, "class", detected_at, created_at, excerpt'
+            " FROM messages WHERE direction = 'in' AND \"class\" IS NOT NULL ORDER BY id"
+        )
+        notes: dict[str, str] = {}
+        corrected: dict[str, str] = {}
+        for event in self._fetchall(
+            "SELECT kind, message_id, detail FROM events WHERE kind IN (?, ?) ORDER BY seq",
+            ("reply_received", RECLASSIFIED),
+        ):
+            if event["message_id"] is None:
+                continue
+            if event["kind"] == RECLASSIFIED:
+                corrected[event["message_id"]] = str(event["detail"] or "").split(":")[0]
+            else:
+                notes[event["message_id"]] = str(event["detail"] or "")
+        newest = {}
+        for row in rows:
+            klass = corrected.get(row["message_id"], row["class"])
+            if include_all or klass in ANSWER_CLASSES:
+                newest[row["request_id"]] = (row, klass)
+        return {
+            request_id: SchoolAnswer(
+                message_id=row["message_id"] or f"<row-{request_id}>",
+                klass=klass,
+                at=required_time(row["detected_at"] or row["created_at"]),
+                excerpt=row["excerpt"] or "",
+                with_notice="prior written notice:" in notes.get(row["message_id"], ""),
+            )
+            for request_id, (row, klass) in newest.items()
+        }
+
+    def approved_letters(self) -> list[ApprovedLetter]:
+        """Return every approved draft with its outbox progress, oldest first."""
+        rows = self._fetchall(
+            "SELECT d.request_id, d.kind, d.message_id, o.step, o.accepted_at, o.updated_at"
+            " FROM drafts AS d JOIN outbox AS o ON o.dedup_key = d.outbox_key"
+            " WHERE d.status = 'approved' ORDER BY d.id"
+        )
+        return [
+            ApprovedLetter(
+                row["request_id"],
+                row["kind"],
+                row["message_id"],
+                row["step"],
+                parse_time(row["accepted_at"]),
+                required_time(row["updated_at"]),
+            )
+            for row in rows
+        ]
