@@ -19,6 +19,7 @@ from typing import Any
 from iepd.config import values
 from iepd.config.mail import read_mail
 from iepd.config.model import (
+    LANGUAGES,
     REASONS,
     REQUIRED_DETAILS,
     Assist,
@@ -159,6 +160,8 @@ def _read_parent(table: Table, environ: Mapping[str, str]) -> Parent | None:
     timezone = table.timezone("timezone")
     signature = table.text("signature", multiline=True)
     postal_address = _postal_address(table)
+    language = table.choice("language", LANGUAGES, default="en")
+    letters_language = table.choice("letters_language", LANGUAGES, default="en")
     table.finish()
     if name is None or email is None:
         return None
@@ -169,6 +172,8 @@ def _read_parent(table: Table, environ: Mapping[str, str]) -> Parent | None:
         timezone=timezone or values.system_timezone(environ),
         signature=signature or name,
         postal_address=postal_address,
+        language=language or "en",
+        letters_language=letters_language or "en",
     )
 
 

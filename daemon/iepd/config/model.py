@@ -64,6 +64,10 @@ class Contact:
     email: str
 
 
+# The languages iepd writes in (v2): its reminders and its letters to the school.
+LANGUAGES = ("en", "es")
+
+
 @dataclass(frozen=True)
 class Parent:
     name: str
@@ -73,6 +77,9 @@ class Parent:
     signature: str
     # The printed letter's sender block (`iepd print`); lines apart, "" when not given.
     postal_address: str = ""
+    # v2: the language of the reminders, and of the letters to the school (LANGUAGES)
+    language: str = "en"
+    letters_language: str = "en"
 
 
 @dataclass(frozen=True)
