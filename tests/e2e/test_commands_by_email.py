@@ -99,8 +99,52 @@ def test_help_by_email_is_answered_once_and_a_strangers_command_never(
     assert "not one of the parent's addresses" in stderr
     with Store.open(family.state_dir) as store:
         request = store.get_request(REQUEST)
-        assert request is not None and request.state == "answered"
+        assert request is not None and request.state != "closed"  # the stranger's CLOSE
         events = [event.kind for event in store.events(REQUEST)]
         assert events.count("command_received") == 1
         assert events.count("reply_received") == 1  # the school's answer only
+        assert store.verify() == []
+
+
+def test_send_by_email_sends_the_draft_shown_once(
+    family: Family, dovecot: Dovecot, daemon: Daemon
+) -> None:
+    wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter")
+    [letter] = school_mail(dovecot, family)
+    offer = reply_to(
+        letter,
+        family,
+        "Thank you for reaching out about Sam. Rather than a meeting, I would be happy to "
+        "set up a quick phone call with you next week to talk about his speech sessions.",
+    )
+    dovecot.deliver(family.parent, offer, mail_from=family.case_manager)
+    wait_for(lambda: "draft_ready" in reminder_kinds(dovecot, family), "the draft_ready reminder")
+    draft_ready = reminder(dovecot, family, "draft_ready")
+    assert len(school_mail(dovecot, family)) == 1  # insist waits for the parent's SEND
+
+    send = command(draft_ready, "SEND", f"Jordan Rivera <{family.parent}>")
+    dovecot.deliver(family.parent, send, mail_from=family.parent)
+    wait_for(lambda: len(school_mail(dovecot, family)) == 2, "the letter the parent approved")
+    wait_for(lambda: "command_done" in reminder_kinds(dovecot, family), "command_done")
+    dovecot.deliver(family.parent, send, mail_from=family.parent)  # the same reply again
+    time.sleep(4)  # several inbox catch-ups: a second letter would be here by now
+    status, stderr = stop_daemon(daemon)
+    assert status == 0, stderr
+
+    letters = school_mail(dovecot, family)
+    assert len(letters) == 2
+    insist = next(message for message in letters if message["In-Reply-To"])
+    school_reply_id = email.message_from_bytes(offer)["Message-ID"]
+    assert insist["In-Reply-To"] == school_reply_id
+    assert str(insist["Subject"]).startswith("Re: ")
+    # exactly as shown: the letter's words are the draft's, word for word
+    shown = " ".join(draft_ready.as_string().split())
+    for line in insist.get_body().get_content().splitlines():
+        assert " ".join(line.split()) in shown
+    kinds = reminder_kinds(dovecot, family)
+    assert kinds.count("command_done") == 1, kinds
+    assert kinds.count("draft_ready") == 1, kinds
+    with Store.open(family.state_dir) as store:
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("command_received") == 1
         assert store.verify() == []

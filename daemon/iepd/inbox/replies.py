@@ -190,7 +190,8 @@ class ParentReplies:
         ]
         return RequestFacts(
             closed=request is None or request.state == "closed",
-            pending_draft=frozenset() if draft is None else frozenset({str(draft.id),
+            # a draft_ready reminder's outbox key ends with its draft's key
+            pending_draft=frozenset() if draft is None else frozenset({draft.dedup_key,
                                                                        draft.message_id}),
             newest_school_message=school[-1] if school else None,
         )  # fmt: skip
