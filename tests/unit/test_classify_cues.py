@@ -194,6 +194,19 @@ def test_a_refusal_records_the_sentence_that_decided() -> None:
     assert not result.unsure
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At this time we do not feel that convening an IEP meeting is necessary.",
+        "En este momento no es necesario convocar la junta.",
+    ],
+)
+def test_at_this_time_is_no_day_refused_but_the_meeting(text: str) -> None:
+    result = classify(message(text))
+    assert (result.klass, result.unsure) == ("declined", False)
+    assert any("weak" in line for line in result.signals) is False
+
+
 def test_a_notice_only_attached_is_a_refusal_said_unsure() -> None:
     parts = MessageParts(attachments=("PWN_Rivera_Sam.pdf",))
     result = classify(message("Please see the attached document.", parts=parts))

@@ -20,6 +20,7 @@ Given the sentences of the school's new text (``sentences.read_sentences``), ret
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -148,7 +149,7 @@ def refusal(sentence: Sentence) -> Cue | None:
         if found == "not that way":
             continue  # "we can't meet without the SLP": a condition of the meeting, not a no
         dated = found == "a meeting negated" and not annual(tokens)
-        if dated and (has_day_or_time(sentence) or has(clause, _TIMES)):
+        if dated and (has_day_or_time(sentence) or has(clause, _TIMES) or _that_time(clause)):
             if sentence.question or has(tokens, COUNTER) or len(sentence.clauses) > 1:
                 return Cue("affirm", True, sentence.text, "not that day, another offered")
             # "We cannot hold the meeting on the 9th." A day refused, maybe not the meeting:
@@ -168,8 +169,8 @@ _THERE_BE = frozenset({
 _WITHOUT = frozenset({"without", "sin"})
 # "We can't meet at the times you listed": the times refused, not the meeting.
 _TIMES = frozenset({
-    "time", "times", "day", "days", "date", "dates", "availability", "horario", "horarios",
-    "dia", "dias", "fecha", "fechas", "disponibilidad", "slot", "slots", "window",
+    "times", "days", "dates", "availability", "horarios", "dias", "fechas", "disponibilidad",
+    "slots", "window", "that_time", "that_day", "that_date", "esa_hora", "ese_dia",
 })  # fmt: skip
 _UNTIL = frozenset({"until", "till", "hasta", "before", "antes"})
 _LATER = re.compile(
@@ -181,6 +182,12 @@ _LATER = re.compile(
     r"|la pr[oó]xima semana|el pr[oó]ximo mes)\b",
     re.IGNORECASE,
 )
+
+
+def _that_time(clause: Sequence[Token]) -> bool:
+    """True for "we can't meet at that time", "no podemos ese día": one time refused."""
+    pairs = {(a.low, b.low) for a, b in itertools.pairwise(clause)}
+    return bool(pairs & {("that", "time"), ("that", "day"), ("esa", "hora"), ("ese", "dia")})
 
 
 def _later(clause: Sequence[Token]) -> bool:
