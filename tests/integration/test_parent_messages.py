@@ -24,7 +24,7 @@ import pytest
 
 from iepd.config.load import load_config
 from iepd.run.daemon import Daemon
-from iepd.run.snapshots import snapshots
+from iepd.run.snapshots import next_step_function, snapshots
 from iepd.store.database import Store
 from iepd.store.files import sha256_hex
 from iepd.trail.export import export_request
@@ -274,3 +274,54 @@ def test_the_parents_message_about_a_request_the_post_delivered_is_recorded(
     with Store.open(family.state_dir) as store:
         kinds = [(event.kind, event.message_id) for event in store.events("sam-speech")]
     assert ("parent_message", str(parsed(note)["Message-ID"])) in kinds
+
+
+def test_the_schools_clock_restarts_from_the_parents_own_message(
+    family: Family, dovecot: Dovecot
+) -> None:
+    """After an answer with no date, ask_for_date (itself the follow-up) is due
+    followup_after later; the parent's own message in the thread, sent after that was due
+    but read before it went out, moves it to followup_after after the parent's message."""
+    clock = Clock()
+    clock.now -= timedelta(days=10)
+    run_once(family, clock)
+    [letter] = school_mail(dovecot, family)
+    answer = EmailMessage(policy=email.policy.SMTP)
+    answer["From"] = f"Dana Alvarez <{family.case_manager}>"
+    answer["To"] = family.parent
+    answer["Subject"] = "Re: " + str(letter["Subject"])
+    answer["Message-ID"] = email.utils.make_msgid(domain="example.test")
+    answer["In-Reply-To"] = str(letter["Message-ID"])
+    answer["References"] = str(letter["Message-ID"])
+    answer["Date"] = email.utils.formatdate(localtime=True)
+    answer.set_content("Thank you for your letter about Sam. We will look into it.\n")
+    dovecot.deliver(family.parent, answer.as_bytes())
+    clock.now += timedelta(hours=1)
+    run_once(family, clock)
+
+    def next_step() -> tuple[str, datetime | None] | None:
+        with Store.open(family.state_dir) as store:
+            config = load_config(family.config_path, dict(os.environ) | family.environ())
+            return next_step_function(config, store, clock.now)("sam-speech")
+
+    with Store.open(family.state_dir) as store:
+        answered = store.last_answer_times()["sam-speech"]
+    assert next_step() == ("ask_for_date", answered + timedelta(days=7))
+
+    # Ten days on (three past that), the parent wrote in the thread by hand; iepd reads it
+    # before the letter that fell due goes out.
+    reply = written_by_hand(family, family.case_manager, "Could you tell me the date?\n", letter)
+    dovecot.append(family.parent, family.parent_password, "Sent", reply, ["\\Seen"])
+    clock.now = datetime.now(UTC) + timedelta(minutes=1)
+    run_once(family, clock)
+
+    with Store.open(family.state_dir) as store:
+        [written] = [
+            row.internaldate
+            for row in store.messages_for("sam-speech")
+            if row.message_id == str(parsed(reply)["Message-ID"])
+        ]
+        kinds = [event.kind for event in store.events("sam-speech")]
+    assert written is not None
+    assert next_step() == ("ask_for_date", written + timedelta(days=7))
+    assert "letter_sent" not in kinds
