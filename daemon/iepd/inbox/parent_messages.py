@@ -23,6 +23,7 @@ from iepd.decide.parent_messages import (
     sent_moment,
     worth_fetching,
 )
+from iepd.faults import crashpoint
 from iepd.inbox.parse import parse_headers_only, parse_message
 from iepd.store.database import Store
 from iepd.trail.postal import request_deliveries
@@ -133,8 +134,12 @@ class ParentMessageRecorder:
             if row is None:
                 logger.debug("Sent uid %d: already recorded", uid)
                 return None
+            # A kill here rolls the row back; only the raw copy stays, unnamed by any row.
+            crashpoint("parent_message.stored")
             sent_at = sent_moment(message.date_header, internaldate, now)
             self.store.record_parent_message(stored=row, sent_at=sent_at, detected_at=now)
+        # A kill here leaves the UID unrecorded: it is delivered again and not stored twice.
+        crashpoint("parent_message.recorded")
         # Its Message-ID is now part of the thread: a reply to it is in the thread too.
         self.refresh()
         logger.info("%s: the parent's own message (%s) recorded", found.request_id, found.reason)
