@@ -11,8 +11,10 @@ import email.utils
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -148,3 +150,58 @@ def test_send_by_email_sends_the_draft_shown_once(
         events = [event.kind for event in store.events(REQUEST)]
         assert events.count("command_received") == 1
         assert store.verify() == []
+
+
+def test_meeting_then_agreed_then_send_by_email_carry_the_request_to_its_recap(
+    family: Family, dovecot: Dovecot
+) -> None:
+    family.timing += '\nafter_meeting = "1s"'
+    family.write()
+    daemon = start_daemon(family)
+    try:
+        school_answered(dovecot, family)
+        parent = f"Jordan Rivera <{family.parent}>"
+        # the meeting was held an hour ago, agreed outside email
+        held = datetime.now(ZoneInfo("America/Chicago")) - timedelta(hours=1)
+        meeting = command(
+            reminder(dovecot, family, "answer"), f"MEETING {held:%Y-%m-%d %H:%M}", parent
+        )
+        dovecot.deliver(family.parent, meeting, mail_from=family.parent)
+        wait_for(lambda: "recap_due" in reminder_kinds(dovecot, family), "the recap_due reminder")
+
+        agreed = command(
+            reminder(dovecot, family, "recap_due"),
+            "AGREED\n- 60 minutes of speech therapy a week from Monday\n- 6 make-up sessions",
+            parent,
+        )
+        dovecot.deliver(family.parent, agreed, mail_from=family.parent)
+        wait_for(lambda: _draft_ready(dovecot, family, "recap"), "the recap's draft_ready")
+
+        send = command(_draft_ready(dovecot, family, "recap")[0], "send", parent)
+        dovecot.deliver(family.parent, send, mail_from=family.parent)
+        wait_for(lambda: len(school_mail(dovecot, family)) >= 2, "the recap")
+        time.sleep(3)  # a second letter would be here by now
+    finally:
+        status, stderr = stop_daemon(daemon)
+    assert status == 0, stderr
+
+    letters = school_mail(dovecot, family)
+    recaps = [m for m in letters if "make-up sessions" in m.get_body().get_content()]
+    assert len(recaps) == 1 and len(letters) == 2
+    assert reminder_kinds(dovecot, family).count("command_done") == 3
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "recap_sent"
+        assert request.meeting_at == held.replace(second=0, microsecond=0)
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("command_received") == 3
+        assert store.verify() == []
+
+
+def _draft_ready(dovecot: Dovecot, family: Family, words: str) -> list[EmailMessage]:
+    """The draft_ready reminders whose subject names ``words``."""
+    return [
+        message
+        for message in mailbox(dovecot, family.parent, family.parent_password)
+        if message["X-IEPD-Kind"] == "draft_ready" and words in str(message["Subject"])
+    ]
