@@ -32,7 +32,7 @@ class SentContext:
     other than the parent's that wrote in its thread."""
 
     parent_addresses: frozenset[str]
-    own_message_ids: frozenset[str]  # every message iepd sent: letters and reminders
+    own_message_ids: frozenset[str]  # every message iepd sent, as message_key gives it
     threads: tuple[OpenRequest, ...]
     correspondents: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: MappingProxyType({})
@@ -49,9 +49,7 @@ def is_own_message(message: IncomingMessage, ctx: SentContext) -> bool:
     """Given a message, return whether iepd sent it (a letter or a reminder)."""
     if "x-iepd-kind" in message.headers:
         return True
-    return message.message_id is not None and message_key(message.message_id) in {
-        message_key(known) for known in ctx.own_message_ids
-    }
+    return message.message_id is not None and message_key(message.message_id) in ctx.own_message_ids
 
 
 def worth_fetching(headers_only: IncomingMessage, ctx: SentContext) -> bool:

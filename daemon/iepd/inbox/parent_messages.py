@@ -19,6 +19,7 @@ from iepd.decide.excerpt import make_excerpt
 from iepd.decide.matching import OpenRequest
 from iepd.decide.parent_messages import (
     SentContext,
+    message_key,
     parent_message_request,
     sent_moment,
     worth_fetching,
@@ -68,7 +69,7 @@ def sent_context(config: Config, store: Store) -> SentContext:
         correspondents[row.id] = frozenset(writers)
     return SentContext(
         parent_addresses=parents,
-        own_message_ids=store.own_message_ids(),
+        own_message_ids=frozenset(message_key(known) for known in store.own_message_ids()),
         threads=tuple(requests),
         correspondents=MappingProxyType(correspondents),
     )
