@@ -205,3 +205,31 @@ def _draft_ready(dovecot: Dovecot, family: Family, words: str) -> list[EmailMess
         for message in mailbox(dovecot, family.parent, family.parent_password)
         if message["X-IEPD-Kind"] == "draft_ready" and words in str(message["Subject"])
     ]
+
+
+def test_declined_then_close_by_email_correct_the_reading_and_end_the_request(
+    family: Family, dovecot: Dovecot, daemon: Daemon
+) -> None:
+    school_answered(dovecot, family)
+    parent = f"Jordan Rivera <{family.parent}>"
+    answer = reminder(dovecot, family, "answer")
+
+    dovecot.deliver(family.parent, command(answer, "DECLINED", parent), mail_from=family.parent)
+    wait_for(lambda: _draft_ready(dovecot, family, "notice"), "the pwn_request draft")
+    dovecot.deliver(family.parent, command(answer, "close", parent), mail_from=family.parent)
+    wait_for(
+        lambda: reminder_kinds(dovecot, family).count("command_done") == 2, "CLOSE's command_done"
+    )
+    status, stderr = stop_daemon(daemon)
+    assert status == 0, stderr
+
+    assert len(school_mail(dovecot, family)) == 1  # the withdrawn draft never went out
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "closed"
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("reclassified") == 1
+        # the ask_for_date draft (withdrawn by DECLINED), the pwn_request (by CLOSE)
+        assert events.count("draft_created") == events.count("draft_withdrawn") == 2
+        assert "letter_sent" not in events
+        assert store.verify() == []
