@@ -178,3 +178,11 @@ def test_reclassify_replans_from_the_corrected_class(offline: Offline) -> None:
     assert offline.store.get_request(REQUEST).state == "awaiting_notice"  # type: ignore[union-attr]
     with pytest.raises(MoveRefused, match="already reads"):
         moves(offline).reclassify(REQUEST, "declined", via="cli")
+
+
+def test_the_answer_reminder_says_what_iepd_will_do_next(offline: Offline) -> None:
+    [answer] = offline.reminders("answer")
+    reminder = email.message_from_bytes(answer.read_raw(), policy=email.policy.default)
+    text = " ".join(reminder.get_body(preferencelist=("plain",)).get_content().split())  # type: ignore[union-attr]
+    assert "What iepd will do next" in text and "ask for one in writing on" in text
+    assert "reply MEETING" in text and "CLOSE" in text

@@ -16,6 +16,7 @@ from iepd.config.model import Child, Config
 from iepd.decide.classify import Classification, classify
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
+from iepd.letters.next_words import next_step_words
 from iepd.outbox.sender import Sender
 from iepd.store.database import RequestRow, Store
 from iepd.trail.postal import request_deliveries
@@ -235,7 +236,12 @@ class MessageRecorder:
             "received_at": received_at,
             "subject": message.subject,
         }
-        unsure = {"unsure": result.unsure, "deciding": quoted_sentences(result)}
+        unsure: dict[str, object] = {
+            "unsure": result.unsure,
+            "deciding": quoted_sentences(result),
+            # what iepd does next about it, and how to stop it (issue 15)
+            "next_step": next_step_words(self.config, request.id, klass, now, result.excerpt),
+        }
         context.update(unsure)
         if klass == "bounce":
             self._bounced(request, result, key, now)
