@@ -151,3 +151,38 @@ def test_close_closes_the_request_once(moves_world: tuple[World, ParentMoves]) -
     assert request is not None and request.state == "closed"
     assert [event.kind for event in world.store.events(REQUEST)].count("closed") == 1
     assert len(world.reminders("command_done")) == 1
+
+
+@pytest.mark.parametrize(
+    ("word", "klass"), [("DECLINED", "declined"), ("informal", "informal"), ("Auto", "auto_reply")]
+)
+def test_each_correcting_command_sets_its_class(
+    moves_world: tuple[World, ParentMoves], word: str, klass: str
+) -> None:
+    world, _ = moves_world
+
+    assert world.handle(reply_to(world.reminder_id("answer"), word)) == "carry_out"
+
+    (event,) = [event for event in world.store.events(REQUEST) if event.kind == "reclassified"]
+    assert event.detail is not None and event.detail.startswith(f"{klass}:")
+
+
+def test_answer_for_a_message_already_read_as_an_answer_is_refused_with_the_reason(
+    moves_world: tuple[World, ParentMoves],
+) -> None:
+    world, _ = moves_world
+
+    assert world.handle(reply_to(world.reminder_id("answer"), "ANSWER")) == "refuse"
+
+    (refused,) = world.reminders("command_refused")
+    assert "already reads the school's newest message as answer" in text_of(refused)
+    assert "reclassified" not in world.event_kinds()
+
+
+def test_enviar_is_send_in_spanish(moves_world: tuple[World, ParentMoves]) -> None:
+    world, moves = moves_world
+    made = draft(world, moves)
+
+    assert world.handle(reply_to(draft_reminder_id(world, made), "Enviar")) == "carry_out"
+
+    assert made.message_id in letters(world)

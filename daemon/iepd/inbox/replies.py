@@ -164,8 +164,7 @@ class ParentReplies:
         if verdict is None or verdict.outcome == "no_command":
             logger.info("%s: a reply from the parent with no command, recorded", request_id)
             return "no_command"
-        self._answer(verdict, reminder, reply_id)
-        return verdict.outcome
+        return self._answer(verdict, reminder, reply_id)
 
     def _answered(self, kind: str, request_id: str, reply_id: str) -> bool:
         return self.store.get_outgoing(f"reminder:{kind}:{request_id}:{reply_id}") is not None
@@ -257,26 +256,29 @@ class ParentReplies:
                 return outcome, reason
         return None
 
-    def _answer(self, verdict: Verdict, reminder: SentReminder, reply_id: str) -> None:
+    def _answer(self, verdict: Verdict, reminder: SentReminder, reply_id: str) -> str:
+        """Carry out an accepted command and queue the parent's answer; return the outcome
+        ("carry_out", "help", or "refuse": by the rules or by the move itself)."""
         request_id, reading = reminder.request_id, verdict.reading
         shown = _shown(reading)
         if verdict.outcome == "help":
             self.sender.queue_reminder(request_id, HELP, reply_id, {})
-            return
+            return "help"
         if verdict.outcome == "carry_out":
             try:
                 done = self._carry_out(reading, request_id, f"email:{reply_id}")
             except (MoveRefused, UnreadableMeetingTime) as error:
                 logger.info("%s: %s refused: %s", request_id, shown, error)
                 self._refuse(request_id, reply_id, shown, str(error))
-                return
+                return "refuse"
             crashpoint("command.carried_out")
             logger.info("%s: %s by email: %s", request_id, shown, done)
             context = {"command": shown, "done": done}
             self.sender.queue_reminder(request_id, COMMAND_DONE, reply_id, context)
-            return
+            return "carry_out"
         logger.info("%s: %s refused: %s", request_id, shown, verdict.reason)
         self._refuse(request_id, reply_id, shown, verdict.reason)
+        return "refuse"
 
     def _refuse(self, request_id: str, reply_id: str, shown: str, reason: str) -> None:
         context = {"command": shown, "reason": reason.rstrip(".")}
