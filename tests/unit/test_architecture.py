@@ -21,7 +21,7 @@ CLOCK_CALLS = {"now", "utcnow", "today", "monotonic", "perf_counter", "time_ns"}
 # A library that more than one module may import: none. Listed so a new one gets a thought.
 THIRD_PARTY = {
     "imapclient", "aiosmtplib", "apscheduler", "jinja2", "keyring", "flufl", "icalendar",
-    "aiosmtpd", "pymap", "pysasl", "proxyprotocol", "rich", "reportlab", "simplemma",
+    "aiosmtpd", "pymap", "pysasl", "proxyprotocol", "rich", "reportlab", "simplemma", "babel",
 }  # fmt: skip
 
 

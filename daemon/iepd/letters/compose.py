@@ -19,14 +19,19 @@ Every template sees these variables (reminders add more, see ``iepd.letters.remi
 | ``they``, ``them``, ``their``, ``They``, ``Their`` | the child's pronouns |
 | ``verb(singular, plural)`` | the verb form that goes with ``they``: ``verb("is", "are")`` |
 | ``request_subject`` | the subject of the request letter |
+| ``child_noun``, ``o`` | Spanish: "hijo", "hija" or "hijo/a", and the agreeing ending ("o", "a") |
+| ``language`` | the language the template writes in, "en" or "es" |
 | ``number``, ``original_sent_at``, ``original_subject`` | follow-ups only |
 
 Filters: ``longdate`` ("Tuesday, December 1, 2026"), ``longdatetime`` (with the time of day),
-both in the parent's timezone; ``quote`` (prefix every line with "> ").
+both in the parent's timezone and the template's language; ``quote`` (prefix every line with "> ").
 
 Each line a template writes is a paragraph or a list item: lines longer than 72 columns are
 wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent
 (``text_format``).
+
+A template in another language than English lives under ``templates/<language>/`` with
+the same name (``es/reminder/sent.txt.j2``), and the parent's own folder wins per language.
 
 The export's printable page (``iepd.trail.export_page``) is rendered here too, with
 ``render_page``: a second environment with the same two folders, which HTML-escapes every
@@ -53,28 +58,14 @@ import jinja2
 
 from iepd.config.model import Child, Config, RequestSettings
 from iepd.errors import TemplateError
+from iepd.letters import words
 from iepd.letters.mail_policy import MAIL_POLICY
 from iepd.letters.text_format import long_date, long_datetime, parent_zone, tidy, zone_named
 
 logger = logging.getLogger(__name__)
 
-REASON_LABELS: Mapping[str, str] = {
-    "general": "a concern that has come up during the school year",
-    "services_not_delivered": "services not delivered as written in the IEP",
-    "outside_evaluation": "a new outside evaluation",
-    "regression": "a loss of progress or of skills",
-    "change_in_functioning": "a significant change in functioning",
-    "placement_change": "a change of placement or program",
-    "behavior": "behavior incidents and discipline",
-    "transition": "an upcoming transition",
-    "new_data": "new information and data",
-}
-
-_PRONOUNS: Mapping[str, tuple[str, str, str]] = {
-    "he": ("he", "him", "his"),
-    "she": ("she", "her", "her"),
-    "they": ("they", "them", "their"),
-}
+# the English labels, kept here for the importers that show them (the export page)
+REASON_LABELS: Mapping[str, str] = words.REASON_LABELS["en"]
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII without "<" and ">"
 _ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 _HEADER_BREAKOUT = re.compile(r"\r\n(?![ \t])|\r(?!\n)|(?<!\r)\n")
@@ -104,12 +95,18 @@ def make_message_id(parent_email: str) -> str:
     return f"<{secrets.token_hex(MESSAGE_ID_RANDOM_BITS // 8)}.iepd@{domain}>"
 
 
-def template_context(config: Config, request_id: str) -> dict[str, object]:
-    """Given a config and a request id, return the variables every template sees."""
+def template_context(config: Config, request_id: str, language: str = "en") -> dict[str, object]:
+    """Given a config, a request id and the language of the text, return the variables
+    every template sees."""
     request = config.request(request_id)
     child = config.child(request.child)
-    they, them, their = _PRONOUNS.get(child.pronouns, _PRONOUNS["they"])
+    pronouns = words.PRONOUNS[language]
+    they, them, their = pronouns.get(child.pronouns, pronouns["they"])
+    first_name = (child.name.split() or [child.name])[0]
+    # Spanish names a child who uses "they" (and conjugates in the singular)
+    they, them = (they or first_name), (them or first_name)
     plural = they == "they"
+    child_noun, ending = words.CHILD_NOUN[language].get(child.pronouns, ("", ""))
 
     def verb(singular: str, plural_form: str) -> str:
         return plural_form if plural else singular
@@ -120,23 +117,26 @@ def template_context(config: Config, request_id: str) -> dict[str, object]:
         "request": request,
         "case_manager": child.case_manager,
         "principal": child.principal,
-        "reason_label": REASON_LABELS.get(request.reason, request.reason),
+        "reason_label": words.REASON_LABELS[language].get(request.reason, request.reason),
         "urgent": request.urgent,
-        "child_first_name": (child.name.split() or [child.name])[0],
+        "child_first_name": first_name,
         "they": they,
         "them": them,
         "their": their,
-        "They": they.capitalize(),
+        "They": they[:1].upper() + they[1:],
         "Their": their.capitalize(),
         "verb": verb,
-        "request_subject": request_subject(request, child),
+        "request_subject": request_subject(request, child, language),
+        "child_noun": child_noun,
+        "o": ending,
+        "language": language,
     }
 
 
-def request_subject(request: RequestSettings, child: Child) -> str:
-    """Given a request and its child, return the request letter's subject."""
-    subject = f"Request for an IEP meeting for {child.name}"
-    return f"URGENT: {subject}" if request.urgent else subject
+def request_subject(request: RequestSettings, child: Child, language: str = "en") -> str:
+    """Given a request, its child and a language, return the request letter's subject."""
+    subject = words.REQUEST_SUBJECT[language].format(name=child.name)
+    return f"{words.URGENT_PREFIX[language]}{subject}" if request.urgent else subject
 
 
 def reply_subject(subject: str) -> str:
@@ -224,11 +224,21 @@ def _verify_headers(message: EmailMessage) -> None:
             )
 
 
-def render_template(config: Config, name: str, variables: Mapping[str, object]) -> str:
-    """Given a template name and its variables, return the tidied, wrapped text. Raise
+def render_template(
+    config: Config, name: str, variables: Mapping[str, object], language: str = "en"
+) -> str:
+    """Given a template name, its variables and the language to write in, return the
+    tidied, wrapped text. A language other than English reads ``<language>/<name>`` and
+    never falls back to the English one: a parent who reads Spanish must get Spanish. Raise
     TemplateError naming the template (and the file and line, when known) if it fails."""
-    environment = _environment(config.override_templates_dir, config.parent.timezone)
-    return tidy(_render(environment, name, variables))
+    environment = _environment(config.override_templates_dir, config.parent.timezone, language)
+    return tidy(_render(environment, template_path(name, language), variables))
+
+
+def template_path(name: str, language: str) -> str:
+    """Given a template's English name and a language, return the name of its template in
+    that language ("reminder/sent.txt.j2" -> "es/reminder/sent.txt.j2")."""
+    return name if language == "en" else f"{language}/{name}"
 
 
 def render_page(override_dir: Path | None, name: str, variables: Mapping[str, object]) -> str:
@@ -287,7 +297,7 @@ def _loader(override_dir: Path | None) -> jinja2.BaseLoader:
 
 
 @lru_cache(maxsize=8)
-def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
+def _environment(override_dir: Path, timezone: str, language: str = "en") -> jinja2.Environment:
     zone = zone_named(timezone)
 
     def quote(text: str) -> str:
@@ -302,8 +312,8 @@ def _environment(override_dir: Path, timezone: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        longdate=partial(long_date, zone=zone),
-        longdatetime=partial(long_datetime, zone=zone),
+        longdate=partial(long_date, zone=zone, language=language),
+        longdatetime=partial(long_datetime, zone=zone, language=language),
         quote=quote,
     )
     return environment

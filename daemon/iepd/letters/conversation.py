@@ -91,7 +91,8 @@ def render_draft(
         raise ValueError("a recap needs at least one agreed item")
     request = config.request(request_id)
     child = config.child(request.child)
-    variables = template_context(config, request_id)
+    language = config.parent.letters_language
+    variables = template_context(config, request_id, language)
     within = config.assist.recap_correct_within
     variables.update(
         kind=kind,
@@ -102,12 +103,12 @@ def render_draft(
         meeting_start=facts.meeting_start,
         meeting_location=facts.meeting_location,
         attendees=list(request.attendees),
-        prep_days=duration_words(config.timing.meeting_prep_before, False),
+        prep_days=duration_words(config.timing.meeting_prep_before, False, language),
         items=list(_items(facts.items)),
-        correct_within=duration_words(within, False),
+        correct_within=duration_words(within, False, language),
         correct_by=date + timedelta(days=within.days, seconds=within.seconds),
     )
-    body = render_template(config, f"draft/{kind}.txt.j2", variables)
+    body = render_template(config, f"draft/{kind}.txt.j2", variables, language)
     message = new_message(message_id, date, config)
     message["From"] = address(config.parent.name, config.parent.email, "parent")
     message["To"] = address(child.case_manager.name, child.case_manager.email, "case_manager")

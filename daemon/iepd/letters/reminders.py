@@ -50,6 +50,7 @@ from email.message import EmailMessage
 
 from iepd.config.model import Child, Config, Duration
 from iepd.errors import TemplateError
+from iepd.letters import words
 from iepd.letters.compose import (
     address,
     finish,
@@ -58,7 +59,8 @@ from iepd.letters.compose import (
     render_template,
     template_context,
 )
-from iepd.letters.text_format import long_date, parent_zone
+from iepd.letters.localized import plural_form, weekday_and_day, zone_local
+from iepd.letters.text_format import parent_zone
 
 logger = logging.getLogger(__name__)
 
@@ -151,16 +153,20 @@ def render_reminder(
         raise TemplateError(f"reminder {kind}: the context lacks {', '.join(missing)}")
     request = config.request(request_id)
     child = config.child(request.child)
+    language = config.parent.language
     variables: dict[str, object] = {**_OPTIONAL_CONTEXT.get(kind, {}), **context}
+    variables.update(words.translated_context(variables, language))
     # the shared variables win, so a context key can never change who the letter is about
-    variables.update(template_context(config, request_id), kind=kind, wait=_waits(config))
+    variables.update(
+        template_context(config, request_id, language), kind=kind, wait=_waits(config, language)
+    )
     within = config.assist.recap_correct_within
-    variables.setdefault("correct_within", duration_words(within, business=False))
-    body = render_template(config, f"reminder/{kind}.txt.j2", variables)
+    variables.setdefault("correct_within", duration_words(within, False, language))
+    body = render_template(config, f"reminder/{kind}.txt.j2", variables, language)
     message = new_message(message_id, date, config)
     message["From"] = address("iepd", config.parent.email, "parent")
     message["To"] = address(config.parent.name, config.parent.remind_to, "parent.remind_to")
-    subject = reminder_subject(kind, child, context, parent_zone(config))
+    subject = reminder_subject(kind, child, context, parent_zone(config), language)
     message["Subject"] = header_text(subject, "subject")
     message["X-IEPD-Kind"] = kind
     message["X-IEPD-Request"] = header_text(request.id, "request.id")
@@ -171,39 +177,22 @@ def render_reminder(
     return message
 
 
-def reminder_subject(kind: str, child: Child, context: Mapping[str, object], zone: tzinfo) -> str:
-    """Given a reminder kind, the child, the context and the parent's timezone, return the
-    reminder's subject."""
-    name = child.name
-    subjects = {
-        "sent": f"Sent: your request for an IEP meeting for {name}",
-        "answer": f"The school answered about {name}'s IEP meeting",
-        "auto_reply": f"Auto-reply (not an answer) about {name}'s IEP meeting",
-        "bounce": f"Not delivered: your request for an IEP meeting for {name}",
-        "declined": f"School declined {name}'s IEP meeting: your options",
-        "informal": f"School offered a talk instead of {name}'s IEP meeting",
-        "invite": f"Invitation to {name}'s IEP meeting",
-        "followup_sent": f"Follow-up sent: no answer yet about {name}'s IEP meeting",
-        "escalation_sent": f"Second follow-up sent for {name}'s IEP meeting",
-        "no_response": f"Still no answer about {name}'s IEP meeting: your options",
-        "meeting_prep": f"Prepare for {name}'s IEP meeting",
-        "after_meeting": f"After {name}'s IEP meeting: get it in writing",
-        "deadline_passed": f"The deadline for {name}'s IEP meeting has passed",
-        "send_failed": f"Not sent: your letter about {name}'s IEP meeting",
-        "send_uncertain": f"Please check whether your letter about {name} was sent",
-        "sent_copy_failed": f"Sent, but not copied to your Sent folder: your letter about {name}",
-        "command_done": f"Done: {context.get('command', '')} for {name}'s IEP meeting request",
-        "command_refused": f"Not done: your reply about {name}'s IEP meeting request",
-        "help": f"The commands you can reply with about {name}'s IEP meeting request",
-        "draft_ready": f"Draft to approve: your {context.get('draft_name', 'letter')} about"
-        f" {name}'s IEP meeting",
-        "recap_due": f"After {name}'s IEP meeting: what was agreed?",
-        "letter_sent": f"Sent: your {context.get('letter', 'letter')} about {name}'s IEP meeting",
-    }
-    subject = subjects[kind]
+def reminder_subject(
+    kind: str, child: Child, context: Mapping[str, object], zone: tzinfo, language: str = "en"
+) -> str:
+    """Given a reminder kind, the child, the context, the parent's timezone and language,
+    return the reminder's subject."""
+    named = words.translated_context(context, language)
+    subject = words.REMINDER_SUBJECTS[language][kind].format(
+        name=child.name,
+        command=context.get("command", ""),
+        draft_name=named.get("draft_name", words.LETTER[language]),
+        letter=named.get("letter", words.LETTER[language]),
+    )
     start = context.get("meeting_start")
     if kind in ("invite", "meeting_prep") and isinstance(start, datetime):
-        subject += f" on {long_date(start, zone).rsplit(',', 1)[0]}"  # "on Monday, December 14"
+        day = weekday_and_day(zone_local(start, zone), language)  # "Monday, December 14"
+        subject += words.SUBJECT_DAY[language].format(day=day)
     return f"[iepd] {subject}"
 
 
@@ -269,30 +258,32 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
     return dict(values[kind])
 
 
-def _waits(config: Config) -> dict[str, str]:
+def _waits(config: Config, language: str) -> dict[str, str]:
     business = config.timing.business_days
     timing = config.timing
     return {
-        "followup": duration_words(timing.followup_after, business),
-        "escalate": duration_words(timing.escalate_after, business),
-        "meeting_prep": duration_words(timing.meeting_prep_before, business=False),
-        "after_meeting": duration_words(timing.after_meeting, business=False),
+        "followup": duration_words(timing.followup_after, business, language),
+        "escalate": duration_words(timing.escalate_after, business, language),
+        "meeting_prep": duration_words(timing.meeting_prep_before, False, language),
+        "after_meeting": duration_words(timing.after_meeting, False, language),
     }
 
 
-def duration_words(duration: Duration, business: bool) -> str:
-    """Given a Duration, return it in words: "7 days", "7 school days", "1 day and 12 hours"."""
+def duration_words(duration: Duration, business: bool, language: str = "en") -> str:
+    """Given a Duration, return it in words: "7 days", "7 school days", "1 day and 12 hours"
+    ("7 días escolares", "1 día y 12 horas")."""
+    units = words.DURATION_UNITS[language]
     parts = []
     if duration.days:
-        unit = "school day" if business else "day"
-        parts.append(f"{duration.days} {unit}{'s' if duration.days != 1 else ''}")
+        unit = units["school day" if business else "day"]
+        parts.append(f"{duration.days} {unit[plural_form(duration.days, language)]}")
     remaining = duration.seconds
-    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+    for name, size in (("hour", 3600), ("minute", 60), ("second", 1)):
         if remaining >= size:
             count = remaining // size
-            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+            parts.append(f"{count} {units[name][plural_form(count, language)]}")
             remaining %= size
-    return " and ".join(parts) or "no time"
+    return words.AND[language].join(parts) or words.NO_TIME[language]
 
 
 def _attach_message(message: EmailMessage, raw: bytes, filename: str) -> None:

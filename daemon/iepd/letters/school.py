@@ -31,11 +31,15 @@ def render_request(
     child = config.child(request.child)
     if request.reason not in REASONS:
         raise ValueError(f"request {request.id}: unknown reason {request.reason!r}")
+    language = config.parent.letters_language
     body = render_template(
-        config, f"request/{request.reason}.txt.j2", template_context(config, request_id)
+        config,
+        f"request/{request.reason}.txt.j2",
+        template_context(config, request_id, language),
+        language,
     )
     message = _letter(config, child, message_id, date, copy_principal=request.urgent)
-    message["Subject"] = header_text(request_subject(request, child), "subject")
+    message["Subject"] = header_text(request_subject(request, child, language), "subject")
     finish(message, body)
     return message
 
@@ -67,7 +71,8 @@ def render_followup(
         for item in (*original_references, original_message_id)
         if item is not None
     ]
-    variables = template_context(config, request_id)
+    language = config.parent.letters_language
+    variables = template_context(config, request_id, language)
     variables.update(
         number=number,
         original_sent_at=original_sent_at,
@@ -75,7 +80,7 @@ def render_followup(
         posted=posted,
     )
     template_name = "followup.txt.j2" if number == 1 else "escalation.txt.j2"
-    body = render_template(config, template_name, variables)
+    body = render_template(config, template_name, variables, language)
     message = _letter(config, child, message_id, date, copy_principal=number == 2 or request.urgent)
     message["Subject"] = header_text(reply_subject(original_subject), "subject")
     if thread:

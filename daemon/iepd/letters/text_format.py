@@ -1,7 +1,7 @@
 """How the text of a letter looks: lines wrapped at 72 columns (list items and quoted lines
 with a hanging indent), no control characters or runs of blank lines, and dates written out
-in English in the parent's timezone. Used by ``letters`` and ``reminders``, and by the
-``longdate`` and ``longdatetime`` template filters.
+in the parent's timezone and language (Babel's, through ``localized``). Used by
+``letters`` and ``reminders``, and by the ``longdate`` and ``longdatetime`` template filters.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from iepd.config.model import Config
+from iepd.letters.localized import full_date, plural_form, time_of_day, zone_local
+from iepd.letters.words import AT_TIME
 
 WRAP_WIDTH = 72
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _LINE_PREFIX = re.compile(r"(?P<quote>[ \t]*(?:>[ \t]?)*)(?P<marker>(?:[-*•]|\d+[.)])[ \t]+)?")
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -59,21 +56,20 @@ def _wrap(line: str) -> list[str]:
     return wrapped or [line]
 
 
-def long_date(moment: date, zone: tzinfo) -> str:
-    """Given a date or datetime, return its day in ``zone`` as "Tuesday, December 1, 2026"
-    (in English whatever the locale)."""
-    day = _local(moment, zone)
-    return f"{_WEEKDAYS[day.weekday()]}, {_MONTHS[day.month - 1]} {day.day}, {day.year}"
+def long_date(moment: date, zone: tzinfo, language: str = "en") -> str:
+    """Given a date or datetime, return its day in ``zone`` written out in ``language``:
+    "Tuesday, December 1, 2026", "martes, 1 de diciembre de 2026"."""
+    return full_date(zone_local(moment, zone), language)
 
 
-def long_datetime(moment: datetime, zone: tzinfo) -> str:
-    """Given a datetime, return it in ``zone`` as "Tuesday, December 1, 2026 at 3:30 pm CST"."""
-    local = _local(moment, zone)
+def long_datetime(moment: datetime, zone: tzinfo, language: str = "en") -> str:
+    """Given a datetime, return it in ``zone`` as "Tuesday, December 1, 2026 at 3:30 pm CST"
+    or "martes, 1 de diciembre de 2026 a las 3:30 p.m. CST"."""
+    local = zone_local(moment, zone)
     assert isinstance(local, datetime)
-    hour = local.hour % 12 or 12
-    meridiem = "am" if local.hour < 12 else "pm"
+    at = AT_TIME[language][plural_form(local.hour % 12 or 12, language)]
     zone_name = f" {local.tzname()}" if local.tzinfo is not None else ""
-    return f"{long_date(local, zone)} at {hour}:{local.minute:02d} {meridiem}{zone_name}"
+    return f"{full_date(local, language)}{at}{time_of_day(local, language)}{zone_name}"
 
 
 def parent_zone(config: Config) -> tzinfo:
@@ -88,10 +84,3 @@ def zone_named(name: str) -> tzinfo:
     local = datetime.now().astimezone().tzinfo
     assert local is not None  # astimezone() always sets one
     return local
-
-
-def _local(moment: date, zone: tzinfo) -> date:
-    # a naive datetime is already the parent's local time (meeting_at, send_at in the config)
-    if isinstance(moment, datetime) and moment.tzinfo is not None:
-        return moment.astimezone(zone)
-    return moment
