@@ -282,3 +282,18 @@ def test_a_school_message_that_quotes_a_reminder_is_never_the_schools_answer(
     assert world.handle(message) == "ignored"
 
     assert world.incoming_ids() == [SCHOOL_REPLY]
+
+
+def test_an_automatic_reply_from_the_parents_account_is_never_read_as_a_command(
+    world: World,
+) -> None:
+    # A vacation responder that ignores RFC 3834 and answers the reminder: "CLOSED" would be
+    # a typo refused, which the responder would answer again, and so on.
+    queued, events = len(world.reminders()), world.event_kinds()
+    message = reply_to(world.reminder_id("answer"), "CLOSED until Monday, back then.")
+    message["Auto-Submitted"] = "auto-replied"
+
+    assert world.handle(message) == "ignored"
+
+    assert len(world.reminders()) == queued
+    assert world.event_kinds() == events

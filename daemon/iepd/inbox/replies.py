@@ -139,6 +139,13 @@ class ParentReplies:
                 sender[:200],
             )
             return "ignored"
+        if _automatic(message):
+            # A responder on the parent's account must not talk with iepd: its "CLOSED until
+            # Monday" would be a typo, refused, answered again, and so on.
+            logger.info(
+                "uid %d: an automatic reply to reminder %s: ignored", uid, reminder.message_id
+            )
+            return "ignored"
         reply_id = message.message_id
         if not self.config.assist.commands_by_email or reply_id is None:
             why = "it has no Message-ID" if reply_id is None else "commands_by_email is off"
@@ -298,6 +305,18 @@ class ParentReplies:
         if name in RECLASSIFY:
             return moves.reclassify(request_id, RECLASSIFY[name], via=via)
         raise MoveRefused(f"{name} cannot be carried out")
+
+
+def _automatic(message: IncomingMessage) -> bool:
+    """Whether a program, not a person, wrote the message (RFC 3834 and common markers)."""
+    headers = message.headers
+    submitted = headers.get("auto-submitted", "no").strip().lower()
+    precedence = headers.get("precedence", "").strip().lower()
+    return (
+        not submitted.startswith("no")
+        or precedence in ("bulk", "junk", "list", "auto_reply")
+        or any(name in headers for name in ("x-autoreply", "x-autorespond"))
+    )
 
 
 def _shown(reading: Reading) -> str:
