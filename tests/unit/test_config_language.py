@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.test_config import MINIMAL, environ_for, write
+from test_config import MINIMAL, environ_for, write
 
 from iepd.config.load import load_config
 from iepd.errors import EX_CONFIG, ConfigError

@@ -94,7 +94,7 @@ def _stray_overrides(config: Config) -> list[str]:
     return [
         f"{path}: overrides no template of iepd (names: templates/request/<reason>.txt.j2, "
         "templates/followup.txt.j2, templates/escalation.txt.j2, templates/draft/<kind>.txt.j2,"
-        " templates/reminder/<kind>.txt.j2)"
+        " templates/reminder/<kind>.txt.j2; in Spanish the same under templates/es/)"
         for path in sorted(folder.rglob("*.j2"))
         if path.relative_to(folder).as_posix() not in ours
     ]
