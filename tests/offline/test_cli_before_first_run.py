@@ -22,7 +22,7 @@ import pytest
 from iepd.cli import views
 from iepd.config.load import load_config
 from iepd.run.one_pass import OnePass
-from iepd.run.snapshots import next_step_function
+from iepd.run.snapshots import status_functions
 from iepd.store.database import Store
 from support.family import offline_family, speech_request
 
@@ -30,6 +30,7 @@ EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 QUEUED, DRAFT = "sam-speech-2026-12", "sam-evaluation-2027-01"  # the example's; DRAFT on hold
 SPEC_STATUS_KEYS = {
     "id", "child", "state", "sent_at", "last_answer_at", "next_action", "next_due",
+    "waiting_for",
 }  # fmt: skip
 SECOND_CHILD = """
 [[child]]
@@ -107,7 +108,8 @@ def test_status_lists_the_configured_requests_and_creates_no_state(home: Home) -
         [DRAFT, "sam", "draft"],
         [QUEUED, "sam", "queued"],
     ]
-    assert lines[2].split()[6] == "send"
+    assert lines[2].split()[3] == "nothing"  # waiting for: iepd's own move, the send
+    assert lines[2].split()[7] == "send"
     assert lines[3] == "2 requests new in the config: not sent yet; `iepd run` takes them up"
     assert "no requests yet" not in result.stdout
     assert home.files() == before
@@ -260,7 +262,8 @@ def test_rows_before_the_first_run_are_those_iepd_run_records(tmp_path: Path) ->
     before = views.unrecorded_rows(config, config.requests, now)
     with Store.open(config.state_dir) as store:
         OnePass(config, store, None, lambda: now).sync_requests()  # type: ignore[arg-type]
-        after = views.status_rows(store, next_step_function(config, store, now))
+        next_step, waiting = status_functions(config, store, now)
+        after = views.status_rows(store, next_step, None, waiting)
 
     assert before == after
     assert {row["id"]: row["state"] for row in before} == {

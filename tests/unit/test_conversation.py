@@ -301,3 +301,11 @@ def test_a_message_read_again_withdraws_the_draft_made_for_the_old_reading() -> 
     assert actions(pending, ANSWERED + DAY)[:1] == [
         WithdrawDraft("sam", 7, "the school's message is now read as declined")
     ]
+
+
+def test_a_draft_that_goes_by_itself_leaves_the_turn_with_the_school() -> None:
+    pending = snap(draft=ASK_DRAFT, drafts_made=MADE)
+    auto = frozenset({"ask_for_date"})
+    assert waiting_for("acknowledged", None, pending.conversation, ANSWERED, auto) == "school"
+    named = snap(school=replace(SCHOOL, names_a_time=True), draft=ASK_DRAFT, drafts_made=MADE)
+    assert waiting_for("acknowledged", None, named.conversation, ANSWERED, auto) == "parent"

@@ -186,6 +186,15 @@ class PlanMachine(RuleBasedStateMachine):
                 request.outbox.append(action)
         # Recording what was done is what stops it: asked again, the planner has nothing.
         again = next_actions(self.snapshots(), self.timing, self.now)
+        # A request letter delivered at once may make the meeting's confirm draft due (it
+        # waits for the request to have gone out): that is new, not the same action again.
+        for action in again.actions:
+            assert isinstance(action, MakeDraft) and deliver_at_once, action
+            request = next(item for item in self.store if item.id == action.request_id)
+            self.check_action(request, action)
+            request.drafts_made.add(action.key)
+        if again.actions:
+            again = next_actions(self.snapshots(), self.timing, self.now)
         assert again.actions == ()
         upcoming = [
             request_next_step(request.snapshot(), self.timing, self.now) for request in self.store

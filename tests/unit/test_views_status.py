@@ -23,6 +23,7 @@ def row(**changes: Any) -> dict[str, Any]:
         "last_answer_at": None,
         "next_action": "follow-up",
         "next_due": SENT + timedelta(days=7),
+        "waiting_for": "school",
     }
     return {**base, **changes}
 
@@ -45,6 +46,7 @@ def test_json_rows_writes_utc_iso_times_one_row_per_line() -> None:
         "last_answer_at": None,
         "next_action": "follow-up",
         "next_due": "2026-11-23T14:00:00Z",
+        "waiting_for": "school",
     }
     assert parsed[1]["last_answer_at"] == "2026-11-20T15:00:00Z"
     assert parsed[1]["next_due"] is None
@@ -61,7 +63,11 @@ def test_json_rows_refuses_a_value_json_cannot_hold() -> None:
 
 
 def test_format_status_shows_local_times_days_since_sent_and_dashes() -> None:
-    rows = [row(), row(id="maya-iep", child="maya", state="queued", sent_at=None, next_due=None)]
+    rows = [
+        row(),
+        row(id="maya-iep", child="maya", state="queued", sent_at=None, next_due=None,
+            waiting_for="nothing"),
+    ]  # fmt: skip
 
     text = format_status(rows, "America/Chicago", NOW)
 
@@ -69,10 +75,12 @@ def test_format_status_shows_local_times_days_since_sent_and_dashes() -> None:
     assert header.split("  ")[0] == "REQUEST" and "DAYS SINCE SENT" in header
     # 14:00 UTC is 08:00 in Chicago (CST); sent twelve days before NOW.
     assert sam.split() == [
-        "sam-speech", "sam", "sent", "2026-11-16", "08:00", "12", "-", "follow-up",
+        "sam-speech", "sam", "sent", "school", "2026-11-16", "08:00", "12", "-", "follow-up",
         "2026-11-23", "08:00",
     ]  # fmt: skip
-    assert maya.split() == ["maya-iep", "maya", "queued", "-", "-", "-", "follow-up", "-"]
+    assert maya.split() == [
+        "maya-iep", "maya", "queued", "nothing", "-", "-", "-", "follow-up", "-",
+    ]  # fmt: skip
     assert footer == "(times in America/Chicago)"
     # The columns line up: every row's state starts where the header's STATE does.
     assert sam.index("sent") == header.index("STATE") == maya.index("queued")

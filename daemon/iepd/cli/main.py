@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from iepd.cli.certified import cmd_mailed, cmd_print
 from iepd.cli.parser import build_parser
+from iepd.cli.twins import cmd_twin
 from iepd.errors import IepdError
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from iepd.cli import views
-    from iepd.run.snapshots import next_step_function
+    from iepd.run.snapshots import status_functions
 
     config = load(args)
     now = datetime.now(UTC)
@@ -107,8 +108,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         if store is not None:
             requests = store.list_requests()
-            next_step = next_step_function(config, store, now, requests)
-            rows = views.status_rows(store, next_step, requests)
+            next_step, waiting = status_functions(config, store, now, requests)
+            rows = views.status_rows(store, next_step, requests, waiting)
     # Requests added to the config since `iepd run` last copied them into the store.
     known = {row["id"] for row in rows}
     new = views.unrecorded_rows(config, [r for r in config.requests if r.id not in known], now)
@@ -258,6 +259,7 @@ COMMANDS = {
     "explain": cmd_explain,
     "print": cmd_print,
     "mailed": cmd_mailed,
+    **dict.fromkeys(("send", "close", "meeting", "agreed", "reclassify"), cmd_twin),
     "password": cmd_password,
     "demo": cmd_demo,
     "init": cmd_init,

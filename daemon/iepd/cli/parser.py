@@ -7,6 +7,7 @@ import argparse
 from iepd import __version__
 from iepd.cli.certified import add_commands as add_certified_commands
 from iepd.cli.init_prompts import add_init_arguments
+from iepd.cli.twins import add_commands as add_twin_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="machine-readable output")
 
     add_certified_commands(commands)  # print, mailed
+    add_twin_commands(commands)  # send, close, meeting, agreed, reclassify
 
     demo = commands.add_parser(
         "demo", help="the whole flow in a minute, against an embedded local mail sandbox"

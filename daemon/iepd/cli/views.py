@@ -1,8 +1,8 @@
 """What `iepd status` and `iepd timeline` show, as plain data and as text.
 
 The JSON shapes are the SPEC's contract: status rows have ``id, child, state, sent_at,
-last_answer_at, next_action, next_due``; timeline events have ``at, kind, message_id, from,
-subject, detail`` with ``at`` in ISO 8601 UTC.
+last_answer_at, next_action, next_due`` and (v2) ``waiting_for``; timeline events have
+``at, kind, message_id, from, subject, detail`` with ``at`` in ISO 8601 UTC.
 """
 
 from __future__ import annotations
@@ -38,11 +38,14 @@ def iso_utc(value: datetime | None) -> str | None:
 
 
 def status_rows(
-    store: Store, next_step: NextStep, requests: Sequence[RequestRow] | None = None
+    store: Store,
+    next_step: NextStep,
+    requests: Sequence[RequestRow] | None = None,
+    waiting: Callable[[str], str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Given the store, a way to ask for a request's next step and (if already read) the
-    request rows, return the status rows, times as aware datetimes (``json_rows`` writes
-    them in ISO 8601 UTC)."""
+    """Given the store, a way to ask for a request's next step, (if already read) the
+    request rows and a way to ask who owes the next move, return the status rows, times as
+    aware datetimes (``json_rows`` writes them in ISO 8601 UTC)."""
     from iepd.trail.postal import summaries_by_request
 
     rows: list[dict[str, Any]] = []
@@ -60,6 +63,7 @@ def status_rows(
                 "last_answer_at": answered.get(request.id, request.answered_at),
                 "next_action": step[0] if step else None,
                 "next_due": step[1] if step else None,
+                "waiting_for": waiting(request.id) if waiting else None,
             }
         )
         if request.id in mailed:
@@ -104,6 +108,8 @@ def unrecorded_rows(
                 "last_answer_at": None,
                 "next_action": step[0] if step else None,
                 "next_due": step[1] if step else None,
+                # iepd's own move (the letter goes out when due), or the parent's (the hold)
+                "waiting_for": "parent" if state == "draft" else "nothing",
             }
         )
     return rows
@@ -240,6 +246,7 @@ def format_status(
                 row["id"],
                 row["child"],
                 row["state"],
+                row.get("waiting_for") or "-",
                 _local(row["sent_at"], zone),
                 days,
                 _local(row["last_answer_at"], zone),
@@ -248,7 +255,8 @@ def format_status(
             ]
         )
     header = [
-        "REQUEST", "CHILD", "STATE", "SENT", "DAYS SINCE SENT", "LAST ANSWER", "NEXT", "WHEN",
+        "REQUEST", "CHILD", "STATE", "WAITING FOR", "SENT", "DAYS SINCE SENT", "LAST ANSWER",
+        "NEXT", "WHEN",
     ]  # fmt: skip
     if not table:
         return "no requests yet: add a [[request]] to the config"

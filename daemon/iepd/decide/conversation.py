@@ -312,7 +312,9 @@ def _meeting(
     stamp = meeting_at.isoformat()
     made = conversation.drafts_made
     confirm_key = draft_key(CONFIRM, stamp)
-    if now < meeting_at and confirm_key not in made and draft is None:
+    # Confirming is written in the request's thread: only once the request has gone out.
+    sent = state not in ("draft", "queued")
+    if sent and now < meeting_at and confirm_key not in made and draft is None:
         school_id = conversation.school.message_id if conversation.school else None
         steps.append(
             Step(
@@ -352,13 +354,24 @@ def _meeting(
 
 
 def waiting_for(
-    state: str, meeting_at: datetime | None, conversation: Conversation, now: datetime
+    state: str,
+    meeting_at: datetime | None,
+    conversation: Conversation,
+    now: datetime,
+    auto_send: frozenset[str] = frozenset(),
 ) -> str:
-    """Given a request's state, meeting and conversation, return who owes the next written
-    move: "school", "parent" or "nothing"."""
+    """Given a request's state, meeting, conversation and the draft kinds sent without SEND,
+    return who owes the next written move: "school", "parent" or "nothing". A draft that
+    goes out by itself (ask_for_date, by default) is iepd's move: the school owes the date."""
     if state in FINISHED_STATES:
         return "nothing"
-    if state in ("draft", "uncertain") or conversation.draft is not None:
+    draft, school = conversation.draft, conversation.school
+    if draft is not None:
+        named = draft.kind == ASK and school is not None and school.names_a_time
+        if draft.kind not in auto_send or named:
+            return "parent"
+        return "nothing" if draft.kind == CONFIRM else "school"
+    if state in ("draft", "uncertain"):
         return "parent"
     if state == "queued":
         return "nothing"  # iepd's own move: the letter goes out when due

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from iepd.config.model import Config, RequestSettings
-from iepd.decide.conversation import Conversation
+from iepd.decide.conversation import Conversation, waiting_for
 from iepd.decide.plan import RequestSnapshot, TimingRules, request_next_step, timing_rules
 from iepd.run.conversation_facts import conversations
 from iepd.store.database import OutgoingRow, RequestRow, Store
@@ -142,17 +142,34 @@ def next_step_function(
     config: Config, store: Store, now: datetime, requests: Sequence[RequestRow] | None = None
 ) -> Callable[[str], RequestNextStep]:
     """Return a function giving a request's next step and when, for `iepd status`."""
+    return status_functions(config, store, now, requests)[0]
+
+
+def status_functions(
+    config: Config, store: Store, now: datetime, requests: Sequence[RequestRow] | None = None
+) -> tuple[Callable[[str], RequestNextStep], Callable[[str], str]]:
+    """Return two functions for `iepd status`: a request's next step and when, and who owes
+    the next written move ("school", "parent" or "nothing")."""
     rules = rules_for(config)
-    # Every request's snapshot read at the first call, in two queries: `iepd status`
+    # Every request's snapshot read at the first call, in a few queries: `iepd status`
     # asks for each request in turn, and a query or two per request would add up.
     taken: dict[str, RequestSnapshot] = {}
 
-    def next_step(request_id: str) -> RequestNextStep:
+    def found(request_id: str) -> RequestSnapshot | None:
         if not taken:
-            taken.update((found.id, found) for found in snapshots(config, store, requests))
-        found = taken.get(request_id)
-        if found is None:
-            return None
-        return request_next_step(found, rules, now)
+            taken.update((item.id, item) for item in snapshots(config, store, requests))
+        return taken.get(request_id)
 
-    return next_step
+    def next_step(request_id: str) -> RequestNextStep:
+        snapshot = found(request_id)
+        return None if snapshot is None else request_next_step(snapshot, rules, now)
+
+    def waiting(request_id: str) -> str:
+        snapshot = found(request_id)
+        if snapshot is None:
+            return "nothing"
+        state = "closed" if snapshot.closed else snapshot.state
+        meeting = snapshot.meeting_at
+        return waiting_for(state, meeting, snapshot.conversation, now, rules.auto_send)
+
+    return next_step, waiting
