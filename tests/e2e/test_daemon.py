@@ -161,7 +161,7 @@ def test_sighup_reloads_the_config_and_a_bad_one_is_refused_without_stopping(
     assert "reload refused" in stderr
 
 
-def test_a_meeting_date_in_the_config_brings_the_prep_and_after_meeting_reminders(
+def test_a_meeting_date_in_the_config_brings_the_prep_and_recap_due_reminders(
     family: Family, dovecot: Dovecot, start: Callable[[], Daemon]
 ) -> None:
     from datetime import datetime, timedelta
@@ -173,11 +173,13 @@ def test_a_meeting_date_in_the_config_brings_the_prep_and_after_meeting_reminder
     family.timing = 'meeting_prep_before = "5s"\nafter_meeting = "2s"'
     family.write()
     daemon = start()
-    wait_for(lambda: "after_meeting" in reminder_kinds(dovecot, family), "after_meeting")
+    # v2: recap_due (asking for what was agreed) takes the place of after_meeting
+    wait_for(lambda: "recap_due" in reminder_kinds(dovecot, family), "recap_due")
     status, stderr = stop_daemon(daemon)
     assert status == 0, stderr
     kinds = reminder_kinds(dovecot, family)
     assert kinds.count("meeting_prep") == 1, kinds
-    assert kinds.count("after_meeting") == 1, kinds
+    assert kinds.count("recap_due") == 1 and "after_meeting" not in kinds, kinds
+    assert kinds.count("draft_ready") == 1, kinds  # the letter confirming the meeting
     # A date agreed outside email is an answer: no follow-up asks when one will be set.
     assert "followup_sent" not in kinds
