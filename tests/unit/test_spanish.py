@@ -241,3 +241,14 @@ def test_the_check_finds_english_in_an_english_reminder(tmp_path: Path) -> None:
     assert {"your", "the", "meeting", "request"} <= english_words_in(
         words_of(message), *known_values(config)
     )
+
+
+def test_a_command_is_named_in_spanish(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path)
+    context = {"command": "SEND", "done": "Your letter is queued and goes out now."}
+    message = render_reminder(
+        config, "command_done", "sam-request", message_id=MESSAGE_ID, date=NOW, context=context
+    )
+    assert message["Subject"] == "[iepd] Hecho: ENVIAR para la solicitud de reunión de Sam Rivera"
+    assert 'respuesta "ENVIAR"' in words_of(message)
+    assert "Su carta está en la cola y sale ahora." in words_of(message)

@@ -23,6 +23,7 @@ The rules (SPEC "Commands by email"):
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -31,14 +32,18 @@ from iepd.decide.excerpt import new_text
 
 COMMAND_WINDOW = timedelta(days=30)
 COMMANDS = ("SEND", "CLOSE", "MEETING", "AGREED", "DECLINED", "INFORMAL", "ANSWER", "AUTO", "HELP")
-# SPEC "Spanish": the commands are accepted in both languages.
+# SPEC "Spanish": the commands are accepted in both languages, accents optional (the
+# words are compared without them: REUNION is REUNIÓN, AUTOMATICA is AUTOMÁTICA).
 ALIASES = {
     "ENVIAR": "SEND",
     "CERRAR": "CLOSE",
-    "REUNIÓN": "MEETING",
     "REUNION": "MEETING",
     "ACORDADO": "AGREED",
     "AYUDA": "HELP",
+    # the corrections of iepd's reading, as the Spanish reminders name them
+    "NEGADA": "DECLINED",
+    "RESPUESTA": "ANSWER",
+    "AUTOMATICA": "AUTO",
 }
 # The class a correcting command gives the school's message.
 RECLASSIFY = {
@@ -117,7 +122,7 @@ def read_command(text: str) -> Reading:
     word = word.strip(_EDGE_PUNCTUATION)
     argument = " ".join(argument.split())[:MAX_ARGUMENT_CHARACTERS]
     name = word.upper()
-    name = ALIASES.get(name, name)
+    name = ALIASES.get(_without_accents(name), name)
     if name in COMMANDS:
         items = _items(argument, rest) if name == "AGREED" else ()
         return Reading("command", name=name, word=word, argument=argument, items=items)
@@ -125,6 +130,12 @@ def read_command(text: str) -> Reading:
     if len(letters) >= TYPO_LETTERS and word.isupper() and word.isalpha():
         return Reading("typo", word=word, argument=argument)
     return Reading("none", word=word)
+
+
+def _without_accents(word: str) -> str:
+    """REUNIÓN -> REUNION: a parent on a phone may not find the accent."""
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _items(argument: str, lines: list[str]) -> tuple[str, ...]:

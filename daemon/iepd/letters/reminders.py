@@ -185,7 +185,7 @@ def reminder_subject(
     named = words.translated_context(context, language)
     subject = words.REMINDER_SUBJECTS[language][kind].format(
         name=child.name,
-        command=context.get("command", ""),
+        command=named.get("command", ""),
         draft_name=named.get("draft_name", words.LETTER[language]),
         letter=named.get("letter", words.LETTER[language]),
     )

@@ -137,6 +137,17 @@ LETTER_NAMES_BY_LANGUAGE: Mapping[str, Mapping[str, str]] = {
 }
 LETTER: Mapping[str, str] = {"en": "letter", "es": "carta"}
 
+# The commands by email as a reminder names them (the inbox passes the English name of the
+# command the parent gave, whichever language it was written in).
+COMMAND_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {},
+    "es": {
+        "SEND": "ENVIAR", "CLOSE": "CERRAR", "MEETING": "REUNIÓN", "AGREED": "ACORDADO",
+        "HELP": "AYUDA", "DECLINED": "NEGADA", "INFORMAL": "INFORMAL", "ANSWER": "RESPUESTA",
+        "AUTO": "AUTOMÁTICA",
+    },
+}  # fmt: skip
+
 # The units of a delay, by CLDR plural category (Babel says which category a number takes).
 DURATION_UNITS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "en": {
@@ -174,9 +185,14 @@ def letter_name(english_name: str, language: str) -> str:
 
 def translated_context(context: Mapping[str, object], language: str) -> dict[str, object]:
     """Given a reminder's context, return the letter names it holds ("letter", "draft_name")
-    in ``language``: the outbox and the planner name letters in English."""
-    return {
+    and the command it answers ("command") in ``language``: the outbox, the planner and the
+    inbox name them in English."""
+    found: dict[str, object] = {
         key: letter_name(value, language)
         for key in ("letter", "draft_name")
         if isinstance(value := context.get(key), str)
     }
+    command = context.get("command")
+    if isinstance(command, str):
+        found["command"] = COMMAND_WORDS[language].get(command, command)
+    return found
