@@ -297,3 +297,19 @@ def test_an_automatic_reply_from_the_parents_account_is_never_read_as_a_command(
 
     assert len(world.reminders()) == queued
     assert world.event_kinds() == events
+
+
+def test_a_reply_to_a_reminder_sent_after_the_reminders_were_read_is_still_a_command(
+    world: World,
+) -> None:
+    assert world.handle(reply_to(world.reminder_id("answer"), "Thanks!")) == "no_command"
+    # a reminder sent now, while the router still holds the reminders it read before
+    world.sender.queue_reminder(REQUEST, "meeting_prep", "late", {"meeting_start": RECEIVED})
+    for row in world.store.pending_outgoing():
+        for step in ("smtp", "data", "accepted", "filed"):
+            row = world.store.set_step(row.message_row, step, now=world.clock())
+        world.sender._finish(row)
+
+    late = reply_to(world.reminder_id("meeting_prep"), "HELP", number=2)
+    assert world.inbox.wants(late.as_bytes())  # the watcher fetches it whole
+    assert world.handle(late) == "help"

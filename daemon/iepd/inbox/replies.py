@@ -104,7 +104,15 @@ class ParentReplies:
         """Given a message (or its headers), return the reminder of iepd's it replies to."""
         if not (message.in_reply_to or message.references):
             return None
-        return referenced_reminder(message.in_reply_to, message.references, self.reminders)
+        found = referenced_reminder(message.in_reply_to, message.references, self.reminders)
+        if found is None and any(
+            ".iepd@" in key for key in message.in_reply_to + message.references
+        ):
+            # One of iepd's Message-IDs the cache may not hold yet (it was read while that
+            # reminder was being sent): a reply skipped now would never be read again.
+            self.refresh()
+            found = referenced_reminder(message.in_reply_to, message.references, self.reminders)
+        return found
 
     def unknown_reminder_reply(self, message: IncomingMessage) -> bool:
         """Given a message that answers no reminder iepd sent, return whether it looks like a
