@@ -641,9 +641,12 @@ def test_cli_status_json_is_the_spec_rows_one_request_per_line(history: History)
     [row] = rows
     assert row.keys() == {
         "id", "child", "state", "sent_at", "last_answer_at", "next_action", "next_due",
+        "waiting_for",
     }  # fmt: skip
     assert (row["state"], row["sent_at"]) == ("meeting_scheduled", "2026-11-16T14:00:00Z")
-    assert row["next_action"] == "meeting_prep reminder" and row["next_due"].endswith("Z")
+    # v2: the next pass drafts the letter confirming the meeting; nobody owes a letter now
+    assert row["next_action"] == "confirm draft" and row["next_due"].endswith("Z")
+    assert row["waiting_for"] == "nothing"
     assert row["last_answer_at"].endswith("Z")
     assert result.stdout.splitlines() == ["[", f"  {json.dumps(row)}", "]"]
 

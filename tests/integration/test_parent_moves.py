@@ -186,3 +186,31 @@ def test_the_answer_reminder_says_what_iepd_will_do_next(offline: Offline) -> No
     text = " ".join(reminder.get_body(preferencelist=("plain",)).get_content().split())  # type: ignore[union-attr]
     assert "What iepd will do next" in text and "ask for one in writing on" in text
     assert "reply MEETING" in text and "CLOSE" in text
+
+
+def test_the_export_shows_the_drafts_and_keeps_the_withdrawn_one(
+    offline: Offline, tmp_path: Path
+) -> None:
+    from iepd.trail.export import export_request
+
+    run_plan(offline)
+    offline.clock.now += timedelta(hours=2)
+    offer = school_reply(offline, "Could we just talk on the phone instead?", number=2)
+    offline.receive(offer.as_bytes(policy=email.policy.SMTP))
+    run_plan(offline)  # ask_for_date withdrawn, insist drafted
+    moves(offline).send_draft(REQUEST, via="cli")
+    offline.accept_everything()
+    result = export_request(
+        offline.config, offline.store, REQUEST, tmp_path / "export", now=offline.clock()
+    )
+    [withdrawn] = [name for name in result.files if name.startswith("messages/draft-")]
+    assert withdrawn.endswith("-ask_for_date-withdrawn.eml")
+    assert any(name.endswith("-insist.eml") for name in result.files)
+    sums = (tmp_path / "export" / "SHA256SUMS").read_text()
+    assert withdrawn in sums
+    page = (tmp_path / "export" / "index.html").read_text()
+    for label in ("Draft withdrawn: never sent", "Letter sent in the school&#39;s thread",
+                  "Letter drafted, shown to the parent for approval"):  # fmt: skip
+        assert label in page, label
+    csv = (tmp_path / "export" / "timeline.csv").read_text(encoding="utf-8-sig")
+    assert "draft_withdrawn" in csv and "letter_sent" in csv

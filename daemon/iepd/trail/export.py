@@ -3,8 +3,9 @@ or an attorney.
 
 The folder holds ``index.html`` (printable, self-contained), ``timeline.csv`` (one row per
 event, UTC and local times, each event's hash), ``messages/NNN-kind.eml`` (byte-for-byte
-copies of every stored message, numbered in time order) and ``SHA256SUMS`` (``sha256sum -c``
-format, covering every other file). Nothing is exported from a store that fails ``verify``,
+copies of every stored message, numbered in time order; ``messages/draft-NNN-kind-status.eml``
+the letters iepd drafted that were never sent, withdrawn or still waiting for SEND) and
+``SHA256SUMS`` (``sha256sum -c`` format, covering every other file). Nothing is exported from a store that fails ``verify``,
 and each copied message is checked against its recorded SHA-256 as it is copied. The folder
 is built under a temporary name beside the target and renamed into place, so an interrupted
 export never leaves a half folder under the name the parent asked for.
@@ -235,6 +236,7 @@ def export_request(
             )
         files.append((f"{MESSAGES}/{message.filename}", raw))
         bodies[message.number] = _body(message, raw)
+    files.extend(_unsent_drafts(store, request_id))
     cover = _cover(config, trail, now)
     index = render_index(cover, trail, bodies, templates=config.override_templates_dir)
     files.append((INDEX, index.encode()))
@@ -249,6 +251,22 @@ def export_request(
         events=len(trail.entries),
         messages=len(trail.messages),
     )
+
+
+def _unsent_drafts(store: Store, request_id: str) -> list[tuple[str, bytes]]:
+    """The drafts never sent (withdrawn, or still waiting for SEND), byte for byte: an
+    approved draft is among the messages already, as the letter that went out."""
+    found = []
+    for draft in store.drafts(request_id):
+        if draft.status == "approved":
+            continue
+        raw = draft.raw_path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != draft.sha256:
+            raise ExportRefused(
+                f"{draft.eml_path} no longer matches its SHA-256; nothing was exported"
+            )
+        found.append((f"{MESSAGES}/draft-{draft.id:03d}-{draft.kind}-{draft.status}.eml", raw))
+    return found
 
 
 def _write_folder(folder: Path, files: Sequence[tuple[str, bytes]]) -> None:

@@ -63,6 +63,15 @@ EVENT_LABELS: Mapping[str, str] = {
     "mailed": "Printed letter mailed by the parent (certified mail)",
     "mail_delivered": "Mailed letter delivered",
     "state_changed": "State changed",
+    # the conversation until the meeting (v2)
+    "draft_created": "Letter drafted, shown to the parent for approval",
+    "draft_approved": "Draft approved (the parent's SEND, or sent by itself as configured)",
+    "draft_withdrawn": "Draft withdrawn: never sent",
+    "letter_sent": "Letter sent in the school's thread",
+    "command_received": "The parent's command by email",
+    "reclassified": "The school's message read again, as the parent corrected it",
+    "meeting_held": "Meeting held",
+    "agreed_recorded": "What was agreed, as the parent listed it",
 }
 MESSAGE_LABELS: Mapping[str, str] = {
     "request": "Letter: the request for an IEP meeting",
@@ -75,6 +84,11 @@ MESSAGE_LABELS: Mapping[str, str] = {
     "auto_reply": "Automatic reply (out of office)",
     "bounce": "Delivery failure report",
     PARENT_MESSAGE: "The parent's own message to the school",
+    "ask_for_date": "Letter: asking when the meeting will be held",
+    "insist": "Letter: asking again for a formal IEP meeting",
+    "pwn_request": "Letter: asking for prior written notice of the refusal",
+    "confirm": "Letter: confirming the meeting",
+    "recap": "Letter: the parent's recap of the meeting",
 }
 STEP_NOTES: Mapping[str, str] = {
     "failed": "NOT SENT: the mail server refused it",
