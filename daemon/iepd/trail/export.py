@@ -3,12 +3,13 @@ or an attorney.
 
 The folder holds ``index.html`` (printable, self-contained), ``timeline.csv`` (one row per
 event, UTC and local times, each event's hash), ``messages/NNN-kind.eml`` (byte-for-byte
-copies of every stored message, numbered in time order; ``messages/draft-NNN-kind-status.eml``
-the letters iepd drafted that were never sent, withdrawn or still waiting for SEND) and
-``SHA256SUMS`` (``sha256sum -c`` format, covering every other file). Nothing is exported from a store that fails ``verify``,
-and each copied message is checked against its recorded SHA-256 as it is copied. The folder
-is built under a temporary name beside the target and renamed into place, so an interrupted
-export never leaves a half folder under the name the parent asked for.
+copies of every stored message, numbered in time order), ``messages/draft-NNN-kind-status.eml``
+(the letters iepd drafted that were never sent: withdrawn, or still waiting for SEND) and
+``SHA256SUMS`` (``sha256sum -c`` format, covering every other file). Nothing is exported from
+a store that fails ``verify``, and each copied message is checked against its recorded
+SHA-256 as it is copied. The folder is built under a temporary name beside the target and
+renamed into place, so an interrupted export never leaves a half folder under the name the
+parent asked for.
 """
 
 from __future__ import annotations
