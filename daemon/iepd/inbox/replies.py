@@ -168,14 +168,14 @@ class ParentReplies:
             )
             return "replay"
         reading = read_command(message.text)
-        recorded = self._recorded_verdict(request_id, reply_id)
+        recorded = self._recorded_verdict(request_id, reply_id, reading)
         if recorded is None:
             verdict = self._judge(reading, reminder) if reading.kind != "none" else None
             self._record(message, reminder, reading, verdict, raw, mailbox, uidvalidity, uid,
                          internaldate)  # fmt: skip
             crashpoint("command.recorded")
         else:
-            verdict = Verdict(recorded[0], reading, recorded[1])  # type: ignore[arg-type]
+            verdict = recorded
         if verdict is None or verdict.outcome == "no_command":
             logger.info("%s: a reply from the parent with no command, recorded", request_id)
             return "no_command"
@@ -261,14 +261,17 @@ class ParentReplies:
                 f"{VERDICT_MARK}{verdict_text}",
             )
 
-    def _recorded_verdict(self, request_id: str, reply_id: str) -> tuple[str, str] | None:
-        """The verdict a first reading recorded (outcome, reason), or None."""
+    def _recorded_verdict(self, request_id: str, reply_id: str, reading: Reading) -> Verdict | None:
+        """The verdict a first reading of this reply recorded, or None."""
         for event in self.store.events(request_id):
             if event.kind == COMMAND_RECEIVED and event.message_id == reply_id:
-                outcome, _, reason = (
-                    (event.detail or "").rpartition(VERDICT_MARK)[2].partition(": ")
-                )
-                return outcome, reason
+                written = (event.detail or "").rpartition(VERDICT_MARK)[2]
+                outcome, _, reason = written.partition(": ")
+                if outcome == "carry_out":
+                    return Verdict("carry_out", reading)
+                if outcome == "help":
+                    return Verdict("help", reading)
+                return Verdict("refuse", reading, reason or "iepd could not read its own record")
         return None
 
     def _answer(self, verdict: Verdict, reminder: SentReminder, reply_id: str) -> str:
