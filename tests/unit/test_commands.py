@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iepd.decide.commands import (
     Reading,
@@ -203,3 +205,13 @@ def test_judge_carries_out_only_a_command_that_fits_its_reminder(
     assert verdict.outcome == outcome
     assert reason in verdict.reason
     assert bool(verdict.reason) is (outcome == "refuse")
+
+
+@given(st.text(max_size=2000))
+@settings(max_examples=300)
+def test_read_command_reads_any_text_and_bounds_what_it_keeps(body: str) -> None:
+    reading = read_command(body)
+
+    assert reading.kind in ("command", "typo", "none")
+    assert len(reading.argument) <= 500
+    assert len(reading.items) <= 50

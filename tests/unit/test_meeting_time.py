@@ -6,6 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iepd.decide.meeting_time import UnreadableMeetingTime, parse_meeting_time
 
@@ -82,3 +84,14 @@ def test_the_meeting_time_is_read_in_the_parents_timezone_not_utc() -> None:
     assert parse_meeting_time("Dec 5 11pm", late, CHICAGO) == datetime(
         2026, 12, 5, 23, 0, tzinfo=CHICAGO
     )
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300)
+def test_any_text_gives_a_time_or_a_reason_never_another_error(written: str) -> None:
+    try:
+        found = parse_meeting_time(written, NOW, CHICAGO)
+    except UnreadableMeetingTime as error:
+        assert str(error)
+    else:
+        assert found.tzinfo is CHICAGO
