@@ -19,6 +19,8 @@ from iepd.letters.compose import packaged_templates
 from iepd.letters.conversation import DraftFacts, ThreadTip, render_draft
 from iepd.letters.reminders import REMINDER_KINDS, render_reminder, sample_context
 from iepd.letters.school import render_followup, render_request
+from iepd.letters.words import translated_failure
+from iepd.mail.smtp_failures import refusal_error
 from iepd.vocabulary import DRAFT_KINDS
 
 NOW = datetime(2026, 12, 8, 21, 30, tzinfo=UTC)  # martes, 3:30 p.m. en Chicago
@@ -252,3 +254,24 @@ def test_a_command_is_named_in_spanish(tmp_path: Path) -> None:
     assert message["Subject"] == "[iepd] Hecho: ENVIAR para la solicitud de reunión de Sam Rivera"
     assert 'respuesta "ENVIAR"' in words_of(message)
     assert "Su carta está en la cola y sale ahora." in words_of(message)
+
+
+def test_the_mail_servers_refusal_is_said_in_spanish(tmp_path: Path) -> None:
+    error = refusal_error(
+        "SMTP smtp.family.example:465", "the recipient <dalvarez@district.example>", 550,
+        "5.1.1 User unknown",
+    )  # fmt: skip
+    config = spanish_config(tmp_path)
+    message = render_reminder(
+        config, "send_failed", "sam-request", message_id=MESSAGE_ID, date=NOW,
+        context={"error": str(error), "letter": "request for an IEP meeting"},
+    )  # fmt: skip
+    text = " ".join(re.sub(r"(?m)^> ?", "", words_of(message)).split())
+    assert (
+        "el servidor de correo (SMTP smtp.family.example:465) rechazó el destinatario"
+        " <dalvarez@district.example> de forma definitiva (error permanente; respondió: 550"
+        " 5.1.1 User unknown)"
+    ) in text
+    everything = refusal_error("SMTP h:25", "the message", 554, "no")
+    assert translated_failure(str(everything), "es").startswith("el servidor de correo (SMTP")
+    assert translated_failure("something else", "es") == "something else"

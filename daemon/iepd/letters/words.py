@@ -8,6 +8,7 @@ here (tests/unit/test_words.py checks that).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from iepd.vocabulary import LETTER_NAMES
@@ -195,4 +196,73 @@ def translated_context(context: Mapping[str, object], language: str) -> dict[str
     command = context.get("command")
     if isinstance(command, str):
         found["command"] = COMMAND_WORDS[language].get(command, command)
+    error = context.get("error")
+    if isinstance(error, str):
+        found["error"] = translated_failure(error, language)
     return found
+
+
+# The mail server's permanent refusals, the failures that reach the parent in a reminder
+# (send_failed): {where} is "SMTP host:port", {what} one of SMTP_WHAT, {reply} the server's
+# own words, which stay as it wrote them. mail/smtp_failures.py writes the English ones;
+# ``translated_failure`` reads them back into another language.
+SMTP_FAILURES: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "refused": "{where} refused {what} for good (permanent failure, it answered {reply})",
+        "refused_all": "{where} refused every recipient for good (permanent failure: {reply})",
+    },
+    "es": {
+        "refused": "el servidor de correo ({where}) rechazó {what} de forma definitiva"
+        " (error permanente; respondió: {reply})",
+        "refused_all": "el servidor de correo ({where}) rechazó a todos los destinatarios de"
+        " forma definitiva (error permanente: {reply})",
+    },
+}
+SMTP_WHAT: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "sender": "the sender {address}",
+        "recipient": "the recipient {address}",
+        "message": "the message",
+        "connection": "the connection",
+    },
+    "es": {
+        "sender": "el remitente {address}",
+        "recipient": "el destinatario {address}",
+        "message": "el mensaje",
+        "connection": "la conexión",
+    },
+}
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile(
+        "".join(
+            re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+            for index, part in enumerate(parts)
+        )
+    )
+
+
+def translated_failure(text: str, language: str) -> str:
+    """Given a failure sentence iepd wrote in English (SMTP_FAILURES), return it in
+    ``language``, the server's own reply unchanged; any other text unchanged."""
+    if language == "en":
+        return text
+    for key, english in SMTP_FAILURES["en"].items():
+        found = _pattern(english).fullmatch(text)
+        if found is None:
+            continue
+        fields = found.groupdict()
+        if "what" in fields:
+            fields["what"] = _translated_what(fields["what"], language)
+        return SMTP_FAILURES[language][key].format(**fields)
+    return text
+
+
+def _translated_what(text: str, language: str) -> str:
+    for key, english in SMTP_WHAT["en"].items():
+        found = _pattern(english).fullmatch(text)
+        if found is not None:
+            return SMTP_WHAT[language][key].format(**found.groupdict())
+    return text

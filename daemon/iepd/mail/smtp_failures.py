@@ -18,6 +18,7 @@ from iepd.errors import (
     TransientSendError,
     UncertainSendError,
 )
+from iepd.letters.words import SMTP_FAILURES
 from iepd.mail import providers
 
 
@@ -49,9 +50,10 @@ def refusal_error(where: str, what: str, code: int, message: str) -> MailServerE
             "iepd will try again"
         )
     if is_reply_code(code):
-        return PermanentSendError(
-            f"{where} refused {what} for good (permanent failure, it answered {reply})"
-        )
+        # the sentence a send_failed reminder shows: its words are in letters/words.py, so
+        # that a Spanish reminder can say it in Spanish
+        sentence = SMTP_FAILURES["en"]["refused"]
+        return PermanentSendError(sentence.format(where=where, what=what, reply=reply))
     return TransientSendError(f"{where} gave an answer iepd cannot read ({reply})")
 
 
@@ -64,9 +66,8 @@ def all_refused_error(where: str, refused: dict[str, SmtpReply]) -> MailServerEr
             f"{where} turned down every recipient, at least one only for now ({replies}); "
             "iepd will try again"
         )
-    return PermanentSendError(
-        f"{where} refused every recipient for good (permanent failure: {replies})"
-    )
+    sentence = SMTP_FAILURES["en"]["refused_all"]
+    return PermanentSendError(sentence.format(where=where, reply=replies))
 
 
 def lost_before_data(where: str, what_happened: str) -> TransientSendError:
