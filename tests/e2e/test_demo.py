@@ -26,7 +26,7 @@ from iepd.store.database import Store
 PARENT = "jordan@rivera.example"
 SCHOOL = "lincoln-k8.example"
 PRINCIPAL = f"lchen@{SCHOOL}"
-REQUESTS = ("sam-speech", "maya-reading", "eli-behavior", "noa-evaluation")
+REQUESTS = ("sam-speech", "maya-reading", "eli-behavior", "noa-evaluation", "ava-services")
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +77,14 @@ def test_each_request_ends_as_the_school_script_says(
     folder, _ = demo
     with Store.open(folder / "state") as store:
         states = {row.id: row.state for row in store.list_requests()}
+        # v2: an answer with no date set is acknowledged (the letter asking for the date
+        # waits for the parent: each answer named a day)
         assert states == {
-            "sam-speech": "answered",
-            "maya-reading": "answered",
+            "sam-speech": "acknowledged",
+            "maya-reading": "acknowledged",
             "eli-behavior": "escalated",
             "noa-evaluation": "undeliverable",
+            "ava-services": "acknowledged",
         }
         sam = kinds(store, "sam-speech")
         assert "reply_received" in sam
@@ -103,6 +106,20 @@ def test_each_request_ends_as_the_school_script_says(
         noa = kinds(store, "noa-evaluation")
         assert "bounce_received" in noa
         assert "followup_sent" not in noa
+
+        # the offer of a call, the parent's SEND by email, the insist letter, the agreement
+        ava = kinds(store, "ava-services")
+        offer = ava.index("reply_received")
+        assert offer < ava.index("draft_created") < ava.index("command_received")
+        assert ava.index("command_received") < ava.index("draft_approved")
+        assert ava.index("draft_approved") < ava.index("letter_sent")
+        assert ava.index("letter_sent") < ava.index("reply_received", offer + 1)
+        [insist] = store.drafts("ava-services")[:1]
+        assert (insist.kind, insist.status) == ("insist", "approved")
+        assert insist.decided_by is not None and insist.decided_by.startswith("email:")
+        for request_id in ("sam-speech", "maya-reading"):
+            [waiting] = store.drafts(request_id)
+            assert (waiting.kind, waiting.status) == ("ask_for_date", "pending")
 
         reminders = {
             (out.request_id, out.reminder_kind)
@@ -129,15 +146,25 @@ def test_the_mailboxes_hold_what_each_person_was_sent(
     assert copied["Message-ID"] == escalation["Message-ID"]
     assert not (folder / "mailboxes" / f"kpark@{SCHOOL}").exists()
 
+    request, insist = mailbox(folder, f"clopez@{SCHOOL}")
+    # a reply to the school's offer, in the request's thread
+    assert insist["In-Reply-To"] not in (None, request["Message-ID"])
+    assert request["Message-ID"] in str(insist["References"])
+    assert "formal IEP meeting with the full IEP team" in " ".join(
+        str(insist.get_body(preferencelist=("plain",)).get_content()).split()  # type: ignore[union-attr]
+    )
+
     told = Counter(str(m["X-IEPD-Kind"]) for m in mailbox(folder, PARENT) if m["X-IEPD-Kind"])
-    assert told["sent"] == 4
-    assert told["answer"] == 2
+    assert told["sent"] == 5
+    assert told["answer"] == 3
+    assert told["draft_ready"] == 4  # Sam's, Maya's and Ava's two: insist, then ask_for_date
+    assert told["command_done"] == 1 and told["letter_sent"] == 1
     for kind in ("auto_reply", "bounce", "escalation_sent", "no_response"):
         assert told[kind] == 1, told
     bounces = [m for m in mailbox(folder, PARENT) if m.get_content_type() == "multipart/report"]
     assert len(bounces) == 1
-    # One Sent copy of each letter: four requests, two follow-ups, one escalation.
-    assert len(mailbox(folder, PARENT, "Sent")) == 7
+    # One Sent copy of each letter: five requests, two follow-ups, one escalation, one insist.
+    assert len(mailbox(folder, PARENT, "Sent")) == 9
 
 
 def test_every_request_is_exported_with_checksums_that_hold(

@@ -1,10 +1,13 @@
-"""The demo's cast: a family with four children, each with one request, and the school.
+"""The demo's cast: a family with five children, each with one request, and the school.
 
 What each case manager does is the script ``iepd.demo.school`` plays: Sam's answers in the
 thread; Maya's is away (a vacation program answers) and answers the follow-up once back;
 Eli's never answers, so the request is followed up, escalated to the principal and ends
 with a no_response reminder; Noa's left the school and her address no longer exists, so the
-letter bounces. ``outcomes`` says whether the store shows each request ended that way.
+letter bounces; Ava's offers a phone call instead of the meeting, iepd drafts the letter
+that insists on the formal meeting, the parent approves it by replying SEND to the reminder
+that shows it, and the case manager then agrees to the meeting. ``outcomes`` says whether
+the store shows each request ended that way.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ ANSWERS = "answers"
 AWAY = "away, then answers"
 SILENT = "never answers"
 GONE = "address gone"
+OFFERS_CALL = "offers a call"
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,29 @@ SCENES = (
         "Noa's private evaluation found a written-expression disorder.",
         (("evaluator", "Dr. Morgan Patel, licensed psychologist"), ("areas", "written expression")),
     ),
+    Scene(
+        "ava-services",
+        "ava",
+        "Ava Rivera",
+        "3rd grade",
+        "she",
+        Person("Chris Lopez", f"clopez@{SCHOOL_DOMAIN}"),
+        OFFERS_CALL,
+        "general",
+        "Ava's occupational therapy stopped in November without notice.",
+    ),
 )
+
+
+def script_done(store: Store) -> bool:
+    """Whether the parent has done their part: every insist letter the script approves
+    has gone out (before that, a draft waiting for the parent is no resting state)."""
+    for scene in SCENES:
+        if scene.behaviour == OFFERS_CALL:
+            kinds = {event.kind for event in store.events(scene.request_id)}
+            if "letter_sent" not in kinds:
+                return False
+    return True
 
 
 def mailbox_owners() -> list[str]:
@@ -202,12 +228,24 @@ def outcomes(store: Store) -> list[Outcome]:
         reminders = {out.reminder_kind for out in outgoing if out.purpose == "reminder"}
         followups = [out for out in outgoing if out.purpose == "followup"]
         escalations = [out for out in outgoing if out.purpose == "escalation"]
+        letters = [out for out in outgoing if out.purpose == "insist"]
         if scene.behaviour == ANSWERS:
-            ok = state == "answered" and "reply_received" in kinds and not followups
+            # v2: an answer with no date set is acknowledged; it named a day, so the letter
+            # asking for the date waits for the parent instead of going out by itself
+            ok = state == "acknowledged" and "reply_received" in kinds and not followups
             text = "answered in its thread, so no follow-up was sent"
+        elif scene.behaviour == OFFERS_CALL:
+            ok = (
+                state == "acknowledged"
+                and "command_received" in kinds
+                and len(letters) == 1
+                and "letter_sent" in kinds
+                and not followups
+            )
+            text = "offered a call; the parent's SEND sent the insist letter; then agreed"
         elif scene.behaviour == AWAY:
             ok = (
-                state == "answered"
+                state == "acknowledged"
                 and "auto_reply_received" in kinds
                 and len(followups) == 1
                 and not escalations

@@ -1,11 +1,15 @@
-"""The demo's script: a school that reads its mail and answers, or does not, by SMTP.
+"""The demo's script: a school that reads its mail and answers, or does not, by SMTP, and
+the parent's one reply to iepd.
 
 The school answers Sam's request in its thread; Maya's case manager is away (her vacation
 program answers, then she answers the follow-up when she is back); nobody answers Eli's, so
 it is followed up, escalated to the principal and ends with a no_response reminder; Noa's
 case manager left and her address no longer exists, so the parent's mail system bounces the
-letter with a delivery-status report quoting its Message-ID. The school reads its mailboxes
-by IMAP and writes by SMTP, through the sandbox, like any other mail user.
+letter with a delivery-status report quoting its Message-ID. Ava's case manager offers a
+phone call instead of the meeting; the parent answers iepd's draft_ready reminder with SEND,
+and once the letter insisting on the formal meeting arrives, the case manager agrees to it.
+Everyone reads their mailboxes by IMAP and writes by SMTP, through the sandbox, like any
+other mail user.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from iepd.demo.cast import (
     AWAY,
     GONE,
     MAIL_SYSTEM,
+    OFFERS_CALL,
     PARENT,
     PRINCIPAL,
     SCENES,
@@ -44,6 +49,7 @@ READING_TIME = 2.0  # how long Dana takes before answering
 AWAY_REPLY_DELAY = 0.3
 BACK_AT_DESK_DELAY = 1.0  # Maya's case manager answers the follow-up this soon after it lands
 BOUNCE_DELAY = 1.0  # a real mail system bounces a moment after it accepted the letter
+PARENT_READING_TIME = 1.0  # how long Jordan takes to read the draft and reply SEND
 
 
 class School:
@@ -58,6 +64,7 @@ class School:
         self._due: list[tuple[float, Callable[[], None]]] = []
         self._in_hand = 0  # actions taken off _due and not finished
         self._seen: set[str] = set()  # the mailboxes whose owner already sent an away notice
+        self._approved: set[str] = set()  # the requests whose draft the parent sent
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -100,14 +107,17 @@ class School:
             scene.case_manager.email: scene for scene in SCENES if scene.behaviour != GONE
         }
         staff[PRINCIPAL.email] = None  # reads the escalation; answers nothing
-        last_uid = dict.fromkeys(staff, 0)
+        last_uid = dict.fromkeys([*staff, PARENT.email], 0)
         with contextlib.ExitStack() as stack:
-            clients = {user: stack.enter_context(self.sandbox.login(user)) for user in staff}
+            clients = {user: stack.enter_context(self.sandbox.login(user)) for user in last_uid}
             while not self._stop.wait(POLL_EVERY):
                 for user, client in clients.items():
                     for uid, raw in self._new_mail(client, last_uid[user]):
                         last_uid[user] = uid
-                        self._read(staff[user], raw)
+                        if user == PARENT.email:
+                            self._parent_reads(raw)
+                        else:
+                            self._read(staff[user], raw)
                 self._run_due()
 
     def _new_mail(self, client: imaplib.IMAP4, last_uid: int) -> list[tuple[int, bytes]]:
@@ -155,7 +165,9 @@ class School:
         first_name = scene.child_name.split()[0]
         is_follow_up = letter["In-Reply-To"] is not None
         self._note(f"{person.name} received: {letter['Subject']}")
-        if scene.behaviour == ANSWERS and not is_follow_up:
+        if scene.behaviour == OFFERS_CALL:
+            self._offers_call(scene, person, letter, is_follow_up)
+        elif scene.behaviour == ANSWERS and not is_follow_up:
             body = (
                 f"Dear {PARENT.name},\n\nThank you for your letter; I have received your request. "
                 f"We will hold an IEP team meeting for {first_name}. I am checking the team's "
@@ -170,14 +182,60 @@ class School:
                 "For urgent matters please call the front office.\n"
             )
             self._later(AWAY_REPLY_DELAY, lambda: self._reply(person, letter, body, "away"))
-        elif scene.behaviour == AWAY and is_follow_up:
+        elif scene.behaviour == AWAY and is_follow_up and f"back:{person.email}" not in self._seen:
+            self._seen.add(f"back:{person.email}")
             body = (
                 f"Dear {PARENT.name},\n\nI am back in the office and have read your letters; "
                 f"I am sorry for the delay. We will hold an IEP team meeting for {first_name}. "
-                "I will send you proposed dates this week.\n\n"
+                "Would Tuesday, December 15 at 3:30 pm work for you?\n\n"
                 f"{person.name}\nCase manager, {SCHOOL}\n"
             )
             self._later(BACK_AT_DESK_DELAY, lambda: self._reply(person, letter, body, "back"))
+
+    def _offers_call(
+        self, scene: Scene, person: Person, letter: EmailMessage, is_follow_up: bool
+    ) -> None:
+        first_name = scene.child_name.split()[0]
+        if not is_follow_up:
+            body = (
+                f"Dear {PARENT.name},\n\nThank you for your letter about {first_name}. Rather "
+                "than a full IEP meeting, I would be glad to set up a quick phone call with you "
+                "this week to talk about her services.\n\n"
+                f"{person.name}\nCase manager, {SCHOOL}\n"
+            )
+            self._later(READING_TIME, lambda: self._reply(person, letter, body, "offers"))
+        elif f"agreed:{person.email}" not in self._seen:
+            self._seen.add(f"agreed:{person.email}")
+            body = (
+                f"Dear {PARENT.name},\n\nYou are right, and I am sorry. We will hold an IEP "
+                f"team meeting for {first_name}. Could the team meet with you on Thursday, "
+                "December 17 at 3:30 pm?\n\n"
+                f"{person.name}\nCase manager, {SCHOOL}\n"
+            )
+            self._later(READING_TIME, lambda: self._reply(person, letter, body, "agrees"))
+
+    def _parent_reads(self, raw: bytes) -> None:
+        """Jordan approves the letter iepd drafted after the offer of a call: a reply to the
+        draft_ready reminder, SEND on its first line, the reminder quoted below."""
+        reminder = email.message_from_bytes(raw, policy=email.policy.default)
+        request_id = str(reminder["X-IEPD-Request"] or "")
+        offered = {scene.request_id for scene in SCENES if scene.behaviour == OFFERS_CALL}
+        if reminder["X-IEPD-Kind"] != "draft_ready" or request_id not in offered:
+            return
+        if request_id in self._approved:
+            return  # later drafts (a date to confirm) are the parent's to decide, not the script's
+        self._approved.add(request_id)
+        reply = EmailMessage(policy=MAIL_POLICY)
+        reply["From"] = f"{PARENT.name} <{PARENT.email}>"
+        reply["To"] = str(reminder["From"])
+        reply["Subject"] = f"Re: {reminder['Subject']}"
+        reply["Date"] = email.utils.formatdate(localtime=True)
+        reply["Message-ID"] = email.utils.make_msgid(domain="rivera.example")
+        reply["In-Reply-To"] = str(reminder["Message-ID"])
+        reply["References"] = str(reminder["Message-ID"])
+        reply.set_content("SEND\n\nOn a weekday, iepd wrote:\n> iepd has drafted a letter.\n")
+        self._later(PARENT_READING_TIME, lambda: self._send(reply, PARENT.email, PARENT.email))
+        self._note(f"{PARENT.name} (parent) replies SEND to: {reminder['Subject']}")
 
     def _reply(self, person: Person, letter: EmailMessage, body: str, mood: str) -> None:
         reply = EmailMessage(policy=MAIL_POLICY)
@@ -196,7 +254,10 @@ class School:
         reply["References"] = " ".join(filter(None, [str(letter["References"] or ""), message_id]))
         reply.set_content(body)
         self._send(reply, person.email, PARENT.email)
-        words = {"answers": "answered", "away": "out-of-office reply", "back": "answered"}[mood]
+        words = {
+            "answers": "answered", "away": "out-of-office reply", "back": "answered",
+            "offers": "offered a phone call instead", "agrees": "agreed to the meeting",
+        }[mood]  # fmt: skip
         self._note(f"{person.name}: {words} ({reply['Subject']})")
 
     def _send(self, message: EmailMessage | bytes, mail_from: str, recipient: str) -> None:
