@@ -75,8 +75,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from iepd.cli.readable import readable_letter
     from iepd.letters.compose import make_message_id
-    from iepd.letters.mail_policy import MAIL_POLICY
     from iepd.letters.school import render_request
 
     config = load(args)
@@ -90,9 +90,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         message_id=make_message_id(config.parent.email),
         date=datetime.now(UTC),
     )
-    sys.stdout.write(
-        message.as_bytes(policy=MAIL_POLICY).decode("utf-8", "replace").replace("\r\n", "\n")
-    )
+    sys.stdout.write(readable_letter(message))
     return 0
 
 
