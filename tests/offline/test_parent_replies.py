@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from iepd.cli.explain import as_text, explain
 from iepd.config.model import Config
 from iepd.inbox.record import MessageRecorder
 from iepd.inbox.replies import InboxRouter, ParentReplies
@@ -313,3 +314,15 @@ def test_a_reply_to_a_reminder_sent_after_the_reminders_were_read_is_still_a_com
     late = reply_to(world.reminder_id("meeting_prep"), "HELP", number=2)
     assert world.inbox.wants(late.as_bytes())  # the watcher fetches it whole
     assert world.handle(late) == "help"
+
+
+def test_explain_says_a_reply_to_a_reminder_is_never_the_schools_answer(world: World) -> None:
+    message = mail(f"Dana Alvarez <{CASE_MANAGER}>", "<reply-3@mail.example.test>", "Re: Fwd")
+    message["References"] = f"{world.letter_id} {world.reminder_id('answer')}"
+    message.set_content("We decline to hold a meeting for Sam.")
+
+    explanation = explain(world.config, world.store, message.as_bytes())
+
+    assert explanation.found is None
+    assert explanation.reason == "reminder_reply"
+    assert "never the school's answer" in " ".join(as_text(world.config, explanation).split())

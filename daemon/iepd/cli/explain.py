@@ -18,6 +18,7 @@ from pathlib import Path
 
 from iepd.config.model import Config
 from iepd.decide.classify import Classification, classify
+from iepd.decide.commands import referenced_reminder
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
 from iepd.errors import IepdError
 from iepd.inbox.parse import IncomingMessage, is_mail_system, parse_headers_only, parse_message
@@ -48,6 +49,8 @@ WHY_NONE = {
     "headers_skip": "the daemon reads a message's headers first and fetches the rest only when"
     " they look like an answer or a bounce, and these do not",
     "iepd_reminder": "it is one of iepd's own reminders to you",
+    "reminder_reply": "it replies to one of iepd's reminders, so it is never the school's"
+    " answer; from you, iepd reads it as a command (see the commands by email)",
     "parent_mail": "it is from you (an address of yours in the config)",
     "iepd_letter": "it is a letter iepd sent",
     "list_mail": "it is mailing-list mail (List-Id or List-Unsubscribe)",
@@ -96,6 +99,9 @@ def explain(config: Config, store: Store | None, raw: bytes) -> Explanation:
     message's bytes, return the request it would match and why, and its class."""
     context = match_context(config, store) if store is not None else config_match_context(config)
     message = parse_message(raw)
+    if store is not None and _replies_to_reminder(store, message):
+        reason = "reminder_reply"
+        return Explanation(message, None, reason, WHY_NONE[reason], classify(message), True)
     found = match(message, context)
     if found is not None and not is_candidate(parse_headers_only(_header_block(raw)), context):
         found = None  # never fetched: the watcher looks at the headers first
@@ -110,6 +116,16 @@ def explain(config: Config, store: Store | None, raw: bytes) -> Explanation:
     # a parent (or a test) asking about a message wants to see.
     result = classify(message)
     return Explanation(message, found, reason, words, result, store is not None)
+
+
+def _replies_to_reminder(store: Store, message: IncomingMessage) -> bool:
+    """Whether the daemon would route the message to the parent's commands (inbox.replies)."""
+    from iepd.inbox.replies import sent_reminders  # here: only a reply needs the reminders
+
+    if not (message.in_reply_to or message.references):
+        return False
+    found = referenced_reminder(message.in_reply_to, message.references, sent_reminders(store))
+    return found is not None
 
 
 def why_none(message: IncomingMessage, context: MatchContext) -> str:
@@ -206,10 +222,11 @@ def as_text(config: Config, explanation: Explanation) -> str:
             " requests as if each had been sent"
         )
     if explanation.found is None:
-        lines += [
-            f"request: none, because {explanation.words}",
-            "  iepd would leave this message alone: it records only mail about a request",
-        ]
+        lines.append(f"request: none, because {explanation.words}")
+        if explanation.reason != "reminder_reply":
+            lines.append(
+                "  iepd would leave this message alone: it records only mail about a request"
+            )
     else:
         lines.append(f"request: {explanation.found.request_id}, because {explanation.words}")
     label = "class" if explanation.found else "class, were it about a request"

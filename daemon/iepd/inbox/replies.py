@@ -52,6 +52,26 @@ VERDICT_MARK = "; verdict: "
 SHOWN_WORD_CHARACTERS = 40  # a typo is quoted back to the parent, cut to this
 
 
+def sent_reminders(store: Store) -> dict[str, SentReminder]:
+    """Given the store, return every reminder iepd sent (the server accepted it), by
+    ``message_key`` of its Message-ID."""
+    found = {}
+    for row in store.list_outgoing():
+        if row.purpose != "reminder" or row.message_id is None:
+            continue
+        if row.step not in SETTLED_STEPS or row.step in ("failed", "uncertain"):
+            continue
+        parts = row.dedup_key.split(":", 3)
+        found[message_key(row.message_id)] = SentReminder(
+            message_id=row.message_id,
+            request_id=row.request_id,
+            kind=row.reminder_kind or "",
+            sent_at=row.accepted_at or row.created_at,
+            about=parts[3] if len(parts) == 4 else "",
+        )
+    return found
+
+
 class ParentReplies:
     """Given the config, the store, the outbox queue, a clock and the parent's moves, read
     the replies to iepd's reminders."""
@@ -83,21 +103,7 @@ class ParentReplies:
     def reminders(self) -> dict[str, SentReminder]:
         """Every reminder iepd sent (the server accepted it), by ``message_key``."""
         if self._reminders is None:
-            found = {}
-            for row in self.store.list_outgoing():
-                if row.purpose != "reminder" or row.message_id is None:
-                    continue
-                if row.step not in SETTLED_STEPS or row.step in ("failed", "uncertain"):
-                    continue
-                parts = row.dedup_key.split(":", 3)
-                found[message_key(row.message_id)] = SentReminder(
-                    message_id=row.message_id,
-                    request_id=row.request_id,
-                    kind=row.reminder_kind or "",
-                    sent_at=row.accepted_at or row.created_at,
-                    about=parts[3] if len(parts) == 4 else "",
-                )
-            self._reminders = found
+            self._reminders = sent_reminders(self.store)
         return self._reminders
 
     def answered_reminder(self, message: IncomingMessage) -> SentReminder | None:
