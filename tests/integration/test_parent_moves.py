@@ -214,3 +214,33 @@ def test_the_export_shows_the_drafts_and_keeps_the_withdrawn_one(
         assert label in page, label
     csv = (tmp_path / "export" / "timeline.csv").read_text(encoding="utf-8-sig")
     assert "draft_withdrawn" in csv and "letter_sent" in csv
+
+
+def test_a_meeting_set_by_the_parent_wins_over_the_configs_older_date(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from iepd.config.load import load_config
+    from iepd.mail.credentials import Secret
+    from iepd.mail.transport import MailTransport
+    from iepd.outbox.enqueue import OutboxQueue
+    from iepd.run.one_pass import OnePass
+    from iepd.store.database import Store
+    from support.family import offline_family, speech_request
+    from support.offline import Clock
+
+    family = offline_family(tmp_path, [speech_request(extra="meeting_at = 2026-12-10T15:30:00")])
+    config = load_config(family.config_path, family.environ())
+    clock = Clock()
+    with Store.open(config.state_dir) as store:
+        one_pass = OnePass(config, store, MailTransport(config, Secret("unused")), clock)
+        one_pass.sync_requests()
+        moved = datetime(2026, 12, 11, 21, 0, tzinfo=UTC)
+        ParentMoves(config, store, OutboxQueue(config, store, clock), clock).set_meeting(
+            "sam-speech", moved, via="cli"
+        )
+        one_pass.sync_requests()
+        one_pass.sync_requests()
+        row = store.get_request("sam-speech")
+        assert row is not None and row.meeting_at == moved
+        scheduled = [e for e in store.events("sam-speech") if e.kind == "meeting_scheduled"]
+        assert len(scheduled) == 2

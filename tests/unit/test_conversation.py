@@ -309,3 +309,12 @@ def test_a_draft_that_goes_by_itself_leaves_the_turn_with_the_school() -> None:
     assert waiting_for("acknowledged", None, pending.conversation, ANSWERED, auto) == "school"
     named = snap(school=replace(SCHOOL, names_a_time=True), draft=ASK_DRAFT, drafts_made=MADE)
     assert waiting_for("acknowledged", None, named.conversation, ANSWERED, auto) == "parent"
+
+
+def test_before_any_answer_the_parents_own_message_restarts_the_follow_up_clock() -> None:
+    parent_at = SENT + 5 * DAY
+    waiting = RequestSnapshot(
+        id="sam", state="sent", sent_at=SENT, last_parent_message_at=parent_at
+    )
+    assert next_actions([waiting], RULES, SENT + 7 * DAY).actions == ()
+    assert request_next_step(waiting, RULES, SENT + 7 * DAY) == ("follow-up", parent_at + 7 * DAY)

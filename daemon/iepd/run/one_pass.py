@@ -92,7 +92,12 @@ class OnePass:
         elif row.state == "queued" and settings.hold and row.message_id is None:
             self._change_state(row, "draft", now, "put on hold")
         meeting_at = local_to_utc(settings.meeting_at, self.config.parent.timezone)
-        if meeting_at is not None and meeting_at != row.meeting_at:
+        # The config's date is applied once: a date the parent set since (MEETING, `iepd
+        # meeting`) wins until the config names another.
+        if meeting_at is not None and meeting_at != row.meeting_at and not any(
+            event.kind == "meeting_scheduled" and event.detail == meeting_at.isoformat()
+            for event in self.store.events(row.id)
+        ):
             with self.store.transaction():
                 self.store.update_request(row.id, now=now, meeting_at=meeting_at)
                 self.store.append_event(
