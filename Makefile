@@ -25,8 +25,9 @@ test: $(STAMP) system-packages
 	$(BIN)/python -m pytest
 
 # The whole flow in about 15 s against an embedded mail sandbox; no mail leaves the machine.
+# In Spanish (the parent reads iepd in Spanish): make demo DEMO_ARGS="--language es"
 demo: $(DEMO_STAMP)
-	$(BIN)/iepd demo
+	$(BIN)/iepd demo $(DEMO_ARGS)
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e '.[demo]'

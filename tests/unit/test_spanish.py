@@ -86,8 +86,8 @@ def spanish_context(kind: str) -> dict[str, object]:
 
 
 def english_words_in(text: str, *known: str) -> set[str]:
-    for value in known:
-        text = text.replace(value, " ")
+    for value in known:  # a name may be wrapped across lines
+        text = re.sub(r"\s+".join(map(re.escape, value.split())), " ", text)
     text = _CLI.sub(" ", text)
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
     return {word for word in _WORD.findall(body) if word.lower() in ENGLISH_WORDS}

@@ -217,7 +217,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from iepd.demo.main import run_demo
 
-    return run_demo(Path(args.dir) if args.dir else None, plain=args.plain)
+    return run_demo(Path(args.dir) if args.dir else None, plain=args.plain, language=args.language)
 
 
 def cmd_password(args: argparse.Namespace) -> int:

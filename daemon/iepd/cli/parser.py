@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--plain", action="store_true", help="one line per event instead of the live table"
     )
+    demo.add_argument(
+        "--language",
+        choices=("en", "es"),
+        default="en",
+        help="the language the parent reads iepd in, and the letters' (default: en)",
+    )
 
     password = commands.add_parser("password", help="manage the mail password")
     password_commands = password.add_subparsers(dest="password_command", required=True)

@@ -56,10 +56,11 @@ def missing_packages() -> list[str]:
     return [name for name in PACKAGES if importlib.util.find_spec(name) is None]
 
 
-def run_demo(folder: Path | None = None, plain: bool = False) -> int:
-    """Run the demo in folder (default: a new temporary folder, kept for its export) and
-    return the exit status: 0 when every request ended as the script says, 1 otherwise,
-    130 when interrupted. Raise DemoUnavailable if a package the sandbox needs is missing."""
+def run_demo(folder: Path | None = None, plain: bool = False, language: str = "en") -> int:
+    """Run the demo in folder (default: a new temporary folder, kept for its export), the
+    parent reading iepd in ``language`` ("en" or "es"), and return the exit status: 0 when
+    every request ended as the script says, 1 otherwise, 130 when interrupted. Raise
+    DemoUnavailable if a package the sandbox needs is missing."""
     missing = missing_packages()
     if missing:
         raise DemoUnavailable(
@@ -77,7 +78,7 @@ def run_demo(folder: Path | None = None, plain: bool = False) -> int:
         console.width = PLAIN_WIDTH  # a log or a pipe: room for the table without wrapping
     with logs_to(folder / "demo.log"), interrupt_on_sigterm():
         try:
-            return _run(folder, console, plain, started)
+            return _run(folder, console, plain, started, language)
         except KeyboardInterrupt:
             console.print(f"\ndemo interrupted; its folder is kept: {folder}")
             return 130
@@ -111,11 +112,12 @@ class _Flow:
         return next_step_function(self.config, self.store, datetime.now(UTC))
 
 
-def _run(folder: Path, console: Console, plain: bool, started: float) -> int:
+def _run(folder: Path, console: Console, plain: bool, started: float, language: str) -> int:
     from rich.text import Text
 
     from iepd.config.load import load_config
     from iepd.demo import cast as demo_cast
+    from iepd.demo.language import set_language
     from iepd.demo.sandbox import Sandbox
     from iepd.demo.school import School
 
@@ -131,6 +133,7 @@ def _run(folder: Path, console: Console, plain: bool, started: float) -> int:
         config_path = demo_cast.write_config(
             folder, sandbox.imap_port, sandbox.smtp_port, passwords[parent], TIMING
         )
+        set_language(config_path, language)
         # Opened before the daemon starts, and kept open: opening a store sweeps its mail
         # folder of half-written files, which must never happen under a running daemon.
         store = stack.enter_context(Store.open(folder / "state"))

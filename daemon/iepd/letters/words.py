@@ -114,9 +114,9 @@ REMINDER_SUBJECTS: Mapping[str, Mapping[str, str]] = {
         "command_done": "Hecho: {command} para la solicitud de reunión de {name}",
         "command_refused": "No se hizo: su respuesta sobre la reunión del IEP de {name}",
         "help": "Las órdenes que puede contestar sobre la reunión del IEP de {name}",
-        "draft_ready": "Borrador para aprobar: su {draft_name} sobre la reunión de {name}",
+        "draft_ready": "Borrador para aprobar ({name}): {draft_name}",
         "recap_due": "Después de la reunión del IEP de {name}: ¿qué se acordó?",
-        "letter_sent": "Enviada: su {letter} sobre la reunión del IEP de {name}",
+        "letter_sent": "Enviada ({name}): su {letter}",
     },
 }
 # After the subject of an invitation or a meeting reminder: the day of the meeting.
