@@ -10,9 +10,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from test_classify_cues import message
 from test_letters import make_config
 
 from iepd.config.model import REASONS, Config
+from iepd.decide.classify import classify
 from iepd.errors import TemplateError
 from iepd.letters.checks import check_templates
 from iepd.letters.compose import packaged_templates
@@ -275,3 +277,21 @@ def test_the_mail_servers_refusal_is_said_in_spanish(tmp_path: Path) -> None:
     everything = refusal_error("SMTP h:25", "the message", 554, "no")
     assert translated_failure(str(everything), "es").startswith("el servidor de correo (SMTP")
     assert translated_failure("something else", "es") == "something else"
+
+
+SPANISH_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "es"
+# pwn_request says the school refused, and reads so, in English as in Spanish
+SPANISH_PARENT_LETTERS = sorted(
+    [*SPANISH_TEMPLATES.glob("request/*.j2"), SPANISH_TEMPLATES / "followup.txt.j2",
+     SPANISH_TEMPLATES / "escalation.txt.j2",
+     *(path for path in SPANISH_TEMPLATES.glob("draft/*.j2") if path.stem != "pwn_request.txt")]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SPANISH_PARENT_LETTERS, ids=lambda path: path.name)
+def test_the_parents_own_spanish_letter_quoted_without_a_marker_is_an_answer(path: Path) -> None:
+    """As tests/unit/test_classify_cues.py asks of the English letters: "La marqué como
+    urgente" read as an offer of a call (marcar: to dial), and the follow-ups say otherwise."""
+    text = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}", "Sam", text, flags=re.S)
+    assert classify(message(text)).klass == "answer"
