@@ -133,7 +133,7 @@ LETTER_NAMES_BY_LANGUAGE: Mapping[str, Mapping[str, str]] = {
         "insist": "carta para volver a pedir una reunión formal del IEP",
         "pwn_request": "carta para pedir el aviso previo por escrito",
         "confirm": "carta para confirmar la reunión",
-        "recap": "resumen de la reunión",
+        "recap": "carta de resumen de la reunión",
     },
 }
 LETTER: Mapping[str, str] = {"en": "letter", "es": "carta"}
