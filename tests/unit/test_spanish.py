@@ -19,6 +19,7 @@ from iepd.errors import TemplateError
 from iepd.letters.checks import check_templates
 from iepd.letters.compose import packaged_templates
 from iepd.letters.conversation import DraftFacts, ThreadTip, render_draft
+from iepd.letters.next_words import next_step_words
 from iepd.letters.reminders import REMINDER_KINDS, render_reminder, sample_context
 from iepd.letters.school import render_followup, render_request
 from iepd.letters.words import translated_failure
@@ -155,7 +156,7 @@ def test_every_reminder_is_in_spanish(tmp_path: Path, kind: str, unsure: bool) -
     context = spanish_context(kind)
     if kind in ("answer", "auto_reply", "declined", "informal", "invite"):
         context.update(unsure=unsure, deciding=("No podemos reunirnos.",) if unsure else ())
-        context["next_step"] = "What iepd will do next: ..."  # iepd's English, not shown
+        context["next_step"] = next_step_words(config, "sam-request", kind, NOW, "Gracias.")
     message = render_reminder(
         config, kind, "sam-request", message_id=MESSAGE_ID, date=NOW, context=context
     )
@@ -295,3 +296,12 @@ def test_the_parents_own_spanish_letter_quoted_without_a_marker_is_an_answer(pat
     text = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
     text = re.sub(r"\{\{.*?\}\}", "Sam", text, flags=re.S)
     assert classify(message(text)).klass == "answer"
+
+
+def test_what_iepd_does_next_is_said_in_spanish_with_its_date(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path)
+    said = " ".join(next_step_words(config, "sam-request", "answer", NOW, "Gracias.").split())
+    assert said.startswith("Lo que iepd hará ahora: si la escuela no da una fecha antes")
+    assert "la pedirá por escrito el martes, 15 de diciembre de 2026" in said
+    named = next_step_words(config, "sam-request", "answer", NOW, "¿Nos vemos el 8 de diciembre?")
+    assert "REUNIÓN y la fecha" in named and "iepd send sam-request" in named
