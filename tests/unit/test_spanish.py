@@ -15,6 +15,7 @@ from test_letters import make_config
 
 from iepd.config.model import REASONS, Config
 from iepd.decide.classify import classify
+from iepd.decide.conversation import NAMED_A_TIME
 from iepd.errors import TemplateError
 from iepd.letters.checks import check_templates
 from iepd.letters.compose import packaged_templates
@@ -305,3 +306,14 @@ def test_what_iepd_does_next_is_said_in_spanish_with_its_date(tmp_path: Path) ->
     assert "la pedirá por escrito el martes, 15 de diciembre de 2026" in said
     named = next_step_words(config, "sam-request", "answer", NOW, "¿Nos vemos el 8 de diciembre?")
     assert "REUNIÓN y la fecha" in named and "iepd send sam-request" in named
+
+
+def test_why_a_draft_waits_is_said_in_spanish(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path)
+    context = {**spanish_context("draft_ready"), "why": NAMED_A_TIME, "auto_at": None}
+    message = render_reminder(
+        config, "draft_ready", "sam-request", message_id=MESSAGE_ID, date=NOW, context=context
+    )
+    text = " ".join(words_of(message).split())
+    assert "iepd no enviará esta carta por su cuenta" in text
+    assert english_words_in(text, *known_values(config)) == set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from iepd.decide.conversation import NAMED_A_TIME
 from iepd.vocabulary import LETTER_NAMES
 
 # "Re:" and "URGENT:" prefixes, the subject of the request letter ({name}: the child's).
@@ -199,8 +200,22 @@ def translated_context(context: Mapping[str, object], language: str) -> dict[str
     error = context.get("error")
     if isinstance(error, str):
         found["error"] = translated_failure(error, language)
+    why = context.get("why")
+    if isinstance(why, str) and why and language != "en":
+        # an English reason iepd has no words for is left out rather than shown in English
+        found["why"] = WHY_DRAFT_WAITS.get(why, {}).get(language, "")
     return found
 
+
+# Why a draft waits for the parent although its kind is in auto_send (draft_ready's "why").
+WHY_DRAFT_WAITS: Mapping[str, Mapping[str, str]] = {
+    NAMED_A_TIME: {
+        "es": "Parece que el mensaje de la escuela menciona un día o una hora para la reunión,"
+        " así que iepd no enviará esta carta por su cuenta. Si ya hay fecha, conteste mejor"
+        " REUNIÓN y la fecha (por ejemplo, REUNIÓN 8 dic 3:30 p.m.): iepd la confirmará por"
+        " escrito.",
+    },
+}
 
 # The mail server's permanent refusals, the failures that reach the parent in a reminder
 # (send_failed): {where} is "SMTP host:port", {what} one of SMTP_WHAT, {reply} the server's
