@@ -3,7 +3,7 @@ clock runs from the day of delivery, the follow-ups go out by email in a thread 
 own recalling the delivery, and the school's emailed answer is matched and stops them.
 
 A real config, store, sender and inbox recorder, with no mail server: letters are walked
-through the outbox steps by hand, as tests/integration/test_export.py does.
+through the outbox steps by hand, as tests/offline/test_export.py does.
 """
 
 from __future__ import annotations

@@ -88,12 +88,6 @@ class Offline:
     uids: int = 0  # the last UID handed to the recorder
 
     @property
-    def inbox(self) -> MessageRecorder:
-        """The recorder by its old name, for tests/integration/test_export.py until it
-        reads ``recorder``."""
-        return self.recorder
-
-    @property
     def letter_id(self) -> str:
         return str(self.letter.message_id)
 

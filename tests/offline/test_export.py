@@ -30,16 +30,15 @@ from pathlib import Path
 
 import pytest
 
-import chromium
-from familyconfig import Family
 from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.inbox.parse import parse_message
-from iepd.outbox.sender import Sender
 from iepd.store.database import Store
 from iepd.store.rows import MessageRow
 from iepd.trail.export import ExportRefused, export_request
-from offline import CASE_MANAGER, PARENT, PRINCIPAL, REQUEST, queued_request
+from support import chromium
+from support.family import CASE_MANAGER, PARENT, PRINCIPAL, Family
+from support.offline import REQUEST, accept_everything, queued_request
 
 EXPORTED_AT = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 # A remote reference a browser would load: an attribute or CSS url() to http(s) or "//".
@@ -64,15 +63,6 @@ class History:
 
     def env(self) -> dict[str, str]:
         return self.family.environ(dict(os.environ))
-
-
-def deliver_everything(store: Store, sender: Sender) -> None:
-    """Walk every queued message through the outbox steps, as a successful send does."""
-    while pending := store.pending_outgoing():
-        for row in pending:
-            for step in ("smtp", "data", "accepted", "filed"):
-                row = store.set_step(row.message_row, step, now=sender.clock())
-            sender._finish(row)
 
 
 def school_mail(subject: str, number: int, in_reply_to: str | None) -> EmailMessage:
@@ -153,9 +143,9 @@ def build_history(root: Path) -> History:
     """A request sent, an out-of-office reply, a follow-up, an HTML-only answer, an
     invitation and a late bounce; every reminder delivered."""
     offline = queued_request(root)
-    config, store, sender, inbox = offline.config, offline.store, offline.sender, offline.inbox
+    config, store, sender, inbox = offline.config, offline.store, offline.sender, offline.recorder
     clock, letter = offline.clock, offline.letter
-    deliver_everything(store, sender)
+    accept_everything(sender)
     assert letter.message_id is not None and letter.subject is not None
     uid = 0
 
@@ -171,7 +161,7 @@ def build_history(root: Path) -> History:
             uid=uid,
             internaldate=clock.now - timedelta(seconds=40),
         )
-        deliver_everything(store, sender)
+        accept_everything(sender)
         return klass
 
     out_of_office = school_mail(f"Automatic reply: {letter.subject}", 1, letter.message_id)
@@ -181,7 +171,7 @@ def build_history(root: Path) -> History:
 
     clock.now += timedelta(days=7)
     sender.queue_followup(REQUEST, 1)
-    deliver_everything(store, sender)
+    accept_everything(sender)
 
     answer = school_mail(f"Re: {letter.subject}", 2, letter.message_id)
     answer.set_content(HTML_ANSWER, subtype="html")
