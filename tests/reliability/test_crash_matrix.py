@@ -160,14 +160,15 @@ def test_a_kill_at_any_step_of_the_answer_reminder_records_the_answer_and_remind
     crash_then_restart(family, point)
     run_ok(family)  # a third run: nothing twice
 
-    assert reminder_kinds(dovecot, family) == ["sent", "answer"]
+    # v2: the answer set no date, so the letter asking for one is drafted and shown
+    assert reminder_kinds(dovecot, family) == ["sent", "answer", "draft_ready"]
     with assert_sound(family) as store:
         request = store.get_request("sam-speech")
-        assert request is not None and request.state == "answered"
+        assert request is not None and request.state == "acknowledged"
         events = [event for event in store.events("sam-speech")]
     assert [event.kind for event in events].count("reply_received") == 1
     reminders = [event.detail for event in events if event.kind == "reminder_sent"]
-    assert reminders == ["sent", "answer"]
+    assert reminders == ["sent", "answer", "draft_ready"]
     assert len(school_mail(dovecot, family)) == 1
 
 
