@@ -61,6 +61,13 @@ def time_of_day(moment: datetime, language: str) -> str:
     return text
 
 
+def short_weekday(day: date, language: str) -> str:
+    """Given a date, return its weekday abbreviated: "Tue", "mar"."""
+    from babel.dates import format_date
+
+    return format_date(day, "EEE", locale=_locale(language)).rstrip(".")
+
+
 def plural_form(count: int, language: str) -> str:
     """Given a count, return its CLDR plural category in the language ("one", "other")."""
     return str(_locale(language).plural_form(count))

@@ -155,7 +155,7 @@ def _body(message: TrailMessage, raw: bytes) -> Body:
 
 
 def _cover(config: Config, trail: Trail, now: datetime) -> Cover:
-    from iepd.letters.compose import REASON_LABELS
+    from iepd.letters.words import REASON_LABELS
 
     request = trail.request
     parent = config.parent
@@ -179,11 +179,12 @@ def _cover(config: Config, trail: Trail, now: datetime) -> Cover:
         parent=f"{parent.name} <{parent.email}>",
         case_manager=case_manager,
         principal=principal,
-        reason=REASON_LABELS.get(request.reason, request.reason),
+        reason=REASON_LABELS[parent.language].get(request.reason, request.reason),
         concern=concern,
         urgent=request.urgent,
         exported_at=now,
         timezone=parent.timezone,
+        language=parent.language,
     )
 
 

@@ -33,67 +33,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from iepd import __version__
-from iepd.letters.compose import render_page
+from iepd.letters.compose import render_page, template_path
+from iepd.letters.localized import plural_form, short_weekday
 from iepd.store.rows import EventRow
+from iepd.trail import export_words
 from iepd.trail.timeline import Trail, TrailMessage
 from iepd.vocabulary import PARENT_MESSAGE
 
 TEMPLATE = "export/index.html.j2"
-EVENT_LABELS: Mapping[str, str] = {
-    "request_drafted": "Request drafted (on hold)",
-    "request_queued": "Request queued to be sent",
-    "request_sent": "Request sent",
-    "followup_sent": "Follow-up sent",
-    "escalation_sent": "Second follow-up sent, principal copied",
-    "reply_received": "Answer received",
-    PARENT_MESSAGE: "The parent's own message to the school (from the Sent folder)",
-    "auto_reply_received": "Automatic reply received",
-    "bounce_received": "Delivery failure received",
-    "meeting_scheduled": "Meeting date recorded",
-    "reminder_sent": "Reminder emailed to the parent",
-    "send_failed": "Sending failed",
-    "send_uncertain": "Sending uncertain",
-    "sent_copy_failed": "Sent copy could not be filed",
-    "closed": "Closed by the parent",
-    "mailed": "Printed letter mailed by the parent (certified mail)",
-    "mail_delivered": "Mailed letter delivered",
-    "state_changed": "State changed",
-    # the conversation until the meeting (v2)
-    "draft_created": "Letter drafted, shown to the parent for approval",
-    "draft_approved": "Draft approved (the parent's SEND, or sent by itself as configured)",
-    "draft_withdrawn": "Draft withdrawn: never sent",
-    "letter_sent": "Letter sent in the school's thread",
-    "command_received": "The parent's command by email",
-    "reclassified": "The school's message read again, as the parent corrected it",
-    "meeting_held": "Meeting held",
-    "agreed_recorded": "What was agreed, as the parent listed it",
-}
-MESSAGE_LABELS: Mapping[str, str] = {
-    "request": "Letter: the request for an IEP meeting",
-    "followup": "Letter: follow-up",
-    "escalation": "Letter: second follow-up",
-    "answer": "Answer from the school",
-    "declined": "Answer from the school: declines the meeting",
-    "informal": "Answer from the school: offers an informal call or check-in",
-    "invite": "Answer from the school: calendar invitation",
-    "auto_reply": "Automatic reply (out of office)",
-    "bounce": "Delivery failure report",
-    PARENT_MESSAGE: "The parent's own message to the school",
-    "ask_for_date": "Letter: asking when the meeting will be held",
-    "insist": "Letter: asking again for a formal IEP meeting",
-    "pwn_request": "Letter: asking for prior written notice of the refusal",
-    "confirm": "Letter: confirming the meeting",
-    "recap": "Letter: the parent's recap of the meeting",
-}
-STEP_NOTES: Mapping[str, str] = {
-    "failed": "NOT SENT: the mail server refused it",
-    "uncertain": "UNCERTAIN: the connection broke while it was being sent",
-}
+# iepd's English words, kept here for the importers that show them; every language's are in
+# ``export_words``
+EVENT_LABELS: Mapping[str, str] = export_words.EVENT_LABELS["en"]
+MESSAGE_LABELS: Mapping[str, str] = export_words.MESSAGE_LABELS["en"]
+STEP_NOTES: Mapping[str, str] = export_words.STEP_NOTES["en"]
 UTC = ZoneInfo("UTC")
 
 
@@ -111,6 +69,7 @@ class Cover:
     urgent: bool
     exported_at: datetime
     timezone: str
+    language: str = "en"  # the parent's: the page's words (v2)
 
 
 @dataclass(frozen=True)
@@ -191,38 +150,45 @@ class ReminderRow(NamedTuple):
     file: str
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """Given a count and a noun, return them together: "1 event", "2 events"."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
+def plural(count: int, word: str, words: str | None = None, language: str = "en") -> str:
+    """Given a count and a noun, return them together: "1 event", "2 events" (the plural
+    category from CLDR in a language other than English)."""
+    one = count == 1 if language == "en" else plural_form(count, language) == "one"
+    return f"{count} {word if one else words or word + 's'}"
 
 
-def _moment(moment: datetime, zone: ZoneInfo) -> Moment:
+def _moment(moment: datetime, zone: ZoneInfo, language: str = "en") -> Moment:
+    local = moment.astimezone(zone)
+    weekday = local.strftime("%a") if language == "en" else short_weekday(local, language)
     return Moment(
-        local=moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S %Z"),
+        local=f"{weekday} {local.strftime('%Y-%m-%d %H:%M:%S %Z')}",
         utc=moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
 
 
-def _maybe(moment: datetime | None, zone: ZoneInfo) -> Moment | None:
-    return None if moment is None else _moment(moment, zone)
+def _maybe(moment: datetime | None, zone: ZoneInfo, language: str = "en") -> Moment | None:
+    return None if moment is None else _moment(moment, zone, language)
 
 
-def _timeline_row(event: EventRow, message: TrailMessage | None, zone: ZoneInfo) -> TimelineRow:
+def _timeline_row(
+    event: EventRow, message: TrailMessage | None, zone: ZoneInfo, language: str = "en"
+) -> TimelineRow:
     meeting_at, detail = None, event.detail or ""
     if detail and event.kind == "meeting_scheduled":
         try:
-            meeting_at, detail = _moment(datetime.fromisoformat(detail), zone), ""
+            meeting_at, detail = _moment(datetime.fromisoformat(detail), zone, language), ""
         except ValueError:
             pass  # shown as recorded
     elif detail and event.kind == PARENT_MESSAGE:
         try:  # when the parent sent it, read as the rest of the page's times are
-            detail = "sent " + _moment(datetime.fromisoformat(detail), zone).local
+            when = _moment(datetime.fromisoformat(detail), zone, language).local
+            detail = export_words.PAGE_WORDS[language]["sent"].format(when=when)
         except ValueError:
             pass
     return TimelineRow(
         seq=event.seq,
-        at=_moment(event.at, zone),
-        label=EVENT_LABELS.get(event.kind, event.kind.replace("_", " ")),
+        at=_moment(event.at, zone, language),
+        label=export_words.EVENT_LABELS[language].get(event.kind, event.kind.replace("_", " ")),
         kind=event.kind,
         meeting_at=meeting_at,
         detail=detail,
@@ -234,44 +200,53 @@ def _timeline_row(event: EventRow, message: TrailMessage | None, zone: ZoneInfo)
     )
 
 
-def _letter_view(message: TrailMessage, body: Body, zone: ZoneInfo) -> LetterView:
+def _letter_view(
+    message: TrailMessage, body: Body, zone: ZoneInfo, language: str = "en"
+) -> LetterView:
     row = message.row
     outgoing = row.direction == "out"
+    said = export_words.PAGE_WORDS[language]
+    klass = row.klass or said["unclassified"]
     return LetterView(
         number=f"{message.number:03d}",
-        label=MESSAGE_LABELS.get(message.kind, message.kind.replace("_", " ")),
+        label=export_words.MESSAGE_LABELS[language].get(
+            message.kind, message.kind.replace("_", " ")
+        ),
         outgoing=outgoing,
         from_addr=row.from_addr or "",
         to_addrs=row.to_addrs,
         cc_addrs=row.cc_addrs,
         subject=row.subject or "",
         message_id=row.message_id or "none",
-        date_header=_maybe(row.date_header, zone),
-        accepted=_maybe(message.sent_at, zone) if outgoing else None,
-        warning=STEP_NOTES.get(message.step or "", "") if outgoing else "",
-        step=(message.step or "unknown") if outgoing else "",
-        received=None if outgoing else _maybe(row.internaldate, zone),
-        recorded=_maybe(row.created_at if outgoing else row.detected_at, zone),
-        klass="" if outgoing or message.kind == PARENT_MESSAGE else row.klass or "unclassified",
+        date_header=_maybe(row.date_header, zone, language),
+        accepted=_maybe(message.sent_at, zone, language) if outgoing else None,
+        warning=export_words.STEP_NOTES[language].get(message.step or "", "") if outgoing else "",
+        step=(message.step or said["unknown"]) if outgoing else "",
+        received=None if outgoing else _maybe(row.internaldate, zone, language),
+        recorded=_maybe(row.created_at if outgoing else row.detected_at, zone, language),
+        klass=""
+        if outgoing or message.kind == PARENT_MESSAGE
+        else export_words.named(klass, language, export_words.CLASS_NAMES_ES),
         sha256=row.sha256,
         file=message.filename,
         size=row.size,
         problems=body.problems,
         html_only=body.html_only,
-        text=body.text if body.text.strip() else "(no text part)",
+        text=body.text if body.text.strip() else said["no_text"],
         delivery_status=body.delivery_status,
         calendar=tuple(
-            CalendarEntry(summary, _maybe(start, zone), location or "")
+            CalendarEntry(summary, _maybe(start, zone, language), location or "")
             for summary, start, location in body.calendar
         ),
     )
 
 
-def _reminder_row(message: TrailMessage, zone: ZoneInfo) -> ReminderRow:
+def _reminder_row(message: TrailMessage, zone: ZoneInfo, language: str = "en") -> ReminderRow:
+    kind = message.kind.removeprefix("reminder-")
     return ReminderRow(
         number=f"{message.number:03d}",
-        sent=_maybe(message.sent_at, zone),
-        kind=message.kind.removeprefix("reminder-").replace("_", " "),
+        sent=_maybe(message.sent_at, zone, language),
+        kind=export_words.named(kind, language, export_words.REMINDER_NAMES_ES),
         subject=message.row.subject or "",
         file=message.filename,
     )
@@ -281,26 +256,31 @@ def page_variables(cover: Cover, trail: Trail, bodies: Mapping[int, Body]) -> di
     """Given the cover facts, the trail and each message's readable text (by number),
     return the variables the page's template sees (the table in this module's docstring).
     """
-    zone = ZoneInfo(cover.timezone)
+    zone, language = ZoneInfo(cover.timezone), cover.language
+    said = export_words.PAGE_WORDS[language]
     return {
-        "title": f"Paper trail: {cover.request_id} ({cover.child})",
+        "title": said["title"].format(request_id=cover.request_id, child=cover.child),
         "version": __version__,
         "cover": cover,
-        "exported_at": _moment(cover.exported_at, zone),
-        "first_sent": _maybe(trail.request.sent_at, zone),
-        "state": trail.request.state.replace("_", " "),
+        "exported_at": _moment(cover.exported_at, zone, language),
+        "first_sent": _maybe(trail.request.sent_at, zone, language),
+        "state": export_words.named(trail.request.state, language, export_words.STATE_NAMES_ES),
         "head": trail.head,
         "event_count": trail.event_count,
-        "events": [_timeline_row(entry.event, entry.message, zone) for entry in trail.entries],
+        "events": [
+            _timeline_row(entry.event, entry.message, zone, language) for entry in trail.entries
+        ],
         "letters": [
-            _letter_view(message, bodies.get(message.number, Body("")), zone)
+            _letter_view(message, bodies.get(message.number, Body("")), zone, language)
             for message in trail.messages
             if not message.is_reminder
         ],
         "reminders": [
-            _reminder_row(message, zone) for message in trail.messages if message.is_reminder
+            _reminder_row(message, zone, language)
+            for message in trail.messages
+            if message.is_reminder
         ],
-        "plural": plural,
+        "plural": partial(plural, language=language),
     }
 
 
@@ -316,4 +296,5 @@ def render_index(
 
     Raise TemplateError if the parent's page fails to render, naming the file and line.
     """
-    return render_page(templates, TEMPLATE, page_variables(cover, trail, bodies))
+    name = template_path(TEMPLATE, cover.language)
+    return render_page(templates, name, page_variables(cover, trail, bodies))
