@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from iepd.decide.conversation import NAMED_A_TIME
+from iepd.letters.refusals import refusal_in
 from iepd.vocabulary import LETTER_NAMES
 
 # "Re:" and "URGENT:" prefixes, the subject of the request letter ({name}: the child's).
@@ -200,6 +201,9 @@ def translated_context(context: Mapping[str, object], language: str) -> dict[str
     error = context.get("error")
     if isinstance(error, str):
         found["error"] = translated_failure(error, language)
+    reason = context.get("reason")
+    if isinstance(reason, str):
+        found["reason"] = refusal_in(reason, language)
     why = context.get("why")
     if isinstance(why, str) and why and language != "en":
         # an English reason iepd has no words for is left out rather than shown in English
