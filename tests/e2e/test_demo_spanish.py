@@ -89,3 +89,14 @@ def test_every_letter_to_the_school_is_in_spanish(
         text = f"{letter['Subject']}\n{schools_lines_removed(body.get_content())}"
         assert "Atentamente" in text
         assert english_words_in(text, *REQUESTS, SCHOOL) == set(), text
+
+
+def test_the_parent_approves_the_draft_with_enviar(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    folder, result = demo
+    assert "Jordan Rivera (parent) replies ENVIAR to:" in result.stdout
+    done = [m for m in messages(folder, PARENT) if m["X-IEPD-Kind"] == "command_done"]
+    assert [str(m["Subject"]) for m in done] == [
+        "[iepd] Hecho: ENVIAR para la solicitud de reunión de Ava Rivera"
+    ]

@@ -12,6 +12,13 @@ from pathlib import Path
 
 from iepd.config.model import LANGUAGES
 
+# How the parent approves a draft: the command, and the reminder as her mail program quotes
+# it below.
+PARENT_REPLY = {
+    "en": ("SEND", "On a weekday, iepd wrote:\n> iepd has drafted a letter."),
+    "es": ("ENVIAR", "El martes, iepd escribió:\n> iepd preparó un borrador."),
+}
+
 # What the demo parent wrote in English, and what a Spanish-speaking parent would write
 # (the school's name and the staff's are the school's own).
 SPANISH_WORDS = {

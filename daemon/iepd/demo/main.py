@@ -117,7 +117,7 @@ def _run(folder: Path, console: Console, plain: bool, started: float, language: 
 
     from iepd.config.load import load_config
     from iepd.demo import cast as demo_cast
-    from iepd.demo.language import set_language
+    from iepd.demo.language import PARENT_REPLY, set_language
     from iepd.demo.sandbox import Sandbox
     from iepd.demo.school import School
 
@@ -126,6 +126,7 @@ def _run(folder: Path, console: Console, plain: bool, started: float, language: 
     with contextlib.ExitStack() as stack:
         sandbox = Sandbox(passwords, folders={parent: ("INBOX", "Sent")})
         school = School(sandbox)
+        school.parent_reply = PARENT_REPLY[language]
         sandbox.undeliverable = school.bounce
         stack.enter_context(sandbox)
         school.start()

@@ -65,6 +65,8 @@ class School:
         self._in_hand = 0  # actions taken off _due and not finished
         self._seen: set[str] = set()  # the mailboxes whose owner already sent an away notice
         self._approved: set[str] = set()  # the requests whose draft the parent sent
+        # how the parent approves a draft and quotes it, in her language (demo/language.py)
+        self.parent_reply = ("SEND", "On a weekday, iepd wrote:\n> iepd has drafted a letter.")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -233,9 +235,10 @@ class School:
         reply["Message-ID"] = email.utils.make_msgid(domain="rivera.example")
         reply["In-Reply-To"] = str(reminder["Message-ID"])
         reply["References"] = str(reminder["Message-ID"])
-        reply.set_content("SEND\n\nOn a weekday, iepd wrote:\n> iepd has drafted a letter.\n")
+        word, attribution = self.parent_reply
+        reply.set_content(f"{word}\n\n{attribution}\n")
         self._later(PARENT_READING_TIME, lambda: self._send(reply, PARENT.email, PARENT.email))
-        self._note(f"{PARENT.name} (parent) replies SEND to: {reminder['Subject']}")
+        self._note(f"{PARENT.name} (parent) replies {word} to: {reminder['Subject']}")
 
     def _reply(self, person: Person, letter: EmailMessage, body: str, mood: str) -> None:
         reply = EmailMessage(policy=MAIL_POLICY)
