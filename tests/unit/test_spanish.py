@@ -376,3 +376,19 @@ def test_the_refusals_iepd_really_gives_have_spanish_words() -> None:
             parse_meeting_time(text, NOW, UTC)
         reasons.append(str(caught.value))
     assert [reason for reason in reasons if not refusal_in(reason, "es")] == []
+
+
+def test_an_english_letter_is_shown_in_spanish_in_the_sent_reminder(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path, parent_letters_language="en")
+    message = render_reminder(
+        config, "sent", "sam-request", message_id=MESSAGE_ID, date=NOW,
+        context=spanish_context("sent"),
+    )  # fmt: skip
+    text = words_of(message)
+    assert "La carta se envió en inglés" in text
+    assert "> Estimado/a Dana Alvarez:" in text
+    both = render_reminder(
+        spanish_config(tmp_path), "sent", "sam-request", message_id=MESSAGE_ID, date=NOW,
+        context=spanish_context("sent"),
+    )  # fmt: skip
+    assert "se envió en inglés" not in words_of(both)

@@ -162,6 +162,7 @@ def render_reminder(
     )
     within = config.assist.recap_correct_within
     variables.setdefault("correct_within", duration_words(within, False, language))
+    variables["letter_in_your_language"] = _letter_in_parents_language(config, request_id, kind)
     body = render_template(config, f"reminder/{kind}.txt.j2", variables, language)
     message = new_message(message_id, date, config)
     message["From"] = address("iepd", config.parent.email, "parent")
@@ -256,6 +257,18 @@ def sample_context(kind: str, now: datetime) -> dict[str, object]:
         },
     }
     return dict(values[kind])
+
+
+def _letter_in_parents_language(config: Config, request_id: str, kind: str) -> str:
+    """SPEC "Spanish": the `sent` reminder may show an English request letter in the
+    parent's language. Return that text, or "" (another kind, or the letter is already in
+    the parent's language)."""
+    language = config.parent.language
+    if kind != "sent" or language == config.parent.letters_language:
+        return ""
+    reason = config.request(request_id).reason
+    variables = template_context(config, request_id, language)
+    return render_template(config, f"request/{reason}.txt.j2", variables, language)
 
 
 def _waits(config: Config, language: str) -> dict[str, str]:
