@@ -194,7 +194,7 @@ def conversation_steps(
     if state != STATE_FOR[school.klass]:
         steps.append(
             Step(
-                "state",
+                f"state {STATE_FOR[school.klass]}",
                 now,
                 ChangeState(request_id, STATE_FOR[school.klass], f"the school's {school.klass}"),
             )
@@ -332,13 +332,15 @@ def _meeting(
     if draft is not None and draft.kind == CONFIRM and CONFIRM in clocks.auto_send:
         steps.append(Step(CONFIRM, now, SendDraft(request_id, draft.id)))
     if any(letter.kind == RECAP for letter in conversation.letters if letter.at >= meeting_at):
-        steps.append(Step("state", now, ChangeState(request_id, "recap_sent", "the recap is out")))
+        steps.append(
+            Step("state recap_sent", now, ChangeState(request_id, "recap_sent", "the recap is out"))
+        )
         return steps
     # The meeting is taken as held when the recap is asked for (after_meeting after it).
     held_at = clocks.after_meeting(meeting_at)
     if state != "meeting_held":
         why = "the meeting's time passed"
-        steps.append(Step("state", held_at, ChangeState(request_id, "meeting_held", why)))
+        steps.append(Step("meeting held", held_at, ChangeState(request_id, "meeting_held", why)))
     key = f"{RECAP_DUE}:{stamp}"
     recap_made = any(item.startswith(f"{RECAP}:{stamp}") for item in made)
     if key not in reminders_sent and not recap_made:
