@@ -79,3 +79,39 @@ def test_a_kill_at_any_step_of_a_drafted_letter_sends_it_once_or_asks(
         assert len(letters) == (2 if expected == UNCERTAIN else 1)
         assert expected in (UNCERTAIN, NEVER_LEFT)
         assert events["letter_sent"] == 0 and kinds["send_uncertain"] == 1
+
+
+@pytest.mark.parametrize("point", ["draft-withdrawn", "draft-created"])
+def test_a_kill_while_a_newer_school_message_withdraws_a_draft_never_sends_it(
+    point: str, dovecot: Dovecot, make_family: Callable[..., Family]
+) -> None:
+    """The draft waits for SEND; the school writes again (an offer of a call): the stale
+    draft is withdrawn and the insist letter drafted, once each, whatever the kill."""
+    family = make_family(timing='followup_after = "1h"\n\n[assist]\nauto_send = []')
+    run_ok(family)
+    [letter] = school_mail(dovecot, family)
+    answer = reply_to(letter, family, "Thank you for your letter. We will be in touch about Sam.")
+    dovecot.deliver(family.parent, answer, mail_from=family.case_manager)
+    run_ok(family)  # the ask_for_date draft, waiting for SEND
+    offer = reply_to(
+        letter,
+        family,
+        "Rather than a full IEP meeting, I would be glad to set up a quick phone call with you"
+        " this week about Sam.",
+    )
+    dovecot.deliver(family.parent, offer, mail_from=family.case_manager)
+    crashed = run_iepd(family, crash_at=point)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    run_ok(family)
+    run_ok(family)
+
+    with Store.open(family.state_dir) as store:
+        assert store.verify() == []
+        drafts = [(draft.kind, draft.status) for draft in store.drafts(REQUEST)]
+        events = Counter(event.kind for event in store.events(REQUEST))
+    assert drafts == [("ask_for_date", "withdrawn"), ("insist", "pending")]
+    assert events["draft_withdrawn"] == 1 and events["draft_created"] == 2
+    assert events["draft_approved"] == 0 and events["letter_sent"] == 0
+    assert len(school_mail(dovecot, family)) == 1  # nothing but the request
+    kinds = Counter(reminder_kinds(dovecot, family))
+    assert kinds["draft_ready"] == 2 and kinds["informal"] == 1

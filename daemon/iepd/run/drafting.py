@@ -171,6 +171,7 @@ class Drafting:
 
     def withdraw(self, draft: DraftRow, why: str) -> None:
         self.store.decide_draft(draft.id, status="withdrawn", by=why, now=self.clock())
+        crashpoint("draft-withdrawn")
         logger.info("%s: %s withdrawn: %s", draft.request_id, LETTER_NAMES[draft.kind], why)
 
     # -- the request's state and the school's silence
