@@ -318,3 +318,12 @@ def test_before_any_answer_the_parents_own_message_restarts_the_follow_up_clock(
     )
     assert next_actions([waiting], RULES, SENT + 7 * DAY).actions == ()
     assert request_next_step(waiting, RULES, SENT + 7 * DAY) == ("follow-up", parent_at + 7 * DAY)
+
+
+def test_an_answer_older_than_followup_after_is_drafted_but_never_sent_by_itself() -> None:
+    """After an upgrade, an answer recorded weeks ago gets its draft, not a letter at once."""
+    old = snap("answered")
+    (_, make) = actions(old, ANSWERED + 30 * DAY)
+    assert isinstance(make, MakeDraft) and make.sends_at is None and "waits for you" in make.why
+    late = PendingDraft(7, "ask_for_date", SCHOOL.message_id, ANSWERED + 30 * DAY)
+    assert actions(snap(draft=late, drafts_made=MADE), ANSWERED + 60 * DAY) == []

@@ -221,6 +221,12 @@ NAMED_A_TIME = (
 )
 
 
+LATE = (
+    "iepd drafted this letter after the time it would have sent it by itself (the school's"
+    " answer is older than this version of iepd), so it waits for you."
+)
+
+
 def _sends_at(
     kind: str, school: SchoolMove, conversation: Conversation, clocks: Clocks, now: datetime
 ) -> tuple[datetime | None, str]:
@@ -232,6 +238,11 @@ def _sends_at(
     start = max(school.at, conversation.last_parent_message_at or school.at)
     # ask_for_date is the follow-up: it waits followup_after; the others go at once.
     due = clocks.followup(start) if kind == ASK else now
+    made_at = conversation.draft.created_at if conversation.draft is not None else now
+    if kind == ASK and due <= made_at:
+        # Drafted after its time had passed (an answer recorded before this iepd drafted
+        # letters): a letter the parent never saw coming must not go out at once.
+        return None, LATE
     return clocks.window(max(due, now)), ""
 
 
