@@ -392,3 +392,48 @@ def test_an_english_letter_is_shown_in_spanish_in_the_sent_reminder(tmp_path: Pa
         context=spanish_context("sent"),
     )  # fmt: skip
     assert "se envió en inglés" not in words_of(both)
+
+
+@pytest.mark.parametrize(
+    ("command", "done", "spanish"),
+    [
+        (
+            "SEND",
+            "Your letter asking for a meeting date for sam-request is queued and goes out now,"
+            " exactly as shown.",
+            "Su carta para pedir una fecha de reunión para sam-request está en la cola y sale"
+            " ahora",
+        ),
+        (
+            "MEETING",
+            "The meeting for sam-request is set for Tuesday, December 8, 2026 at 1:05 pm CST."
+            " iepd drafts a letter confirming it, reminds you before it, and asks you afterwards"
+            " what was agreed.",
+            "La reunión de sam-request quedó fijada para el martes, 8 de diciembre de 2026 a la"
+            " 1:05 p.m. CST.",
+        ),
+        (
+            "AGREED",
+            "iepd drafted the recap of the meeting for sam-request with 1 item; it is sent only"
+            " when you reply SEND to the reminder that shows it (or run: iepd send sam-request).",
+            "iepd preparó el resumen de la reunión de sam-request con 1 punto;",
+        ),
+        (
+            "DECLINED",
+            "iepd now reads the school's message of sam-request as a refusal, and plans the next"
+            " steps from that.",
+            "como una negativa, y planea los siguientes pasos",
+        ),
+    ],
+)
+def test_what_iepd_did_is_said_in_spanish(
+    tmp_path: Path, command: str, done: str, spanish: str
+) -> None:
+    config = spanish_config(tmp_path)
+    message = render_reminder(
+        config, "command_done", "sam-request", message_id=MESSAGE_ID, date=NOW,
+        context={"command": command, "done": done},
+    )  # fmt: skip
+    text = " ".join(words_of(message).split())
+    assert spanish in text
+    assert english_words_in(text, *known_values(config)) == set()

@@ -47,6 +47,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
+from functools import partial
 
 from iepd.config.model import Child, Config, Duration
 from iepd.errors import TemplateError
@@ -59,8 +60,9 @@ from iepd.letters.compose import (
     render_template,
     template_context,
 )
+from iepd.letters.done_words import done_in
 from iepd.letters.localized import plural_form, weekday_and_day, zone_local
-from iepd.letters.text_format import parent_zone
+from iepd.letters.text_format import long_datetime, parent_zone
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +158,8 @@ def render_reminder(
     language = config.parent.language
     variables: dict[str, object] = {**_OPTIONAL_CONTEXT.get(kind, {}), **context}
     variables.update(words.translated_context(variables, language))
+    if isinstance(done := context.get("done"), str):
+        variables["done"] = _done_in(done, language, parent_zone(config))
     # the shared variables win, so a context key can never change who the letter is about
     variables.update(
         template_context(config, request_id, language), kind=kind, wait=_waits(config, language)
@@ -269,6 +273,17 @@ def _letter_in_parents_language(config: Config, request_id: str, kind: str) -> s
     reason = config.request(request_id).reason
     variables = template_context(config, request_id, language)
     return render_template(config, f"request/{reason}.txt.j2", variables, language)
+
+
+def _done_in(done: str, language: str, zone: tzinfo) -> str:
+    """What iepd did on the parent's command, in her language (``done_words``)."""
+    return done_in(
+        done,
+        language,
+        letter_in=partial(words.letter_name, language=language),
+        when_in=partial(long_datetime, zone=zone, language=language),
+        plural_in=partial(plural_form, language=language),
+    )
 
 
 def _waits(config: Config, language: str) -> dict[str, str]:
