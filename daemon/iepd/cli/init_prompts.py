@@ -301,6 +301,10 @@ email = {q["parent_email"]}
 timezone = {q["timezone"]}
 # Optional. The lines under each letter. Default: your name.
 # signature = "Your Name\\n(555) 010-0000"
+# Optional. language = "es": iepd writes its reminders to you in Spanish (en español);
+# letters_language = "es": the letters to the school in Spanish too. Default: "en" for both.
+# language = "es"
+# letters_language = "es"
 """
 
 
