@@ -24,6 +24,7 @@ from email.message import EmailMessage
 
 from iepd.config.model import Config
 from iepd.letters.text_format import WRAP_WIDTH, long_date
+from iepd.letters.words import PRINTED
 
 Measure = Callable[[str], float]  # the width of a text in points, in the letter's font
 
@@ -38,7 +39,6 @@ SIGNATURE_RULE = 216.0  # three inches
 FOOTER_Y = 40.0  # the page number's baseline, inside the bottom margin
 
 _PREFIX = re.compile(r"(?P<quote>[ \t]*(?:>[ \t]?)*)(?P<marker>(?:[-*•]|\d+[.)])[ \t]+)?")
-_PAGE_NUMBER = "Page {number} of {total}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Sheet:
     signature: str  # the parent's signature, which the body ends with
     title: str  # the PDF's title: the letter's subject
     author: str  # the parent's name
+    page_number: str = "Page {number} of {total}"  # in the letter's language (words.PRINTED)
 
     @property
     def heading(self) -> tuple[str, ...]:
@@ -99,10 +100,10 @@ class _Row:
         return LEADING * (SIGNATURE_SPACE if self.rule else 1)
 
 
-def written_date(day: date) -> str:
-    """Given a day, return it as a letter's date line: "December 10, 2026". The one place
-    the printed date is worded, for a later Spanish letter to change."""
-    return long_date(day, UTC).partition(", ")[2]
+def written_date(day: date, language: str = "en") -> str:
+    """Given a day and the letter's language, return it as a letter's date line: "December
+    10, 2026", "10 de diciembre de 2026" (the long date without its weekday)."""
+    return long_date(day, UTC, language).partition(", ")[2]
 
 
 def sheet_for(config: Config, request_id: str, message: EmailMessage, day: date) -> Sheet:
@@ -118,9 +119,11 @@ def sheet_for(config: Config, request_id: str, message: EmailMessage, day: date)
     if part is None:
         raise ValueError("the letter has no plain-text body")
     body = str(part.get_content()).replace("\r\n", "\n")
+    language = parent.letters_language
+    said = PRINTED[language]
     roles = {
-        child.case_manager.email.lower(): "case manager",
-        child.principal.email.lower(): "principal",
+        child.case_manager.email.lower(): said["case_manager"],
+        child.principal.email.lower(): said["principal"],
     }
 
     def named(header: str) -> list[str]:
@@ -131,17 +134,19 @@ def sheet_for(config: Config, request_id: str, message: EmailMessage, day: date)
             for name, address in found
         ]  # fmt: skip
 
-    recipients = [*named("To"), child.school, *(f"Copy: {line}" for line in named("Cc"))]
+    copies = (said["copy"].format(line=line) for line in named("Cc"))
+    recipients = [*named("To"), child.school, *copies]
     subject = str(message["Subject"] or "")
     return Sheet(
         sender=(parent.name, *parent.postal_address.splitlines(), parent.email),
-        date=written_date(day),
+        date=written_date(day, language),
         recipients=tuple(recipients),
         subject=subject if subject.lower().startswith("re:") else f"Re: {subject}",
         body=body,
         signature=parent.signature,
         title=subject,
         author=parent.name,
+        page_number=said["page"],
     )
 
 
@@ -226,7 +231,9 @@ def layout(sheet: Sheet, paper: str, measure: Measure) -> list[Page]:
         Page(
             texts=tuple(Text(MARGIN + row.indent, y, row.text) for y, row in placed if row.text),
             rules=tuple(Rule(MARGIN, MARGIN + SIGNATURE_RULE, y) for y, row in placed if row.rule),
-            footer=_footer(number, total, page_width, measure),
+            footer=_footer(
+                sheet.page_number.format(number=number, total=total), total, page_width, measure
+            ),
         )
         for number, placed in enumerate(pages, start=1)
     ]
@@ -297,14 +304,13 @@ def _paginate(rows: Sequence[_Row], page_height: float) -> list[list[tuple[float
     return [page for page in pages if page] or [[]]
 
 
-def _footer(number: int, total: int, page_width: float, measure: Measure) -> Text | None:
+def _footer(text: str, total: int, page_width: float, measure: Measure) -> Text | None:
     if total < 2:
         return None
-    text = _PAGE_NUMBER.format(number=number, total=total)
     return Text((page_width - measure(text)) / 2, FOOTER_Y, text)
 
 
 def is_page_number(line: str) -> bool:
     """Given a line of a printed letter's text, return whether it is a page's number (which
     is not part of the letter's words)."""
-    return re.fullmatch(r"Page \d+ of \d+", line.strip()) is not None
+    return re.fullmatch(r"(?:Page|Página) \d+ (?:of|de) \d+", line.strip()) is not None

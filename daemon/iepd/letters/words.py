@@ -151,6 +151,22 @@ COMMAND_WORDS: Mapping[str, Mapping[str, str]] = {
     },
 }  # fmt: skip
 
+# The printed letter's words (`iepd print`), in the letter's language.
+PRINTED: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "case_manager": "case manager",
+        "principal": "principal",
+        "copy": "Copy: {line}",
+        "page": "Page {number} of {total}",
+    },
+    "es": {
+        "case_manager": "administrador/a de caso",
+        "principal": "director/a",
+        "copy": "Copia: {line}",
+        "page": "Página {number} de {total}",
+    },
+}
+
 # The units of a delay, by CLDR plural category (Babel says which category a number takes).
 DURATION_UNITS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "en": {
