@@ -22,6 +22,7 @@ from test_spanish import (
 from iepd.decide.commands import RequestFacts, SentReminder, judge, read_command
 from iepd.decide.conversation import NAMED_A_TIME
 from iepd.decide.meeting_time import UnreadableMeetingTime, parse_meeting_time
+from iepd.letters.conversation import DraftFacts, ThreadTip, render_draft
 from iepd.letters.printed import is_page_number, layout, sheet_for
 from iepd.letters.refusals import refusal_in
 from iepd.letters.reminders import render_reminder
@@ -170,3 +171,14 @@ def test_the_printed_spanish_letter_is_worded_in_spanish(tmp_path: Path) -> None
     pages = layout(long_letter, "letter", lambda text: 6.0 * len(text))
     footers = [page.footer.text for page in pages if page.footer is not None]
     assert footers[0] == f"Página 1 de {len(pages)}" and is_page_number(footers[0])
+
+
+def test_a_spanish_draft_answering_a_message_without_subject(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path)
+    tip = ThreadTip("<s2@district.example>", (), None, "", "Dana Alvarez", NOW)
+    facts = DraftFacts(NOW, NOW, "Salón 12", ("un punto",))
+    message = render_draft(
+        config, "sam-request", "ask_for_date", tip=tip, facts=facts, message_id=MESSAGE_ID,
+        date=NOW,
+    )  # fmt: skip
+    assert message["Subject"] == "Re: Reunión del IEP"

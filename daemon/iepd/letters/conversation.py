@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from iepd.config.model import Config
+from iepd.letters import words
 from iepd.letters.compose import (
     address,
     checked_message_id,
@@ -114,7 +115,8 @@ def render_draft(
     message["To"] = address(child.case_manager.name, child.case_manager.email, "case_manager")
     if request.urgent:
         message["Cc"] = address(child.principal.name, child.principal.email, "principal")
-    message["Subject"] = header_text(reply_subject(tip.subject or "IEP meeting"), "subject")
+    subject = tip.subject or words.THREAD_SUBJECT[language]
+    message["Subject"] = header_text(reply_subject(subject), "subject")
     thread = thread_references(tip)
     if thread:
         message["In-Reply-To"] = thread[-1]

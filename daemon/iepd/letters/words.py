@@ -21,6 +21,8 @@ REQUEST_SUBJECT: Mapping[str, str] = {
     "es": "Solicitud de una reunión del IEP para {name}",
 }
 URGENT_PREFIX: Mapping[str, str] = {"en": "URGENT: ", "es": "URGENTE: "}
+# A drafted letter's subject when the message it answers had none ("Re: IEP meeting").
+THREAD_SUBJECT: Mapping[str, str] = {"en": "IEP meeting", "es": "Reunión del IEP"}
 
 REASON_LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {
