@@ -25,6 +25,7 @@ from iepd.decide.parent_messages import (
     worth_fetching,
 )
 from iepd.faults import crashpoint
+from iepd.inbox.keep import keep_incoming
 from iepd.inbox.parse import parse_headers_only, parse_message
 from iepd.store.database import Store
 from iepd.trail.postal import request_deliveries
@@ -112,25 +113,18 @@ class ParentMessageRecorder:
             return None
         now = self.clock()
         with self.store.transaction():
-            row = self.store.add_incoming(
-                request_id=found.request_id,
-                message_id=message.message_id,
-                in_reply_to=" ".join(message.in_reply_to) or None,
-                references=list(message.references),
-                from_addr=message.from_addr,
-                to_addrs=list(message.to_addrs),
-                cc_addrs=list(message.cc_addrs),
-                subject=message.subject,
-                date_header=message.date_header,
-                internaldate=internaldate,
-                detected_at=now,
+            row = keep_incoming(
+                self.store,
+                found.request_id,
+                message,
+                raw,
                 mailbox=mailbox,
                 uidvalidity=uidvalidity,
                 uid=uid,
-                raw=raw,
+                internaldate=internaldate,
+                detected_at=now,
                 klass=None,
                 excerpt=make_excerpt(message.text),
-                problems="; ".join(message.problems) or None,
             )
             if row is None:
                 logger.debug("Sent uid %d: already recorded", uid)

@@ -15,6 +15,7 @@ from datetime import datetime
 from iepd.config.model import Child, Config
 from iepd.decide.classify import Classification, classify
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
+from iepd.inbox.keep import keep_incoming
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.letters.next_words import next_step_words
 from iepd.outbox.sender import Sender
@@ -173,25 +174,18 @@ class MessageRecorder:
             )
         now = self.clock()
         with self.store.transaction():
-            row = self.store.add_incoming(
-                request_id=found.request_id,
-                message_id=message.message_id,
-                in_reply_to=" ".join(message.in_reply_to) or None,
-                references=list(message.references),
-                from_addr=message.from_addr,
-                to_addrs=list(message.to_addrs),
-                cc_addrs=list(message.cc_addrs),
-                subject=message.subject,
-                date_header=message.date_header,
-                internaldate=internaldate,
-                detected_at=now,
+            row = keep_incoming(
+                self.store,
+                found.request_id,
+                message,
+                raw,
                 mailbox=mailbox,
                 uidvalidity=uidvalidity,
                 uid=uid,
-                raw=raw,
+                internaldate=internaldate,
+                detected_at=now,
                 klass=result.klass,
                 excerpt=result.excerpt,
-                problems="; ".join(message.problems) or None,
             )
             if row is None:
                 logger.debug("uid %d: already recorded", uid)

@@ -37,6 +37,7 @@ from iepd.decide.commands import (
 from iepd.decide.excerpt import make_excerpt
 from iepd.decide.meeting_time import UnreadableMeetingTime, parse_meeting_time
 from iepd.faults import crashpoint
+from iepd.inbox.keep import keep_incoming
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.inbox.record import MessageRecorder
 from iepd.letters.text_format import parent_zone
@@ -232,25 +233,18 @@ class ParentReplies:
         now = self.clock()
         with self.store.transaction():
             if not self.store.has_message_id(message.message_id or "", "in"):
-                self.store.add_incoming(
-                    request_id=reminder.request_id,
-                    message_id=message.message_id,
-                    in_reply_to=" ".join(message.in_reply_to) or None,
-                    references=list(message.references),
-                    from_addr=message.from_addr,
-                    to_addrs=list(message.to_addrs),
-                    cc_addrs=list(message.cc_addrs),
-                    subject=message.subject,
-                    date_header=message.date_header,
-                    internaldate=internaldate,
-                    detected_at=now,
+                keep_incoming(
+                    self.store,
+                    reminder.request_id,
+                    message,
+                    raw,
                     mailbox=mailbox,
                     uidvalidity=uidvalidity,
                     uid=uid,
-                    raw=raw,
+                    internaldate=internaldate,
+                    detected_at=now,
                     klass=None,
                     excerpt=make_excerpt(message.text),
-                    problems="; ".join(message.problems) or None,
                 )
             if verdict is None:
                 return
