@@ -4,9 +4,10 @@ its words, the events' and messages' labels, the weekdays and the plurals are Sp
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from test_export_page import T0, Page, cover, event_row, trail
-from test_spanish import english_words_in
+from test_spanish import english_words_in, spanish_config
 
 from iepd.trail.export_page import plural, render_index
 
@@ -61,3 +62,13 @@ def test_the_english_page_is_as_before() -> None:
     )
     assert "1 event and 1 letter and answer of this request follow" in text
     assert "Mon 2026-11-16" in text
+
+
+def test_a_request_gone_from_the_config_is_said_in_spanish(tmp_path: Path) -> None:
+    from iepd.trail.export import _cover
+
+    config = spanish_config(tmp_path)  # its request is "sam-request", the trail's "sam-1"
+    made = _cover(config, trail([event_row(1, "request_sent")]), T0)
+    assert made.concern == "(esta solicitud ya no está en la configuración)"
+    assert made.language == "es"
+    assert made.reason == "servicios que no se han dado como dice el IEP"

@@ -156,6 +156,7 @@ def _body(message: TrailMessage, raw: bytes) -> Body:
 
 def _cover(config: Config, trail: Trail, now: datetime) -> Cover:
     from iepd.letters.words import REASON_LABELS
+    from iepd.trail.export_words import PAGE_WORDS
 
     request = trail.request
     parent = config.parent
@@ -163,12 +164,12 @@ def _cover(config: Config, trail: Trail, now: datetime) -> Cover:
         settings = config.request(request.id)
         concern = settings.concern
     except KeyError:
-        concern = "(this request is no longer in the config)"
+        concern = PAGE_WORDS[parent.language]["request_gone"]
     try:
         child = config.child(request.child)
     except KeyError:
         child_line = request.child
-        case_manager = principal = "(not in the config)"
+        case_manager = principal = PAGE_WORDS[parent.language]["child_gone"]
     else:
         child_line = f"{child.name}, {child.grade}, {child.school}"
         case_manager = f"{child.case_manager.name} <{child.case_manager.email}>"

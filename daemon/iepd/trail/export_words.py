@@ -127,6 +127,8 @@ PAGE_WORDS: Mapping[str, Mapping[str, str]] = {
         "no_text": "(no text part)",
         "unknown": "unknown",
         "unclassified": "unclassified",
+        "request_gone": "(this request is no longer in the config)",
+        "child_gone": "(not in the config)",
     },
     "es": {
         "title": "Registro: {request_id} ({child})",
@@ -134,6 +136,8 @@ PAGE_WORDS: Mapping[str, Mapping[str, str]] = {
         "no_text": "(sin parte de texto)",
         "unknown": "desconocido",
         "unclassified": "sin clasificar",
+        "request_gone": "(esta solicitud ya no está en la configuración)",
+        "child_gone": "(no está en la configuración)",
     },
 }
 # A request's state and a reminder's kind, as the page names them in Spanish (English: the
