@@ -27,6 +27,7 @@ from iepd.letters.printed import is_page_number, layout, sheet_for
 from iepd.letters.refusals import refusal_in
 from iepd.letters.reminders import render_reminder
 from iepd.letters.school import render_request
+from iepd.letters.words import translated_failure
 
 
 def test_why_a_draft_waits_is_said_in_spanish(tmp_path: Path) -> None:
@@ -182,3 +183,14 @@ def test_a_spanish_draft_answering_a_message_without_subject(tmp_path: Path) -> 
         date=NOW,
     )  # fmt: skip
     assert message["Subject"] == "Re: Reunión del IEP"
+
+
+def test_a_letter_refused_for_some_recipients_is_said_in_spanish() -> None:
+    # the sentence outbox/sender.py writes when only some recipients were refused
+    english = "the server refused some recipients: <lchen@district.example>: 550 5.1.1 unknown"
+    assert translated_failure(english, "es") == (
+        "el servidor de correo rechazó a algunos destinatarios: <lchen@district.example>: 550"
+        " 5.1.1 unknown"
+    )
+    source = Path(__file__).parents[2] / "daemon" / "iepd" / "outbox" / "sender.py"
+    assert '"the server refused some recipients: {refused}"' in source.read_text()

@@ -247,12 +247,15 @@ SMTP_FAILURES: Mapping[str, Mapping[str, str]] = {
     "en": {
         "refused": "{where} refused {what} for good (permanent failure, it answered {reply})",
         "refused_all": "{where} refused every recipient for good (permanent failure: {reply})",
+        # outbox/sender.py, when the letter went to some recipients only
+        "refused_some": "the server refused some recipients: {reply}",
     },
     "es": {
         "refused": "el servidor de correo ({where}) rechazó {what} de forma definitiva"
         " (error permanente; respondió: {reply})",
         "refused_all": "el servidor de correo ({where}) rechazó a todos los destinatarios de"
         " forma definitiva (error permanente: {reply})",
+        "refused_some": "el servidor de correo rechazó a algunos destinatarios: {reply}",
     },
 }
 SMTP_WHAT: Mapping[str, Mapping[str, str]] = {
