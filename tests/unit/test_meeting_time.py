@@ -95,3 +95,32 @@ def test_any_text_gives_a_time_or_a_reason_never_another_error(written: str) -> 
         assert str(error)
     else:
         assert found.tzinfo is CHICAGO
+
+
+@pytest.mark.parametrize(
+    ("written", "language", "expected"),
+    [
+        # English: a numeric date is month/day, as the school writes it
+        ("8/12 3:30 pm", "en", datetime(2027, 8, 12, 15, 30)),
+        ("12/8 3:30 pm", "en", datetime(2026, 12, 8, 15, 30)),
+        # Spanish: a date that reads only one way is read that way
+        ("25/12 10:00", "es", datetime(2026, 12, 25, 10, 0)),
+        ("12/25 10:00", "es", datetime(2026, 12, 25, 10, 0)),
+        ("8/8/2027 10:00", "es", datetime(2027, 8, 8, 10, 0)),
+        ("8 dic 3:30 pm", "es", datetime(2026, 12, 8, 15, 30)),
+        ("2026-12-08 15:30", "es", datetime(2026, 12, 8, 15, 30)),
+    ],
+)
+def test_a_numeric_date_is_read_for_the_parents_language(
+    written: str, language: str, expected: datetime
+) -> None:
+    assert parse_meeting_time(written, NOW, CHICAGO, language) == expected.replace(
+        tzinfo=CHICAGO
+    )
+
+
+@pytest.mark.parametrize("written", ["8/12 3:30 pm", "12/8 15:30", "1/2/2027 10:00"])
+def test_a_numeric_date_that_reads_both_ways_is_refused_in_spanish(written: str) -> None:
+    # families from Mexico and Central America write 8/12 for December 8: no guessing
+    with pytest.raises(UnreadableMeetingTime, match="write the month in letters"):
+        parse_meeting_time(written, NOW, CHICAGO, "es")

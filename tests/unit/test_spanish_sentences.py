@@ -94,7 +94,22 @@ def test_the_refusals_iepd_really_gives_have_spanish_words() -> None:
         with pytest.raises(UnreadableMeetingTime) as caught:
             parse_meeting_time(text, NOW, UTC)
         reasons.append(str(caught.value))
+    with pytest.raises(UnreadableMeetingTime) as caught:
+        parse_meeting_time("8/12 3:30 pm", NOW, UTC, "es")
+    reasons.append(str(caught.value))
     assert [reason for reason in reasons if not refusal_in(reason, "es")] == []
+
+
+def test_a_meeting_date_the_inbox_could_not_read_is_said_in_spanish() -> None:
+    # inbox.replies puts "the date could not be read: " before the reader's reason
+    with pytest.raises(UnreadableMeetingTime) as caught:
+        parse_meeting_time("8/12 3:30 pm", NOW, UTC, "es")
+    said = refusal_in(f"the date could not be read: {caught.value}", "es")
+
+    assert said == (
+        'iepd no sabe cuál es el día y cuál el mes en "8/12": escriba el mes con letras, por'
+        ' ejemplo "REUNIÓN 8 dic 3:30 p.m."'
+    )
 
 
 def test_an_english_letter_is_shown_in_spanish_in_the_sent_reminder(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def _when(config: Config, text: str) -> datetime:
 
     zone = parent_zone(config)
     try:
-        return parse_meeting_time(text, datetime.now(UTC), zone)
+        return parse_meeting_time(text, datetime.now(UTC), zone, config.parent.language)
     except UnreadableMeetingTime as error:
         raise IepdError(f"cannot read the meeting's date and time: {error}") from error
 

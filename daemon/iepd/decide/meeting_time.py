@@ -5,7 +5,10 @@ Given the words ("Dec 8 3:30 pm", "12/8 15:30", "Tuesday Dec 8 at 3:30pm", "8 de
 UnreadableMeetingTime with a reason the parent can act on. Nothing here reads a clock.
 
 The rules, written for a parent in the US:
-- a numeric date is month/day ("12/8" is December 8), as the school writes it;
+- a numeric date is month/day ("12/8" is December 8), as the school writes it; but for a
+  parent who writes Spanish (``language`` "es"), whose families often write day/month, a
+  numeric date that reads both ways ("8/12") is refused with a request to write the month
+  in letters, and one that reads only one way ("25/12", "12/25") is read that way;
 - a date without a year is the next such date (today counts);
 - a weekday alone is the next such day (today counts while its time is still ahead);
 - a weekday beside a date must agree with it ("Wednesday Dec 8" in 2026 is refused);
@@ -70,9 +73,9 @@ class _Found:
     clock: time | None
 
 
-def parse_meeting_time(text: str, now: datetime, zone: tzinfo) -> datetime:
-    """Given what the parent wrote, the present moment (aware) and the parent's timezone,
-    return the meeting's start as an aware datetime in that timezone.
+def parse_meeting_time(text: str, now: datetime, zone: tzinfo, language: str = "en") -> datetime:
+    """Given what the parent wrote, the present moment (aware), the parent's timezone and
+    language, return the meeting's start as an aware datetime in that timezone.
 
     Raise UnreadableMeetingTime if no date (or weekday) and time can be read, or they
     contradict each other."""
@@ -83,7 +86,7 @@ def parse_meeting_time(text: str, now: datetime, zone: tzinfo) -> datetime:
     if len(words) > TEXT_LIMIT:
         raise UnreadableMeetingTime(f"that is too long to be a date and time: {example}")
     today = now.astimezone(zone).date()
-    found = _read(words, today)
+    found = _read(words, today, language)
     if found.day is None and found.weekday is None:
         raise UnreadableMeetingTime(f'iepd could not find a date in "{text.strip()}": {example}')
     if found.clock is None:
@@ -102,8 +105,8 @@ def parse_meeting_time(text: str, now: datetime, zone: tzinfo) -> datetime:
     return datetime.combine(day, found.clock, tzinfo=zone)
 
 
-def _read(words: str, today: date) -> _Found:
-    day, rest = _date(words, today)
+def _read(words: str, today: date, language: str) -> _Found:
+    day, rest = _date(words, today, language)
     clock, rest = _clock(rest)
     weekdays = {WEEKDAYS[word] for word in _WORDS.findall(rest) if word in WEEKDAYS}
     if len(weekdays) > 1:
@@ -111,7 +114,7 @@ def _read(words: str, today: date) -> _Found:
     return _Found(day, weekdays.pop() if weekdays else None, clock)
 
 
-def _date(words: str, today: date) -> tuple[date | None, str]:
+def _date(words: str, today: date, language: str) -> tuple[date | None, str]:
     """Return the first date written in ``words`` and the words without it."""
     iso = _ISO_DATE.search(words)
     if iso:
@@ -123,7 +126,9 @@ def _date(words: str, today: date) -> tuple[date | None, str]:
         full_year = None
         if written_year is not None:
             full_year = int(written_year) + (2000 if len(written_year) == 2 else 0)
-        month_day = int(numeric.group(1)), int(numeric.group(2))
+        month_day = _month_day(
+            numeric.group(0), int(numeric.group(1)), int(numeric.group(2)), language
+        )
         return _dated(full_year, *month_day, today), _cut(words, numeric)
     # "8 Dec 3:30" holds both "8 dec" and "dec 3": the one written first is the date
     named: list[tuple[int, int, int, re.Match[str]]] = []
@@ -138,6 +143,20 @@ def _date(words: str, today: date) -> tuple[date | None, str]:
     _, month, day, written = min(named, key=lambda found: found[0])
     named_year = None if written.group(3) is None else int(written.group(3))
     return _dated(named_year, month, day, today), _cut(words, written)
+
+
+def _month_day(written: str, first: int, second: int, language: str) -> tuple[int, int]:
+    """A numeric date's (month, day): month/day, except as the module's docstring says."""
+    if language != "es":
+        return first, second
+    if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
+        raise UnreadableMeetingTime(
+            f'iepd cannot tell the month from the day in "{written}": write the month in'
+            ' letters, like "MEETING 8 Dec 3:30 pm"'
+        )
+    if first > 12 >= second:
+        return second, first
+    return first, second
 
 
 def _dated(year: int | None, month: int, day: int, today: date) -> date:

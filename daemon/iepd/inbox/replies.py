@@ -196,7 +196,9 @@ class ParentReplies:
         verdict = judge(reading, reminder, self._facts(reminder.request_id), now)
         if verdict.outcome == "carry_out" and reading.name == "MEETING":
             try:
-                parse_meeting_time(reading.argument, now, parent_zone(self.config))
+                parse_meeting_time(
+                    reading.argument, now, parent_zone(self.config), self.config.parent.language
+                )
             except UnreadableMeetingTime as error:
                 return Verdict("refuse", reading, f"the date could not be read: {error}")
         return verdict
@@ -309,7 +311,12 @@ class ParentReplies:
         if name == "CLOSE":
             return moves.close(request_id, via=via)
         if name == "MEETING":
-            when = parse_meeting_time(reading.argument, self.clock(), parent_zone(self.config))
+            when = parse_meeting_time(
+                reading.argument,
+                self.clock(),
+                parent_zone(self.config),
+                self.config.parent.language,
+            )
             return moves.set_meeting(request_id, when, via=via)
         if name == "AGREED":
             return moves.agreed(request_id, list(reading.items), via=via)

@@ -14,7 +14,8 @@ import re
 from collections.abc import Mapping
 
 _EXAMPLE_EN = 'write it like "MEETING Dec 8 3:30 pm" or "MEETING 12/8 15:30"'
-_EXAMPLE_ES = 'escríbala así: "REUNIÓN 8 dic 3:30 p.m." o "REUNIÓN 12/8 15:30"'
+# No numeric date in Spanish: "12/8" is December 8 to iepd and August 12 to many families.
+_EXAMPLE_ES = 'escríbala así: "REUNIÓN 8 dic 3:30 p.m.", con el mes en letras'
 
 # English shape ({field}: any text, kept) -> Spanish.
 REFUSALS: Mapping[str, Mapping[str, str]] = {
@@ -73,6 +74,9 @@ REFUSALS: Mapping[str, Mapping[str, str]] = {
         "two different weekdays were given: please give one": "puso dos días de la semana"
         " distintos: por favor, ponga uno solo",
         "{date} is not a date on the calendar": "{date} no es una fecha del calendario",
+        'iepd cannot tell the month from the day in "{date}": write the month in letters, like'
+        ' "MEETING 8 Dec 3:30 pm"': 'iepd no sabe cuál es el día y cuál el mes en "{date}":'
+        ' escriba el mes con letras, por ejemplo "REUNIÓN 8 dic 3:30 p.m."',
     },
 }
 
@@ -87,11 +91,17 @@ def _pattern(shape: str) -> re.Pattern[str]:
     )
 
 
+# The inbox puts this before why a MEETING's date could not be read (inbox.replies).
+_DATE_UNREAD = "the date could not be read: "
+
+
 def refusal_in(reason: str, language: str) -> str:
     """Given the English reason iepd gave for not acting on a reply and a language, return
     it in that language; "" when there are no words for it there (English: unchanged)."""
     if language == "en":
         return reason
+    if reason.startswith(_DATE_UNREAD):
+        return refusal_in(reason.removeprefix(_DATE_UNREAD), language)
     for english, translated in REFUSALS.get(language, {}).items():
         found = _pattern(english).fullmatch(reason.strip().rstrip("."))
         if found is not None:
