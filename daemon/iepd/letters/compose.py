@@ -24,7 +24,8 @@ Every template sees these variables (reminders add more, see ``iepd.letters.remi
 | ``number``, ``original_sent_at``, ``original_subject`` | follow-ups only |
 
 Filters: ``longdate`` ("Tuesday, December 1, 2026"), ``longdatetime`` (with the time of day),
-both in the parent's timezone and the template's language; ``quote`` (prefix every line with "> ").
+both in the parent's timezone and the template's language; ``quote`` (prefix every line with "> ");
+``article`` (a school's name with its article in the template's language: "la Escuela ...").
 
 Each line a template writes is a paragraph or a list item: lines longer than 72 columns are
 wrapped, list items ("- ", "1. ") and quoted lines ("> ") with a hanging indent
@@ -60,7 +61,14 @@ from iepd.config.model import Child, Config, RequestSettings
 from iepd.errors import TemplateError
 from iepd.letters import words
 from iepd.letters.mail_policy import MAIL_POLICY
-from iepd.letters.text_format import long_date, long_datetime, parent_zone, tidy, zone_named
+from iepd.letters.text_format import (
+    long_date,
+    long_datetime,
+    parent_zone,
+    tidy,
+    with_article,
+    zone_named,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +323,7 @@ def _environment(override_dir: Path, timezone: str, language: str = "en") -> jin
         longdate=partial(long_date, zone=zone, language=language),
         longdatetime=partial(long_datetime, zone=zone, language=language),
         quote=quote,
+        article=partial(with_article, language=language),
     )
     return environment
 

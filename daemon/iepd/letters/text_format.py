@@ -56,6 +56,26 @@ def _wrap(line: str) -> list[str]:
     return wrapped or [line]
 
 
+# A school named for what it is ("Escuela Primaria Lincoln") takes the article in Spanish
+# prose ("en la Escuela Primaria Lincoln"); one named otherwise ("Lincoln Elementary") does not.
+_ARTICLES = {
+    "es": {
+        "escuela": "la", "academia": "la", "primaria": "la", "secundaria": "la",
+        "preparatoria": "la", "universidad": "la",
+        "colegio": "el", "centro": "el", "instituto": "el", "liceo": "el", "jardín": "el",
+        "jardin": "el", "programa": "el",
+    },
+}  # fmt: skip
+
+
+def with_article(name: str, language: str = "en") -> str:
+    """Given a school's name and a language, return the name as it reads in running text:
+    in Spanish, "la Escuela Primaria Lincoln", "el Colegio San José"; otherwise unchanged."""
+    first = name.split(maxsplit=1)[0].lower() if name.strip() else ""
+    article = _ARTICLES.get(language, {}).get(first)
+    return f"{article} {name}" if article else name
+
+
 def long_date(moment: date, zone: tzinfo, language: str = "en") -> str:
     """Given a date or datetime, return its day in ``zone`` written out in ``language``:
     "Tuesday, December 1, 2026", "martes, 1 de diciembre de 2026"."""
