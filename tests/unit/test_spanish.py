@@ -301,7 +301,7 @@ def test_the_parents_own_spanish_letter_quoted_without_a_marker_is_an_answer(pat
 def test_what_iepd_does_next_is_said_in_spanish_with_its_date(tmp_path: Path) -> None:
     config = spanish_config(tmp_path)
     said = " ".join(next_step_words(config, "sam-request", "answer", NOW, "Gracias.").split())
-    assert said.startswith("Lo que iepd hará ahora: si la escuela no da una fecha antes")
+    assert said.startswith("Lo que iepd hará después: si la escuela no da una fecha antes")
     assert "la pedirá por escrito el martes, 15 de diciembre de 2026" in said
     named = next_step_words(config, "sam-request", "answer", NOW, "¿Nos vemos el 8 de diciembre?")
     assert "REUNIÓN y la fecha" in named and "iepd send sam-request" in named

@@ -8,8 +8,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from test_spanish import MESSAGE_ID, NOW, spanish_config
+from test_spanish import MESSAGE_ID, NOW, spanish_config, spanish_context
 
+from iepd.letters.next_words import next_step_words
+from iepd.letters.reminders import render_reminder
 from iepd.letters.school import render_followup, render_request
 from iepd.letters.text_format import with_article
 
@@ -65,3 +67,38 @@ def test_the_letters_name_the_school_with_its_article(tmp_path: Path) -> None:
     for text in (request, *followups):
         assert "que cursa 4.º grado en la Escuela Primaria Lincoln" in text
     assert "quien dirige la Escuela Primaria Lincoln" in followups[1]
+
+
+def _reminder(tmp_path: Path, kind: str, **extra: object) -> str:
+    config = spanish_config(tmp_path)
+    context = {**spanish_context(kind), **extra}
+    message = render_reminder(
+        config, kind, "sam-request", message_id=MESSAGE_ID, date=NOW, context=context
+    )
+    return _text(message)
+
+
+@pytest.mark.parametrize("kind", ["help", "command_refused"])
+def test_each_correcting_word_has_its_meaning_beside_it(tmp_path: Path, kind: str) -> None:
+    text = _reminder(tmp_path, kind, command="ENVAR", reason="")
+
+    for said in (
+        "NEGADA (la escuela negó la reunión)",
+        "INFORMAL (ofreció solo una plática o llamada)",
+        "RESPUESTA (sí respondió a su solicitud)",
+        "AUTOMÁTICA (fue una respuesta automática)",
+        "Escriba el mes con letras (por ejemplo, 8 dic), no con números.",
+    ):
+        assert said in text
+    assert "12/8" not in text
+
+
+def test_the_declined_reminder_says_what_informal_and_answer_mean(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path)
+    said = " ".join(next_step_words(config, "sam-request", "declined", NOW, "No.").split())
+
+    assert said.startswith("Lo que iepd hará después:")
+    assert (
+        "conteste INFORMAL (si solo le ofrecieron una plática) o RESPUESTA (si la escuela sí"
+        " respondió a su solicitud)."
+    ) in said

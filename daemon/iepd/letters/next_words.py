@@ -51,29 +51,30 @@ _WORDS: dict[str, dict[str, str]] = {
         "on_send": "Solo sale cuando usted conteste ENVIAR al correo que se la muestra (o"
         " escriba en su computadora: iepd send {id}).",
         "at_once": "iepd la envía enseguida.",
-        "answer_named": "Lo que iepd hará ahora: parece que el mensaje de la escuela menciona un"
+        "answer_named": "Lo que iepd hará después: parece que el mensaje de la escuela menciona un"
         " día o una hora. Si ya hay fecha para la reunión, conteste REUNIÓN y la fecha (por"
         " ejemplo, REUNIÓN 8 dic 3:30 p.m.): iepd preparará una carta para confirmarla. iepd"
         " también preparó una carta para pedir la fecha, pero no la enviará por su cuenta."
         " {on_send} Para parar, conteste CERRAR.",
-        "answer_auto": "Lo que iepd hará ahora: si la escuela no da una fecha antes, iepd la"
+        "answer_auto": "Lo que iepd hará después: si la escuela no da una fecha antes, iepd la"
         " pedirá por escrito el {when}, a menos que usted conteste REUNIÓN y la fecha (si ya hay"
         " una) o CERRAR. {shown}",
-        "answer": "Lo que iepd hará ahora: preparó una carta para preguntarle a la escuela"
+        "answer": "Lo que iepd hará después: preparó una carta para preguntarle a la escuela"
         " cuándo será la reunión. {on_send} Conteste REUNIÓN y la fecha si ya hay una, o CERRAR"
         " para parar.",
-        "informal_auto": "Lo que iepd hará ahora: le envía a la escuela una carta que agradece"
+        "informal_auto": "Lo que iepd hará después: le envía a la escuela una carta que agradece"
         " la oferta y vuelve a pedir una reunión formal del IEP con todo el equipo, y después"
         " enviará una carta de seguimiento si la escuela no contesta. {shown} Para parar,"
         " conteste CERRAR; si la escuela sí aceptó la reunión, conteste RESPUESTA.",
-        "informal": "Lo que iepd hará ahora: preparó una carta que agradece la oferta y vuelve a"
+        "informal": "Lo que iepd hará después: preparó una carta que agradece la oferta y vuelve a"
         " pedir una reunión formal del IEP con todo el equipo. {on_send} Para parar, conteste"
         " CERRAR; si la escuela sí aceptó la reunión, conteste RESPUESTA.",
-        "declined": "Lo que iepd hará ahora: si la escuela no le envió el aviso previo por"
+        "declined": "Lo que iepd hará después: si la escuela no le envió el aviso previo por"
         " escrito de su negativa, iepd prepara una carta para pedirlo (IDEA, 34 CFR 300.503)."
-        " {how} Para parar, conteste CERRAR; si iepd entendió mal el mensaje, conteste INFORMAL"
-        " o RESPUESTA.",
-        "invite": "Lo que iepd hará ahora: prepara una carta que confirma la fecha, la hora y el"
+        " {how} Para parar, conteste CERRAR. Si iepd entendió mal el mensaje, conteste INFORMAL"
+        " (si solo le ofrecieron una plática) o RESPUESTA (si la escuela sí respondió a su"
+        " solicitud).",
+        "invite": "Lo que iepd hará después: prepara una carta que confirma la fecha, la hora y el"
         " lugar, dice quién le acompañará y pide los documentos con anticipación. {how} Después"
         " de la reunión le preguntará qué se acordó, para enviarle un resumen a la escuela. Para"
         " parar, conteste CERRAR.",
