@@ -102,3 +102,24 @@ def test_the_declined_reminder_says_what_informal_and_answer_mean(tmp_path: Path
         "conteste INFORMAL (si solo le ofrecieron una plática) o RESPUESTA (si la escuela sí"
         " respondió a su solicitud)."
     ) in said
+
+
+def test_the_deadline_is_not_read_as_the_meeting_date(tmp_path: Path) -> None:
+    text = _reminder(tmp_path, "deadline_passed")
+
+    assert "El plazo para hacer la reunión del IEP de Sam Rivera vencía el martes" in text
+    assert "y ya pasó; iepd no sabe de ninguna fecha de reunión." in text
+    assert "para que iepd le pueda avisar" in text
+
+
+def test_the_second_followup_is_a_letter_la_carta(tmp_path: Path) -> None:
+    assert "Si tampoco hay respuesta a esta," in _reminder(tmp_path, "escalation_sent")
+
+
+def test_the_behavior_letter_says_removals_and_agrees_with_the_child(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path, reason="behavior")
+    text = _text(render_request(config, "sam-request", message_id=MESSAGE_ID, date=NOW))
+
+    assert "cómo su IEP puede apoyarlo, y también si hace falta" in text
+    assert "cualquier suspensión o retiro del salón de clases" in text
+    assert "los informes de los incidentes" in text

@@ -75,7 +75,7 @@ _WORDS: dict[str, dict[str, str]] = {
         " (si solo le ofrecieron una plática) o RESPUESTA (si la escuela sí respondió a su"
         " solicitud).",
         "invite": "Lo que iepd hará después: prepara una carta que confirma la fecha, la hora y el"
-        " lugar, dice quién le acompañará y pide los documentos con anticipación. {how} Después"
+        " lugar, dice quién irá con usted y pide los documentos con anticipación. {how} Después"
         " de la reunión le preguntará qué se acordó, para enviarle un resumen a la escuela. Para"
         " parar, conteste CERRAR.",
     },
