@@ -256,7 +256,7 @@ def test_a_command_is_named_in_spanish(tmp_path: Path) -> None:
     )
     assert message["Subject"] == "[iepd] Hecho: ENVIAR para la solicitud de reunión de Sam Rivera"
     assert 'respuesta "ENVIAR"' in words_of(message)
-    assert "Su carta está en la cola y sale ahora." in words_of(message)
+    assert "Su carta ya está lista y se envía ahora." in words_of(message)
 
 
 def test_the_mail_servers_refusal_is_said_in_spanish(tmp_path: Path) -> None:

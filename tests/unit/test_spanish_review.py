@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from test_spanish import MESSAGE_ID, NOW, spanish_config, spanish_context
 
+from iepd.letters.conversation import DraftFacts, ThreadTip, render_draft
 from iepd.letters.next_words import next_step_words
 from iepd.letters.reminders import render_reminder
 from iepd.letters.school import render_followup, render_request
@@ -123,3 +124,81 @@ def test_the_behavior_letter_says_removals_and_agrees_with_the_child(tmp_path: P
     assert "cómo su IEP puede apoyarlo, y también si hace falta" in text
     assert "cualquier suspensión o retiro del salón de clases" in text
     assert "los informes de los incidentes" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("answer", "Si el mensaje propone una fecha, contéstele a la escuela para confirmarla"),
+        ("auto_reply", "(no es una respuesta de la escuela)"),
+        ("bounce", "con un nuevo nombre (id)."),
+        ("bounce", "enviar la carta usted mismo/a:"),
+        ("send_failed", "enviar la carta usted mismo/a:"),
+        ("send_uncertain", "Para evitar que la escuela la reciba dos veces"),
+        ("declined", "(PTI, por sus siglas en inglés)"),
+        ("no_response", "Sigue sin respuesta su solicitud de reunión del IEP de Sam Rivera"),
+        ("no_response", "ni a las cartas de seguimiento enviadas el"),
+        ("informal", "Sigo pidiendo la reunión formal del IEP que solicité en mi carta"),
+        ("invite", "para que los resultados queden por escrito"),
+        ("after_meeting", "entre corchetes [ ] por"),
+        ("command_done", "Su carta ya está lista y se envía ahora."),
+        ("draft_ready", "), dirigido a Dana Alvarez, sobre la reunión del IEP de Sam Rivera"),
+    ],
+)
+def test_the_reviews_wording_in_the_reminders(tmp_path: Path, kind: str, said: str) -> None:
+    config = spanish_config(tmp_path)
+    context = {**spanish_context(kind), "command": "ENVIAR", "reason": ""}
+    message = render_reminder(
+        config, kind, "sam-request", message_id=MESSAGE_ID, date=NOW, context=context
+    )
+    assert said in f"{message['Subject']} {_text(message)}"
+
+
+def test_the_sent_copy_names_a_folder_a_parent_knows(tmp_path: Path) -> None:
+    text = _reminder(tmp_path, "sent_copy_failed", stored_as="")
+    assert "en la carpeta donde iepd guarda sus datos" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("pwn_request", "la escuela no llevará a cabo la reunión del IEP que solicité el martes"),
+        ("pwn_request", "obliga a la escuela a dar a los padres un aviso previo por escrito"),
+        ("pwn_request", "Debe incluir:"),
+        ("pwn_request", "que sea pertinente a la decisión"),
+        ("insist", "las debe tomar el equipo del IEP, y deben quedar por escrito en el IEP"),
+        ("recap", "haya propuesto o rechazado"),
+    ],
+)
+def test_the_reviews_wording_in_the_drafts(tmp_path: Path, kind: str, said: str) -> None:
+    config = spanish_config(tmp_path)
+    tip = ThreadTip("<s2@district.example>", (), None, "Re: Solicitud", "Dana Alvarez", NOW)
+    facts = DraftFacts(NOW, NOW, "Salón 12", ("60 minutos de terapia del habla por semana",))
+    message = render_draft(
+        config, "sam-request", kind, tip=tip, facts=facts, message_id=MESSAGE_ID, date=NOW
+    )
+    assert said in _text(message)
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("general", "el equipo del IEP debe tratar en conjunto"),
+        ("placement_change", "quiero que esta decisión se hable y se tome en conjunto"),
+    ],
+)
+def test_the_reviews_wording_in_the_requests(tmp_path: Path, reason: str, said: str) -> None:
+    config = spanish_config(tmp_path, reason=reason)
+    assert said in _text(render_request(config, "sam-request", message_id=MESSAGE_ID, date=NOW))
+
+
+def test_the_escalation_prefers_the_school_politely(tmp_path: Path) -> None:
+    config = spanish_config(tmp_path)
+    text = _text(
+        render_followup(
+            config, "sam-request", number=2, original_message_id=MESSAGE_ID,
+            original_references=(), original_subject="Solicitud", original_sent_at=NOW,
+            message_id="<f.iepd@family.example>", date=NOW,
+        )
+    )  # fmt: skip
+    assert "Preferiría, con mucho, resolver esto directamente con la escuela" in text

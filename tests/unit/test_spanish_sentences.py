@@ -135,7 +135,7 @@ def test_an_english_letter_is_shown_in_spanish_in_the_sent_reminder(tmp_path: Pa
             "SEND",
             "Your letter asking for a meeting date for sam-request is queued and goes out now,"
             " exactly as shown.",
-            "Su carta para pedir una fecha de reunión para sam-request está en la cola y sale"
+            "Su carta para pedir una fecha de reunión para sam-request ya está lista y se envía"
             " ahora",
         ),
         (

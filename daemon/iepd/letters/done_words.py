@@ -21,7 +21,8 @@ from iepd.vocabulary import LETTER_NAMES
 DONE: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "es": {
         "Your {letter} for {id} is queued and goes out now, exactly as shown": {
-            "other": "Su {letter} para {id} está en la cola y sale ahora, tal como se la mostramos",
+            "other": "Su {letter} para {id} ya está lista y se envía ahora, tal como se la"
+            " mostramos",
         },
         "{id} is closed: iepd sends nothing more about it": {
             "other": "{id} quedó cerrada: iepd no enviará nada más sobre ella",

@@ -101,14 +101,15 @@ REMINDER_SUBJECTS: Mapping[str, Mapping[str, str]] = {
     "es": {
         "sent": "Enviada: su solicitud de una reunión del IEP para {name}",
         "answer": "La escuela respondió sobre la reunión del IEP de {name}",
-        "auto_reply": "Respuesta automática (todavía no es una respuesta) sobre {name}",
+        "auto_reply": "Respuesta automática (no es una respuesta de la escuela) sobre {name}",
         "bounce": "No se entregó: su solicitud de reunión del IEP para {name}",
         "declined": "La escuela negó la reunión del IEP de {name}: sus opciones",
         "informal": "La escuela ofreció una plática en vez de la reunión del IEP de {name}",
         "invite": "Invitación a la reunión del IEP de {name}",
         "followup_sent": "iepd envió una carta de seguimiento: aún sin respuesta sobre {name}",
         "escalation_sent": "iepd envió una segunda carta de seguimiento sobre {name}",
-        "no_response": "Sigue sin respuesta la reunión del IEP de {name}: sus opciones",
+        "no_response": "Sigue sin respuesta su solicitud de reunión del IEP de {name}: sus"
+        " opciones",
         "meeting_prep": "Prepárese para la reunión del IEP de {name}",
         "after_meeting": "Después de la reunión del IEP de {name}: pídalo por escrito",
         "deadline_passed": "Ya pasó el plazo para la reunión del IEP de {name}",
