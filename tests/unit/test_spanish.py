@@ -175,7 +175,7 @@ def test_the_meeting_day_in_a_spanish_subject(tmp_path: Path) -> None:
     assert message["Subject"] == (
         "[iepd] Invitación a la reunión del IEP de Sam Rivera: martes, 8 de diciembre"
     )
-    assert "a las 3:30 p.m. CST" in words_of(message)
+    assert "a las 3:30 p.m. (hora del Centro)" in words_of(message)
 
 
 def test_a_letter_name_from_the_outbox_is_said_in_spanish(tmp_path: Path) -> None:

@@ -202,3 +202,18 @@ def test_the_escalation_prefers_the_school_politely(tmp_path: Path) -> None:
         )
     )  # fmt: skip
     assert "Preferiría, con mucho, resolver esto directamente con la escuela" in text
+
+
+def test_a_time_says_its_us_zone_in_words_in_spanish_only() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from iepd.letters.text_format import long_datetime
+
+    eastern, madrid = ZoneInfo("America/New_York"), ZoneInfo("Europe/Madrid")
+    moment = datetime(2026, 12, 8, 15, 30, tzinfo=eastern)
+
+    assert long_datetime(moment, eastern, "es").endswith("3:30 p.m. (hora del Este)")
+    assert long_datetime(moment, eastern).endswith("3:30 pm EST")
+    # a zone iepd has no words for keeps its abbreviation
+    assert long_datetime(moment, madrid, "es").endswith(" CET")

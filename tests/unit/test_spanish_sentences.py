@@ -144,7 +144,7 @@ def test_an_english_letter_is_shown_in_spanish_in_the_sent_reminder(tmp_path: Pa
             " iepd drafts a letter confirming it, reminds you before it, and asks you afterwards"
             " what was agreed.",
             "La reunión de sam-request quedó fijada para el martes, 8 de diciembre de 2026 a la"
-            " 1:05 p.m. CST.",
+            " 1:05 p.m. (hora del Centro).",
         ),
         (
             "AGREED",

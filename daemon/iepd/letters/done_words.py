@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from iepd.letters.words import ZONE_WORDS
 from iepd.vocabulary import LETTER_NAMES
 
 # English shape ({field}: kept, {letter}: a letter's English name, {when}: an English date
@@ -85,7 +86,7 @@ def done_in(
         if "letter" in fields:
             fields["letter"] = letter_in(fields["letter"])
         if "when" in fields:
-            fields["when"] = _when(fields["when"], when_in)
+            fields["when"] = _when(fields["when"], when_in, language)
         if "klass" in fields:
             fields["klass"] = CLASS_WORDS[language].get(fields["klass"], fields["klass"])
         form = plural_in(int(fields["count"])) if "count" in fields else "other"
@@ -93,14 +94,15 @@ def done_in(
     return ""
 
 
-def _when(english: str, when_in: Callable[[datetime], str]) -> str:
+def _when(english: str, when_in: Callable[[datetime], str], language: str) -> str:
     found = _ENGLISH_WHEN.fullmatch(english)
     if found is None:
         return english
     day = datetime.strptime(found["day"], "%A, %B %d, %Y")
     hour = int(found["hour"]) % 12 + (12 if found["half"] == "pm" else 0)
     local = day.replace(hour=hour, minute=int(found["minute"]))
-    zone = f" {found['zone']}" if found["zone"] else ""
+    said = ZONE_WORDS.get(language, {}).get(found["zone"] or "")
+    zone = f" ({said})" if said else f" {found['zone']}" if found["zone"] else ""
     return f"{when_in(local)}{zone}"
 
 

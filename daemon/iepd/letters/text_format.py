@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from iepd.config.model import Config
 from iepd.letters.localized import full_date, plural_form, time_of_day, zone_local
-from iepd.letters.words import AT_TIME
+from iepd.letters.words import AT_TIME, ZONE_WORDS
 
 WRAP_WIDTH = 72
 
@@ -84,11 +84,13 @@ def long_date(moment: date, zone: tzinfo, language: str = "en") -> str:
 
 def long_datetime(moment: datetime, zone: tzinfo, language: str = "en") -> str:
     """Given a datetime, return it in ``zone`` as "Tuesday, December 1, 2026 at 3:30 pm CST"
-    or "martes, 1 de diciembre de 2026 a las 3:30 p.m. CST"."""
+    or "martes, 1 de diciembre de 2026 a las 3:30 p.m. (hora del Centro)"."""
     local = zone_local(moment, zone)
     assert isinstance(local, datetime)
     at = AT_TIME[language][plural_form(local.hour % 12 or 12, language)]
-    zone_name = f" {local.tzname()}" if local.tzinfo is not None else ""
+    abbreviation = local.tzname() if local.tzinfo is not None else None
+    said = ZONE_WORDS.get(language, {}).get(abbreviation or "")
+    zone_name = f" ({said})" if said else f" {abbreviation}" if abbreviation else ""
     return f"{full_date(local, language)}{at}{time_of_day(local, language)}{zone_name}"
 
 

@@ -194,6 +194,18 @@ AT_TIME: Mapping[str, Mapping[str, str]] = {
     "en": {"one": " at ", "other": " at "},
     "es": {"one": " a la ", "other": " a las "},
 }
+# The US zones' abbreviations said in words after a time ("3:30 p.m. (hora del Centro)"): an
+# English abbreviation means nothing to a Spanish reader. A zone not here keeps its own.
+ZONE_WORDS: Mapping[str, Mapping[str, str]] = {
+    "es": {
+        "EST": "hora del Este", "EDT": "hora del Este",
+        "CST": "hora del Centro", "CDT": "hora del Centro",
+        "MST": "hora de la Montaña", "MDT": "hora de la Montaña",
+        "PST": "hora del Pacífico", "PDT": "hora del Pacífico",
+        "AKST": "hora de Alaska", "AKDT": "hora de Alaska",
+        "HST": "hora de Hawái",
+    },
+}  # fmt: skip
 
 
 def letter_name(english_name: str, language: str) -> str:
