@@ -18,13 +18,13 @@ CHICAGO = ZoneInfo("America/Chicago")
 @pytest.mark.parametrize(
     ("moment", "english", "spanish"),
     [
-        (date(2026, 12, 8), "Tuesday, December 8, 2026", "martes, 8 de diciembre de 2026"),
-        (date(2027, 1, 1), "Friday, January 1, 2027", "viernes, 1 de enero de 2027"),
+        (date(2026, 12, 8), "Tuesday, December 8, 2026", "martes 8 de diciembre de 2026"),
+        (date(2027, 1, 1), "Friday, January 1, 2027", "viernes 1 de enero de 2027"),
         # 02:00 UTC is the evening before in Chicago
         (
             datetime(2026, 12, 9, 2, 0, tzinfo=UTC),
             "Tuesday, December 8, 2026",
-            "martes, 8 de diciembre de 2026",
+            "martes 8 de diciembre de 2026",
         ),
     ],
 )
@@ -39,17 +39,17 @@ def test_long_date_in_both_languages(moment: date, english: str, spanish: str) -
         (
             datetime(2026, 12, 8, 15, 30, tzinfo=CHICAGO),
             "Tuesday, December 8, 2026 at 3:30 pm CST",
-            "martes, 8 de diciembre de 2026 a las 3:30 p.m. (hora del Centro)",
+            "martes 8 de diciembre de 2026 a las 3:30 p.m. (hora del Centro)",
         ),
         (
             datetime(2026, 12, 8, 13, 5, tzinfo=CHICAGO),
             "Tuesday, December 8, 2026 at 1:05 pm CST",
-            "martes, 8 de diciembre de 2026 a la 1:05 p.m. (hora del Centro)",
+            "martes 8 de diciembre de 2026 a la 1:05 p.m. (hora del Centro)",
         ),
         (
             datetime(2026, 6, 1, 0, 0, tzinfo=CHICAGO),
             "Monday, June 1, 2026 at 12:00 am CDT",
-            "lunes, 1 de junio de 2026 a las 12:00 a.m. (hora del Centro)",
+            "lunes 1 de junio de 2026 a las 12:00 a.m. (hora del Centro)",
         ),
     ],
 )

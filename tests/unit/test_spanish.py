@@ -134,7 +134,7 @@ def test_both_followups_are_in_spanish(tmp_path: Path, number: int, posted: str)
         original_sent_at=NOW, message_id="<f.iepd@family.example>", date=NOW, posted=posted,
     )  # fmt: skip
     text = words_of(message)
-    assert "martes, 8 de diciembre de 2026" in text
+    assert "martes 8 de diciembre de 2026" in text
     assert english_words_in(text, *known_values(config)) == set()
 
 
@@ -173,7 +173,7 @@ def test_the_meeting_day_in_a_spanish_subject(tmp_path: Path) -> None:
         context={"meeting_start": NOW, "meeting_location": "Salón 12"},
     )  # fmt: skip
     assert message["Subject"] == (
-        "[iepd] Invitación a la reunión del IEP de Sam Rivera: martes, 8 de diciembre"
+        "[iepd] Invitación a la reunión del IEP de Sam Rivera: martes 8 de diciembre"
     )
     assert "a las 3:30 p.m. (hora del Centro)" in words_of(message)
 
@@ -302,6 +302,6 @@ def test_what_iepd_does_next_is_said_in_spanish_with_its_date(tmp_path: Path) ->
     config = spanish_config(tmp_path)
     said = " ".join(next_step_words(config, "sam-request", "answer", NOW, "Gracias.").split())
     assert said.startswith("Lo que iepd hará después: si la escuela no da una fecha antes")
-    assert "la pedirá por escrito el martes, 15 de diciembre de 2026" in said
+    assert "la pedirá por escrito el martes 15 de diciembre de 2026" in said
     named = next_step_words(config, "sam-request", "answer", NOW, "¿Nos vemos el 8 de diciembre?")
     assert "REUNIÓN y la fecha" in named and "iepd send sam-request" in named

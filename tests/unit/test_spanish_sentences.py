@@ -143,7 +143,7 @@ def test_an_english_letter_is_shown_in_spanish_in_the_sent_reminder(tmp_path: Pa
             "The meeting for sam-request is set for Tuesday, December 8, 2026 at 1:05 pm CST."
             " iepd drafts a letter confirming it, reminds you before it, and asks you afterwards"
             " what was agreed.",
-            "La reunión de sam-request quedó fijada para el martes, 8 de diciembre de 2026 a la"
+            "La reunión de sam-request quedó fijada para el martes 8 de diciembre de 2026 a la"
             " 1:05 p.m. (hora del Centro).",
         ),
         (

@@ -2,8 +2,9 @@
 that imports babel.
 
 English keeps iepd's own US style ("Tuesday, December 1, 2026 at 3:30 pm CST", as the AP
-writes times); Spanish follows CLDR's US Spanish ("martes, 8 de diciembre de 2026 a las
-3:30 p.m. CST"). The words around the numbers ("school day", "and") are in
+writes times); Spanish follows CLDR's US Spanish ("martes 8 de diciembre de 2026 a las
+3:30 p.m.") but for the comma after the weekday, which Spanish prose does not write ("el
+martes 8 de diciembre"). The words around the numbers ("school day", "and") are in
 ``iepd.letters.words``; only which plural form a number takes comes from here.
 """
 
@@ -34,15 +35,16 @@ def _locale(language: str) -> Locale:
 
 def full_date(day: date, language: str) -> str:
     """Given a local date, return it written out: "Tuesday, December 8, 2026" or
-    "martes, 8 de diciembre de 2026". Raise KeyError for a language iepd does not write."""
+    "martes 8 de diciembre de 2026". Raise KeyError for a language iepd does not write."""
     from babel.dates import format_date
 
-    return format_date(day, format="full", locale=_locale(language))
+    written = format_date(day, format="full", locale=_locale(language))
+    return written.replace(", ", " ", 1) if language == "es" else written
 
 
 def weekday_and_day(day: date, language: str) -> str:
     """Given a local date, return the weekday, month and day without the year: "Tuesday,
-    December 8" or "martes, 8 de diciembre"."""
+    December 8" or "martes 8 de diciembre"."""
     if language == "en":
         return full_date(day, language).rsplit(",", 1)[0]
     # CLDR has no skeleton with the full weekday and no year that every locale fills in; the

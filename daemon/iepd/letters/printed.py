@@ -103,7 +103,9 @@ class _Row:
 def written_date(day: date, language: str = "en") -> str:
     """Given a day and the letter's language, return it as a letter's date line: "December
     10, 2026", "10 de diciembre de 2026" (the long date without its weekday)."""
-    return long_date(day, UTC, language).partition(", ")[2]
+    weekday, _, rest = long_date(day, UTC, language).partition(" ")
+    assert weekday.rstrip(",").isalpha()  # "Tuesday," and "martes": one word
+    return rest
 
 
 def sheet_for(config: Config, request_id: str, message: EmailMessage, day: date) -> Sheet:

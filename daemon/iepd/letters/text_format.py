@@ -78,13 +78,13 @@ def with_article(name: str, language: str = "en") -> str:
 
 def long_date(moment: date, zone: tzinfo, language: str = "en") -> str:
     """Given a date or datetime, return its day in ``zone`` written out in ``language``:
-    "Tuesday, December 1, 2026", "martes, 1 de diciembre de 2026"."""
+    "Tuesday, December 1, 2026", "martes 1 de diciembre de 2026"."""
     return full_date(zone_local(moment, zone), language)
 
 
 def long_datetime(moment: datetime, zone: tzinfo, language: str = "en") -> str:
     """Given a datetime, return it in ``zone`` as "Tuesday, December 1, 2026 at 3:30 pm CST"
-    or "martes, 1 de diciembre de 2026 a las 3:30 p.m. (hora del Centro)"."""
+    or "martes 1 de diciembre de 2026 a las 3:30 p.m. (hora del Centro)"."""
     local = zone_local(moment, zone)
     assert isinstance(local, datetime)
     at = AT_TIME[language][plural_form(local.hour % 12 or 12, language)]
