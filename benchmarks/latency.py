@@ -50,7 +50,7 @@ import imapclient  # noqa: E402 (the benchmark's own floor client, not iepd's)
 from daemon_latency import ReminderResult, measure_reminders  # noqa: E402
 
 from iepd.config.model import ImapSettings  # noqa: E402
-from iepd.inbox.catchup import Delivery, FetchedMessage  # noqa: E402
+from iepd.inbox.catchup import FetchedMessage, Handover  # noqa: E402
 from iepd.inbox.watcher import Watcher  # noqa: E402
 from iepd.mail.credentials import Secret  # noqa: E402
 from iepd.mail.imap import ImapSession  # noqa: E402
@@ -182,7 +182,7 @@ def _watcher(server: Server, arrivals: Arrivals) -> Watcher:
             ca_file=server.ca_file,
         )
 
-    def deliver(item: Delivery) -> None:
+    def hand_over(item: Handover) -> None:
         if isinstance(item, FetchedMessage):
             arrivals.add(time.perf_counter())
 
@@ -191,7 +191,7 @@ def _watcher(server: Server, arrivals: Arrivals) -> Watcher:
         "INBOX",
         ledger=MemoryLedger(),
         is_candidate=lambda headers: True,
-        deliver=deliver,
+        hand_over=hand_over,
         idle_refresh=540.0,
         poll_every=60.0,
         rescan_since=lambda: None,  # start after the newest message, as with nothing open

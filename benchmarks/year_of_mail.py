@@ -183,7 +183,7 @@ async def _accept_everything(one_pass: OnePass, store: Store, clock: Clock) -> N
         for row in queued:
             for step in ("smtp", "data", "accepted"):
                 row = store.set_step(row.message_row, step, now=clock())
-            await one_pass.sender.deliver(row)
+            await one_pass.sender.advance(row)
 
 
 def _sent_letters(store: Store, request_id: str) -> dict[str, tuple[dt.datetime, str]]:

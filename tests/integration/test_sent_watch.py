@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import pytest
 
 from iepd.config.model import ImapSettings
-from iepd.inbox.catchup import Delivery, FetchedMessage
+from iepd.inbox.catchup import FetchedMessage, Handover
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret
 from iepd.mail.imap import ImapSession
@@ -26,12 +26,12 @@ class Handed:
     """What the watcher handed over, and the ledger it kept (in memory)."""
 
     def __init__(self) -> None:
-        self.items: list[Delivery] = []
+        self.items: list[Handover] = []
         self.last: dict[tuple[str, int], int] = {}
         self.catch_ups = 0
         self.changed = threading.Condition()
 
-    def deliver(self, item: Delivery) -> None:
+    def hand_over(self, item: Handover) -> None:
         with self.changed:
             self.items.append(item)
             self.changed.notify_all()
@@ -92,7 +92,7 @@ def watcher(dovecot: Dovecot, account: MailAccount, handed: Handed, **options: o
         ledger=handed,
         # Only mail to the school is worth fetching; the inbox takes everything.
         is_candidate=lambda header: True,
-        deliver=handed.deliver,
+        hand_over=handed.hand_over,
         idle_refresh=60.0,
         poll_every=3600.0,
         rescan_since=lambda: None,

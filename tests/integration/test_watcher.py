@@ -21,7 +21,7 @@ import pytest
 
 from iepd.config.model import ImapSettings
 from iepd.errors import MailServerError
-from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
+from iepd.inbox.catchup import FetchedMessage, Handover, UidValidityChanged
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret
 from iepd.mail.imap import ImapSession
@@ -58,7 +58,7 @@ class Inbox:
     candidate unless it carries a List-Id (a newsletter)."""
 
     def __init__(self) -> None:
-        self.items: list[Delivery] = []
+        self.items: list[Handover] = []
         self.headers_seen: list[bytes] = []
         self.catch_ups = 0
         self._changed = threading.Condition()
@@ -67,7 +67,7 @@ class Inbox:
         self.headers_seen.append(header)
         return b"\nList-Id:" not in header
 
-    def deliver(self, item: Delivery) -> None:
+    def hand_over(self, item: Handover) -> None:
         with self._changed:
             self.items.append(item)
             self._changed.notify_all()
@@ -146,7 +146,7 @@ def make_watcher(
         "INBOX",
         ledger=ledger if ledger is not None else MemoryLedger(),
         is_candidate=inbox.is_candidate,
-        deliver=inbox.deliver,
+        hand_over=inbox.hand_over,
         idle_refresh=60.0,
         poll_every=poll_every,
         rescan_since=lambda: since,

@@ -55,7 +55,7 @@ class UidValidityChanged:
     new: int
 
 
-Delivery: TypeAlias = FetchedMessage | UidValidityChanged
+Handover: TypeAlias = FetchedMessage | UidValidityChanged
 
 
 class UidLedger(Protocol):
@@ -78,14 +78,14 @@ class CatchUp:
         *,
         ledger: UidLedger,
         is_candidate: Callable[[bytes], bool],
-        deliver: Callable[[Delivery], None],
+        hand_over: Callable[[Handover], None],
         rescan_since: Callable[[], date | None],
         stopping: threading.Event,
     ) -> None:
         self.mailbox = mailbox
         self._ledger = ledger
         self._is_candidate = is_candidate
-        self._deliver = deliver
+        self._hand_over = hand_over
         self._rescan_since = rescan_since
         self._stopping = stopping
         self._position: tuple[int, int] | None = None  # (uidvalidity, last uid processed)
@@ -128,7 +128,7 @@ class CatchUp:
                     return last
         if old is not None and old != uidvalidity and self._announced != uidvalidity:
             logger.warning("IMAP watcher: UIDVALIDITY %d -> %d: rescanning", old, uidvalidity)
-            self._deliver(UidValidityChanged(self.mailbox, old, uidvalidity))
+            self._hand_over(UidValidityChanged(self.mailbox, old, uidvalidity))
             self._announced = uidvalidity
         return None
 
@@ -200,7 +200,7 @@ class CatchUp:
             return
         when = aware(data.get(b"INTERNALDATE"), uid)
         logger.debug("IMAP watcher: UID %d (%d bytes) delivered", uid, len(body))
-        self._deliver(FetchedMessage(self.mailbox, uidvalidity, uid, when, body))
+        self._hand_over(FetchedMessage(self.mailbox, uidvalidity, uid, when, body))
 
     def _advance(self, uidvalidity: int, uid: int) -> None:
         # The ledger first: if it fails, the message is delivered again, never lost.

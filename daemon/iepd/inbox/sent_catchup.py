@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
-from iepd.inbox.catchup import CatchUp, Delivery, UidLedger
+from iepd.inbox.catchup import CatchUp, Handover, UidLedger
 from iepd.mail.imap import ImapSession
 
 # Runs in the watcher thread: it logs as the watcher, like catchup.
@@ -37,7 +37,7 @@ class SentFolderCatchUp:
         *,
         ledger: UidLedger,
         is_candidate: Callable[[bytes], bool],
-        deliver: Callable[[Delivery], None],
+        hand_over: Callable[[Handover], None],
         rescan_since: Callable[[], date | None],
         stopping: threading.Event,
     ) -> None:
@@ -49,7 +49,7 @@ class SentFolderCatchUp:
                 folder,
                 ledger=ledger,
                 is_candidate=is_candidate,
-                deliver=deliver,
+                hand_over=hand_over,
                 rescan_since=rescan_since,
                 stopping=stopping,
             )

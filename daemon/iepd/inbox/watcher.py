@@ -8,12 +8,12 @@ parent's own messages, then the inbox, which stays selected for IDLE.
 
 Threading contract (the service wires it; the watcher knows nothing of requests):
 
-- ``deliver``, ``is_candidate``, ``rescan_since``, ``on_caught_up`` and the ledger are all
-  called in the watcher thread. ``deliver`` must not block; the service passes
+- ``hand_over``, ``is_candidate``, ``rescan_since``, ``on_caught_up`` and the ledger are all
+  called in the watcher thread. ``hand_over`` must not block; the service passes
   ``lambda item: loop.call_soon_threadsafe(queue.put_nowait, item)``.
-- ``ledger.set_last_uid(mailbox, uidvalidity, uid)`` is called right after ``deliver()`` of
+- ``ledger.set_last_uid(mailbox, uidvalidity, uid)`` is called right after ``hand_over()`` of
   that UID (or after deciding to skip it), in UID order. The store must not record a UID
-  before the message it stands for: when ``deliver`` only queues the message, the ledger's
+  before the message it stands for: when ``hand_over`` only queues the message, the ledger's
   ``set_last_uid`` must be queued on the same queue. ``last_uid`` and
   ``known_uidvalidity`` are read from this thread, and only at the first catch-up after
   ``start()`` (the watcher keeps its position in memory), so the Store, whose connection
@@ -39,7 +39,7 @@ from datetime import date
 from typing import Any
 
 from iepd.errors import IepdError, MailServerError
-from iepd.inbox.catchup import CONNECTION_ERRORS, CatchUp, Delivery, UidLedger
+from iepd.inbox.catchup import CONNECTION_ERRORS, CatchUp, Handover, UidLedger
 from iepd.inbox.idle_io import buffered, is_news, lasting, take_announced_count, tune
 from iepd.inbox.sent_catchup import SentFolderCatchUp
 from iepd.mail.imap import ImapSession
@@ -69,7 +69,7 @@ class Watcher:
         *,
         ledger: UidLedger,
         is_candidate: Callable[[bytes], bool],
-        deliver: Callable[[Delivery], None],
+        hand_over: Callable[[Handover], None],
         idle_refresh: float,
         poll_every: float,
         rescan_since: Callable[[], date | None],
@@ -92,7 +92,7 @@ class Watcher:
             mailbox,
             ledger=ledger,
             is_candidate=is_candidate,
-            deliver=deliver,
+            hand_over=hand_over,
             rescan_since=rescan_since,
             stopping=self._stopping,
         )
@@ -104,7 +104,7 @@ class Watcher:
                 mailbox,
                 ledger=ledger,
                 is_candidate=is_sent_candidate,
-                deliver=deliver,
+                hand_over=hand_over,
                 rescan_since=rescan_since,
                 stopping=self._stopping,
             )
@@ -162,7 +162,7 @@ class Watcher:
     def catch_up_now(self, timeout: float) -> bool:
         """Ask the thread to catch up at once; return True once a catch-up that began
         after this call has finished, False if none did within timeout (disconnected,
-        stopped). Never call it from the watcher thread (from deliver, say)."""
+        stopped). Never call it from the watcher thread (from hand_over, say)."""
         thread = self._thread
         if thread is None or not thread.is_alive() or self._stopping.is_set():
             return False

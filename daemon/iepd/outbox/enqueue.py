@@ -2,7 +2,7 @@
 
 Nothing leaves here. Each ``queue_*`` call is idempotent by its dedup key (a second call
 returns the row the first one made), and the envelope recipients come from the config,
-never from the headers just rendered. ``sending.Sender`` builds on this to deliver.
+never from the headers just rendered. ``outbox.sender.Sender`` builds on this to send.
 """
 
 from __future__ import annotations

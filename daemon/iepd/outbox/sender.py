@@ -53,7 +53,7 @@ RETRY_STEPS = frozenset({"queued", "accepted"})
 
 
 class Sender(SentCopies):
-    """Given a config, the store and a transport, queue (see OutboxQueue) and deliver
+    """Given a config, the store and a transport, queue (see OutboxQueue) and send
     outgoing mail (filing Sent copies as SentCopies does)."""
 
     def __init__(
@@ -79,7 +79,7 @@ class Sender(SentCopies):
                 return
             for row in due:
                 tried.add(row.message_row)
-                await self.deliver(row)
+                await self.advance(row)
 
     def _held_back(self, row: OutgoingRow) -> bool:
         return row.step in RETRY_STEPS and bool(row.next_try_at and row.next_try_at > self.clock())
@@ -93,7 +93,7 @@ class Sender(SentCopies):
         ]
         return min(waiting, default=None)
 
-    async def deliver(self, row: OutgoingRow) -> OutgoingRow:
+    async def advance(self, row: OutgoingRow) -> OutgoingRow:
         """Move one outbox row forward; return it as it stands afterwards."""
         if row.step in ("queued", "smtp"):
             row = await self._transmit(row)
@@ -345,4 +345,4 @@ class Sender(SentCopies):
             if row.step == "smtp":
                 self.store.set_step(row.message_row, "queued", now=self.clock())
                 continue
-            await self.deliver(row)
+            await self.advance(row)

@@ -23,7 +23,7 @@ from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.decide.plan import Remind, SendLetter
 from iepd.errors import IepdError
-from iepd.inbox.catchup import Delivery, FetchedMessage, UidValidityChanged
+from iepd.inbox.catchup import FetchedMessage, Handover, UidValidityChanged
 from iepd.inbox.parent_messages import ParentMessageRecorder
 from iepd.inbox.record import MessageRecorder
 from iepd.inbox.replies import InboxRouter, ParentReplies
@@ -85,7 +85,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
         self._wake = asyncio.Event()
-        self._incoming: asyncio.Queue[Delivery | UidRecorded] = asyncio.Queue()
+        self._incoming: asyncio.Queue[Handover | UidRecorded] = asyncio.Queue()
 
     async def run(self, once: bool = False) -> int:
         """Run until SIGTERM (or, with once, for one pass); return the exit status."""
@@ -145,16 +145,16 @@ class Daemon:
             # Through the current transport: after a reload it holds the new secret.
             return self.one_pass.sender.transport.session(timeout=read_timeout)
 
-        def deliver(item: Delivery | UidRecorded) -> None:
+        def hand_over(item: Handover | UidRecorded) -> None:
             loop.call_soon_threadsafe(self._incoming.put_nowait, item)
 
         watcher = Watcher(
             connect,
             mail.imap.inbox,
-            ledger=QueuedLedger(self.store, deliver),
+            ledger=QueuedLedger(self.store, hand_over),
             # Called in the watcher thread; MessageRecorder.wants only reads the store.
             is_candidate=lambda headers: self.recorder.wants(headers),
-            deliver=deliver,
+            hand_over=hand_over,
             idle_refresh=mail.imap.idle_refresh.total_seconds(),
             poll_every=mail.imap.poll_every.total_seconds(),
             rescan_since=self._rescan_since,

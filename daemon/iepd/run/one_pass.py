@@ -123,7 +123,7 @@ class OnePass:
         )
 
     async def carry_out(self, plan: Plan) -> None:
-        """Queue every action of the plan, then deliver whatever waits in the outbox."""
+        """Queue every action of the plan, then send whatever waits in the outbox."""
         for action in plan.actions:
             if isinstance(action, SendLetter):
                 logger.info("%s: sending the meeting request", action.request_id)
