@@ -1,0 +1,308 @@
+"""The rows of the SPEC's conversation table and the reclassifying commands, played against
+the real servers: `iepd run` as a subprocess, Dovecot holding the parent's and the school's
+mailboxes, aiosmtpd relaying what iepd sends (issue 15). Each test is the school writing
+one kind of message in the request's thread and what iepd does next.
+Waits poll with generous deadlines; nothing here asserts how fast anything is.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from iepd.store.database import Store
+from support.daemon import start_daemon, stop_daemon, wait_for
+from support.family import Family
+from support.mailboxes import mailbox, parsed, reminder_kinds, reply_to, school_mail
+from support.mailservers import Dovecot
+
+Daemon = subprocess.Popen[str]
+REQUEST = "sam-speech"
+PARENT = "Jordan Rivera <{}>"
+LONG = 90.0  # a loaded machine: generous, and never an assertion about speed
+NO_DATE = "Thank you for your letter about Sam. We will be in touch."
+# the words of each draft's name in its draft_ready subject (vocabulary.LETTER_NAMES)
+DRAFT_WORDS = {
+    "ask_for_date": "meeting date",
+    "insist": "asking again",
+    "pwn_request": "prior written notice",
+    "confirm": "confirming",
+}
+
+
+@pytest.fixture
+def family_settings() -> dict[str, Any]:
+    return {"timing": 'followup_after = "30d"\nescalate_after = "30d"'}
+
+
+@pytest.fixture
+def running(family: Family) -> Iterator[list[Daemon]]:
+    started: list[Daemon] = []
+    yield started
+    for daemon in started:
+        if daemon.poll() is None:
+            _, stderr = stop_daemon(daemon)
+            print(f"iepd run log:\n{stderr}")
+
+
+def start(family: Family, running: list[Daemon], timing: str | None = None) -> Daemon:
+    if timing is not None:
+        family.timing = timing
+        family.write()
+    daemon = start_daemon(family)
+    running.append(daemon)
+    return daemon
+
+
+def school_writes(dovecot: Dovecot, family: Family, body: str) -> bytes:
+    """The case manager's message in the request's thread, once the request is out."""
+    wait_for(lambda: len(school_mail(dovecot, family)) >= 1, "the letter", LONG)
+    letter = school_mail(dovecot, family)[0]
+    message = reply_to(letter, family, body)
+    dovecot.deliver(family.parent, message, mail_from=family.case_manager)
+    return message
+
+
+def reminders(dovecot: Dovecot, family: Family, kind: str, words: str = "") -> list[EmailMessage]:
+    """The parent's reminders of kind whose subject names words."""
+    return [
+        message
+        for message in mailbox(dovecot, family.parent, family.parent_password)
+        if message["X-IEPD-Kind"] == kind and words in str(message["Subject"])
+    ]
+
+
+def draft_ready(dovecot: Dovecot, family: Family, draft: str) -> list[EmailMessage]:
+    return reminders(dovecot, family, "draft_ready", DRAFT_WORDS[draft])
+
+
+def about_the_school(dovecot: Dovecot, family: Family) -> list[EmailMessage]:
+    """The reminders about a message from the school (not iepd's own doings or drafts)."""
+    ours = {"sent", "draft_ready", "command_done", "command_refused", "help"}
+    return [
+        message
+        for message in mailbox(dovecot, family.parent, family.parent_password)
+        if message["X-IEPD-Kind"] and str(message["X-IEPD-Kind"]) not in ours
+    ]
+
+
+def command(reminder: EmailMessage, body: str, sender: str) -> bytes:
+    """The parent's reply to a reminder: the command on top, the reminder quoted below."""
+    reply = EmailMessage(policy=email.policy.SMTP)
+    reply["From"] = sender
+    reply["To"] = str(reminder["From"])
+    reply["Subject"] = "Re: " + str(reminder["Subject"])
+    reply["Message-ID"] = email.utils.make_msgid(domain="family.example")
+    reply["In-Reply-To"] = str(reminder["Message-ID"])
+    reply["References"] = str(reminder["Message-ID"])
+    reply["Date"] = email.utils.formatdate(localtime=True)
+    quoted = "\n".join(f"> {line}" for line in reminder.get_body().get_content().splitlines())
+    reply.set_content(f"{body}\n\nOn a day, iepd wrote:\n{quoted}\n")
+    return reply.as_bytes()
+
+
+def text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return " ".join(str(body.get_content()).split())
+
+
+def stopped(daemon: Daemon) -> None:
+    status, stderr = stop_daemon(daemon)
+    assert status == 0, stderr
+
+
+def test_an_answer_with_no_date_brings_ask_for_date_once_in_its_thread(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    daemon = start(family, running, 'followup_after = "3s"\nescalate_after = "30d"')
+    answer = parsed(school_writes(dovecot, family, NO_DATE))
+    wait_for(lambda: len(school_mail(dovecot, family)) >= 2, "ask_for_date", LONG)
+    time.sleep(6)  # past followup_after again: a second letter would be here by now
+    stopped(daemon)
+
+    letters = school_mail(dovecot, family)
+    assert len(letters) == 2
+    asked = letters[1]
+    assert asked["In-Reply-To"] == answer["Message-ID"]
+    assert str(asked["Subject"]).startswith("Re: ")
+    assert "meeting will be held" in text(asked)
+    with Store.open(family.state_dir) as store:
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("draft_created") == 1
+        assert events.count("letter_sent") == 1
+        assert store.verify() == []
+
+
+def test_an_answer_that_names_a_day_never_sends_ask_for_date_on_its_own(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    daemon = start(family, running, 'followup_after = "3s"\nescalate_after = "30d"')
+    school_writes(
+        dovecot, family, "Thank you for your letter. Could we meet on Tuesday at 3:30 about Sam?"
+    )
+    wait_for(lambda: about_the_school(dovecot, family), "the answer reminder", LONG)
+    time.sleep(8)  # past followup_after: ask_for_date, if auto-sent, would be here by now
+    stopped(daemon)
+
+    assert len(school_mail(dovecot, family)) == 1
+    with Store.open(family.state_dir) as store:
+        assert "letter_sent" not in [event.kind for event in store.events(REQUEST)]
+        assert store.verify() == []
+
+
+def test_a_refusal_without_notice_brings_pwn_request_sent_once_on_send(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    daemon = start(family, running)
+    refusal = parsed(
+        school_writes(
+            dovecot,
+            family,
+            "Sam's IEP was reviewed in October and his services remain appropriate. "
+            "I must deny your request for an IEP meeting this semester.",
+        )
+    )
+    wait_for(lambda: draft_ready(dovecot, family, "pwn_request"), "the pwn_request draft", LONG)
+    [shown] = draft_ready(dovecot, family, "pwn_request")
+    assert len(school_mail(dovecot, family)) == 1  # it waits for the parent's SEND
+
+    send = command(shown, "SEND", PARENT.format(family.parent))
+    dovecot.deliver(family.parent, send, mail_from=family.parent)
+    wait_for(lambda: len(school_mail(dovecot, family)) == 2, "the notice request", LONG)
+    wait_for(lambda: "command_done" in reminder_kinds(dovecot, family), "command_done", LONG)
+    dovecot.deliver(family.parent, send, mail_from=family.parent)  # the same reply again
+    time.sleep(4)  # several inbox catch-ups: a second letter would be here by now
+    stopped(daemon)
+
+    letters = school_mail(dovecot, family)
+    assert len(letters) == 2
+    notice = letters[1]
+    assert notice["In-Reply-To"] == refusal["Message-ID"]
+    assert "300.503" in text(notice)
+    assert reminder_kinds(dovecot, family).count("command_done") == 1
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "awaiting_notice"
+        assert [event.kind for event in store.events(REQUEST)].count("letter_sent") == 1
+        assert store.verify() == []
+
+
+def invitation(letter: EmailMessage, family: Family, start_at: datetime) -> bytes:
+    """The case manager's calendar invitation (text/calendar, METHOD:REQUEST) in the thread."""
+    stamp = "%Y%m%dT%H%M%SZ"
+    calendar = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "METHOD:REQUEST",
+            "PRODID:-//example.test//test//EN",
+            "VERSION:2.0",
+            "BEGIN:VEVENT",
+            f"UID:{email.utils.make_msgid(domain='example.test').strip('<>')}",
+            f"DTSTAMP:{datetime.now(UTC):{stamp}}",
+            f"DTSTART:{start_at:{stamp}}",
+            f"DTEND:{start_at + timedelta(hours=1):{stamp}}",
+            "SUMMARY:IEP Meeting - Sam Rivera",
+            "LOCATION:Lincoln Elementary\\, Room 114",
+            f"ORGANIZER;CN=Dana Alvarez:mailto:{family.case_manager}",
+            f"ATTENDEE;RSVP=TRUE:mailto:{family.parent}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+    message = parsed(reply_to(letter, family, "IEP meeting for Sam Rivera."))
+    message.add_alternative(calendar, subtype="calendar", params={"method": "REQUEST"})
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def test_an_invitation_brings_the_confirm_draft(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    daemon = start(family, running)
+    wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter", LONG)
+    [letter] = school_mail(dovecot, family)
+    meeting = (datetime.now(UTC) + timedelta(days=7)).replace(minute=30, second=0, microsecond=0)
+    dovecot.deliver(
+        family.parent, invitation(letter, family, meeting), mail_from=family.case_manager
+    )
+    wait_for(lambda: draft_ready(dovecot, family, "confirm"), "the confirm draft", LONG)
+    stopped(daemon)
+
+    [shown] = draft_ready(dovecot, family, "confirm")
+    assert "Room 114" in text(shown)
+    assert len(school_mail(dovecot, family)) == 1  # confirm waits for the parent's SEND
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.meeting_at == meeting
+        assert store.verify() == []
+
+
+def reclassified_once(dovecot: Dovecot, family: Family, word: str) -> None:
+    """The parent replies word to the reminder about the school's message, twice (a replay);
+    iepd carries it out and confirms it once."""
+    [about] = about_the_school(dovecot, family)
+    reply = command(about, word, PARENT.format(family.parent))
+    dovecot.deliver(family.parent, reply, mail_from=family.parent)
+    wait_for(lambda: "command_done" in reminder_kinds(dovecot, family), "command_done", LONG)
+    dovecot.deliver(family.parent, reply, mail_from=family.parent)
+
+
+def assert_reclassified_once(family: Family, dovecot: Dovecot, klass: str) -> None:
+    assert reminder_kinds(dovecot, family).count("command_done") == 1
+    assert "command_refused" not in reminder_kinds(dovecot, family)
+    with Store.open(family.state_dir) as store:
+        events = list(store.events(REQUEST))
+        assert [event.kind for event in events].count("command_received") == 1
+        [corrected] = [event for event in events if event.kind == "reclassified"]
+        assert str(corrected.detail).startswith(f"{klass}:")
+        assert store.verify() == []
+
+
+def test_informal_by_email_turns_an_answer_into_an_offer_and_brings_insist(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    daemon = start(family, running)
+    school_writes(dovecot, family, NO_DATE)
+    wait_for(lambda: about_the_school(dovecot, family), "the answer reminder", LONG)
+    reclassified_once(dovecot, family, "INFORMAL")
+    wait_for(lambda: draft_ready(dovecot, family, "insist"), "the insist draft", LONG)
+    time.sleep(4)  # several inbox catch-ups: a second confirmation would be here by now
+    stopped(daemon)
+
+    assert len(school_mail(dovecot, family)) == 1  # insist waits for the parent's SEND
+    assert len(draft_ready(dovecot, family, "insist")) == 1
+    assert_reclassified_once(family, dovecot, "informal")
+
+
+def test_answer_by_email_turns_an_offer_into_an_answer_and_asks_for_a_date(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    daemon = start(family, running, 'followup_after = "3s"\nescalate_after = "30d"')
+    offer = parsed(
+        school_writes(
+            dovecot,
+            family,
+            "Thank you for reaching out about Sam. Rather than a meeting, I would be happy to "
+            "set up a quick phone call with you next week to talk about his speech sessions.",
+        )
+    )
+    wait_for(lambda: draft_ready(dovecot, family, "insist"), "the insist draft", LONG)
+    reclassified_once(dovecot, family, "answer")
+    wait_for(lambda: len(school_mail(dovecot, family)) == 2, "ask_for_date", LONG)
+    time.sleep(6)  # past followup_after again: a second letter would be here by now
+    stopped(daemon)
+
+    letters = school_mail(dovecot, family)
+    assert len(letters) == 2  # ask_for_date, never the withdrawn insist
+    assert letters[1]["In-Reply-To"] == offer["Message-ID"]
+    assert "meeting will be held" in text(letters[1])
+    assert_reclassified_once(family, dovecot, "answer")
