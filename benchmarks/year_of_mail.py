@@ -24,12 +24,11 @@ from zoneinfo import ZoneInfo
 import common  # noqa: F401 - puts tests/ on the path, for support.family
 
 from iepd.config.load import load_config
-from iepd.decide.plan import Remind, SendFollowUp, SendLetter
 from iepd.inbox.record import MessageRecorder
 from iepd.letters.mail_policy import MAIL_POLICY
 from iepd.mail.credentials import Secret
 from iepd.mail.transport import MailTransport
-from iepd.run.one_pass import OnePass, reminder_context
+from iepd.run.one_pass import OnePass
 from iepd.store.database import Store
 from support.family import Family, offline_family, speech_request
 
@@ -119,7 +118,7 @@ async def _live(family: Family, year: list[Request], clock: Clock, end: dt.datet
             recorder = MessageRecorder(config, store, one_pass.sender, clock)
             one_pass.sync_requests()
             plan = one_pass.plan()
-            _queue(one_pass, plan.actions)
+            one_pass.queue(plan)
             await _accept_everything(one_pass, store, clock)
             for request, (klass, letter_id) in _replies_due(store, year, clock()):
                 uid += 1
@@ -161,19 +160,6 @@ async def _live(family: Family, year: list[Request], clock: Clock, end: dt.datet
             if clock() >= end:
                 return
             clock.now = min(following, end)
-
-
-def _queue(one_pass: OnePass, actions: tuple[SendLetter | SendFollowUp | Remind, ...]) -> None:
-    """Queue the plan's actions as ``OnePass.carry_out`` does, without delivering them."""
-    for action in actions:
-        if isinstance(action, SendLetter):
-            one_pass.sender.queue_letter(action.request_id)
-        elif isinstance(action, SendFollowUp):
-            one_pass.sender.queue_followup(action.request_id, action.number)
-        else:
-            one_pass.sender.queue_reminder(
-                action.request_id, action.kind, action.key, reminder_context(action)
-            )
 
 
 async def _accept_everything(one_pass: OnePass, store: Store, clock: Clock) -> None:

@@ -124,6 +124,12 @@ class OnePass:
 
     async def carry_out(self, plan: Plan) -> None:
         """Queue every action of the plan, then send whatever waits in the outbox."""
+        self.queue(plan)
+        await self.sender.flush()
+
+    def queue(self, plan: Plan) -> None:
+        """Record every action of the plan as intent (queued letters and reminders, drafts);
+        nothing leaves the machine here."""
         for action in plan.actions:
             if isinstance(action, SendLetter):
                 logger.info("%s: sending the meeting request", action.request_id)
@@ -137,7 +143,6 @@ class OnePass:
                 )
             else:
                 self.drafting.carry_out(action)
-        await self.sender.flush()
 
     def next_retry(self) -> datetime | None:
         """Return when the earliest message waiting to be retried (a send, or a letter's Sent
