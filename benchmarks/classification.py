@@ -32,10 +32,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "daemon"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from iepd.decide.classify import classify  # noqa: E402
-from iepd.decide.matching import MatchContext, OpenRequest, is_candidate, match  # noqa: E402
+from iepd.decide.matching import is_candidate, match  # noqa: E402
 from iepd.inbox.parse import parse_headers_only, parse_message  # noqa: E402
+from support.corpus_context import CONTEXT  # noqa: E402
 
 REPLIES = ROOT / "tests" / "replies"
 DEVELOP = ("a", "d")
@@ -45,25 +47,6 @@ OUTCOMES = (*LABELS[:-1], "other request", "no match")
 GOAL_OVERALL = 0.95
 GOAL_PER_CLASS = 0.90
 
-SAM = OpenRequest(
-    request_id="sam-speech",
-    child_id="sam",
-    child_name="Sam Rivera",
-    sent_message_ids=frozenset({"<a1.iepd@family.example>", "<a2.iepd@family.example>"}),
-    case_manager="dalvarez@district.example",
-    principal="lchen@district.example",
-    school_domains=("district.example",),
-)
-MAYA = OpenRequest(
-    request_id="maya-reading",
-    child_id="maya",
-    child_name="Maya Rivera",
-    sent_message_ids=frozenset({"<b1.iepd@family.example>"}),
-    case_manager="dalvarez@district.example",
-    principal="mbrooks@hamiltonms.example",
-    school_domains=("district.example", "hamiltonms.example"),
-)
-CONTEXT = MatchContext(parent_addresses=frozenset({"jordan@family.example"}), requests=(SAM, MAYA))
 
 
 @dataclass(frozen=True)

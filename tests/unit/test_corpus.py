@@ -10,33 +10,15 @@ from typing import Any
 import pytest
 
 from iepd.decide.classify import classify
-from iepd.decide.matching import MatchContext, OpenRequest, is_candidate, match
+from iepd.decide.matching import is_candidate, match
 from iepd.inbox.parse import parse_headers_only, parse_message
+from support.corpus_context import CONTEXT
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(
     (CORPUS / "expected.toml").read_text(encoding="utf-8")
 )
 
-SAM = OpenRequest(
-    request_id="sam-speech",
-    child_id="sam",
-    child_name="Sam Rivera",
-    sent_message_ids=frozenset({"<a1.iepd@family.example>", "<a2.iepd@family.example>"}),
-    case_manager="dalvarez@district.example",
-    principal="lchen@district.example",
-    school_domains=("district.example",),
-)
-MAYA = OpenRequest(
-    request_id="maya-reading",
-    child_id="maya",
-    child_name="Maya Rivera",
-    sent_message_ids=frozenset({"<b1.iepd@family.example>"}),
-    case_manager="dalvarez@district.example",
-    principal="mbrooks@hamiltonms.example",
-    school_domains=("district.example", "hamiltonms.example"),
-)
-CONTEXT = MatchContext(parent_addresses=frozenset({"jordan@family.example"}), requests=(SAM, MAYA))
 
 
 def corpus_files() -> list[str]:
