@@ -66,8 +66,8 @@ class Pymap(ServerProcess):
             "dict",
             "--demo-user",
             self.user,
-            "--demo-password",
-            self.password,
+            # one argument, so that a random password starting with "-" is not read as an option
+            f"--demo-password={self.password}",
         ]
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
