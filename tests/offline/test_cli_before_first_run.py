@@ -270,3 +270,16 @@ def test_rows_before_the_first_run_are_those_iepd_run_records(tmp_path: Path) ->
         "closed": "closed", "later": "queued", "meeting-set": "queued", "on-hold": "draft",
         "plain": "queued", "urgent": "queued",
     }  # fmt: skip
+
+
+def test_check_renders_the_parents_export_page_and_names_the_broken_one(home: Home) -> None:
+    # Broken only where a loop runs: the page must be rendered with a trail that has events.
+    page = home.config.parent / "templates" / "export" / "index.html.j2"
+    page.parent.mkdir(parents=True)
+    page.write_text("{% for row in events %}{{ row.no_such.field }}{% endfor %}\n", "utf-8")
+
+    result = home.iepd("check")
+
+    assert result.returncode == 78, result.stdout + result.stderr
+    assert "template: export page:" in result.stdout
+    assert "index.html.j2" in result.stdout

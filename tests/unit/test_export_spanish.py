@@ -65,10 +65,10 @@ def test_the_english_page_is_as_before() -> None:
 
 
 def test_a_request_gone_from_the_config_is_said_in_spanish(tmp_path: Path) -> None:
-    from iepd.trail.export import _cover
+    from iepd.trail.export import cover_for
 
     config = spanish_config(tmp_path)  # its request is "sam-request", the trail's "sam-1"
-    made = _cover(config, trail([event_row(1, "request_sent")]), T0)
+    made = cover_for(config, trail([event_row(1, "request_sent")]), T0)
     assert made.concern == "(esta solicitud ya no está en la configuración)"
     assert made.language == "es"
     assert made.reason == "servicios que no se han dado como dice el IEP"

@@ -31,6 +31,7 @@ from iepd.config.model import (
 from iepd.errors import TemplateError
 from iepd.letters.checks import check_templates
 from iepd.letters.compose import finish, make_message_id
+from iepd.letters.reminders import UNSURE_KINDS
 from iepd.letters.school import render_followup, render_request
 from iepd.letters.text_format import WRAP_WIDTH, tidy
 
@@ -412,6 +413,20 @@ def test_check_templates_reports_a_broken_override_and_a_misnamed_one(tmp_path: 
     assert len(problems) == 2
     assert "escalation.txt.j2" in problems[0] and "title" in problems[0]
     assert "genral.txt.j2" in problems[1] and "overrides no template" in problems[1]
+
+
+def test_check_templates_renders_the_unsure_words_an_override_can_break(tmp_path: Path) -> None:
+    # Only the unsure branch is broken: the sure reminders alone would render it fine.
+    write_override(
+        tmp_path,
+        "reminder/_unsure.txt.j2",
+        "{% if unsure %}{{ deciding[0].missing.attribute }}{% endif %}\n",
+    )
+
+    problems = check_templates(make_config(tmp_path))
+
+    assert len(problems) == len(UNSURE_KINDS)
+    assert all("_unsure.txt.j2" in problem for problem in problems)
 
 
 def test_tidy_wraps_prose_keeps_lists_and_quotes_and_drops_control_characters() -> None:

@@ -12,14 +12,15 @@ from iepd.config.load import load_config
 from iepd.config.model import Config
 from iepd.errors import MailServerError
 from iepd.letters.checks import check_templates
+from iepd.trail.page_check import check_export_page
 
 
 def check(config_path: Path, *, connect: bool) -> int:
     """Given the config's path, print what was checked and return the exit status: 0, 78
-    for a template that does not render, 69 for a server that refused. Raise ConfigError
-    for a config with problems."""
+    for a template (a letter, a reminder or the export page) that does not render, 69 for a
+    server that refused. Raise ConfigError for a config with problems."""
     config = load_config(config_path, os.environ)
-    problems = check_templates(config)
+    problems = check_templates(config) + check_export_page(config)
     for problem in problems:
         print(f"template: {problem}")
     if problems:

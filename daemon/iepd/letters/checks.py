@@ -12,7 +12,7 @@ from iepd.config.model import Config
 from iepd.errors import TemplateError
 from iepd.letters.compose import packaged_templates, request_subject
 from iepd.letters.conversation import DraftFacts, ThreadTip, render_draft
-from iepd.letters.reminders import REMINDER_KINDS, render_reminder, sample_context
+from iepd.letters.reminders import REMINDER_KINDS, UNSURE_KINDS, render_reminder, sample_context
 from iepd.letters.school import render_followup, render_request
 from iepd.vocabulary import DRAFT_KINDS
 
@@ -72,6 +72,21 @@ def check_templates(config: Config) -> list[str]:
                 context=sample_context(kind, sent_at),
             )
             for kind in REMINDER_KINDS
+        )
+        # The words for a message iepd is unsure of are a branch of their own in the
+        # reminder: an override can break them and still render the sure case.
+        unsure = {"unsure": True, "deciding": ("We will get back to you about a meeting.",)}
+        renders.extend(
+            partial(
+                render_reminder,
+                config,
+                kind,
+                request.id,
+                message_id=message_id,
+                date=sent_at,
+                context={**sample_context(kind, sent_at), **unsure},
+            )
+            for kind in UNSURE_KINDS
         )
         for render in renders:
             try:

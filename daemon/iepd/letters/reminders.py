@@ -121,8 +121,9 @@ REQUIRED_CONTEXT: Mapping[str, tuple[str, ...]] = {
 # Said of a school message when the evidence is weak or conflicting (Classification.unsure);
 # `deciding` holds the sentences the reading rests on, quoted for the parent.
 _UNSURE: Mapping[str, object] = {"unsure": False, "deciding": ()}
+UNSURE_KINDS = ("answer", "auto_reply", "declined", "informal", "invite")
 _OPTIONAL_CONTEXT: Mapping[str, Mapping[str, object]] = {
-    **{kind: _UNSURE for kind in ("answer", "auto_reply", "declined", "informal", "invite")},
+    **{kind: _UNSURE for kind in UNSURE_KINDS},
     "send_failed": {"letter": "request for an IEP meeting"},
     "send_uncertain": {
         "letter": "request for an IEP meeting",

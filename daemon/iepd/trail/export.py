@@ -154,7 +154,8 @@ def _body(message: TrailMessage, raw: bytes) -> Body:
     )
 
 
-def _cover(config: Config, trail: Trail, now: datetime) -> Cover:
+def cover_for(config: Config, trail: Trail, now: datetime) -> Cover:
+    """Given the config, a trail and the export's moment, return what the page's cover says."""
     from iepd.letters.words import REASON_LABELS
     from iepd.trail.export_words import PAGE_WORDS
 
@@ -240,7 +241,7 @@ def export_request(
         files.append((f"{MESSAGES}/{message.filename}", raw))
         bodies[message.number] = _body(message, raw)
     files.extend(_unsent_drafts(store, request_id))
-    cover = _cover(config, trail, now)
+    cover = cover_for(config, trail, now)
     index = render_index(cover, trail, bodies, templates=config.override_templates_dir)
     files.append((INDEX, index.encode()))
     files.append((TIMELINE, timeline_csv(trail, config.parent.timezone).encode("utf-8-sig")))
