@@ -72,6 +72,7 @@ class Conversation:
     school: SchoolMove | None = None
     draft: PendingDraft | None = None
     drafts_made: frozenset[str] = frozenset()  # every draft's dedup key (made once each)
+    drafts_withdrawn: frozenset[str] = frozenset()  # the keys of the drafts withdrawn
     letters: tuple[SentLetter, ...] = ()  # oldest first
     round_followups: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict, hash=False)
     last_parent_message_at: datetime | None = None
@@ -158,9 +159,16 @@ class Step(NamedTuple):
     action: ConversationAction
 
 
-def draft_key(kind: str, answers: str | None) -> str:
-    """The dedup key of a draft: its kind and what it answers (a Message-ID, a meeting)."""
-    return f"{kind}:{answers or '-'}"
+def draft_key(kind: str, answers: str | None, withdrawn: frozenset[str] = frozenset()) -> str:
+    """The dedup key of a draft: its kind and what it answers (a Message-ID, a meeting);
+    ``#2``, ``#3``... when the parent's corrections brought back a reading whose draft was
+    withdrawn (answer -> declined -> answer drafts ask_for_date again)."""
+    key = base = f"{kind}:{answers or '-'}"
+    number = 1
+    while key in withdrawn:
+        number += 1
+        key = f"{base}#{number}"
+    return key
 
 
 def conversation_steps(
@@ -200,9 +208,12 @@ def conversation_steps(
             )
         )
     after_school = [letter for letter in conversation.letters if letter.at >= school.at]
-    key = draft_key(wanted, school.message_id)
+    key = draft_key(wanted, school.message_id, conversation.drafts_withdrawn)
     sends_at, why = _sends_at(wanted, school, conversation, clocks, now)
-    if not after_school and draft is None and key not in conversation.drafts_made:
+    # A letter of another kind out already (the parent corrected the reading after it went):
+    # the corrected kind's letter is still owed.
+    answered = any(letter.kind == wanted for letter in after_school)
+    if not answered and draft is None and key not in conversation.drafts_made:
         make = MakeDraft(request_id, wanted, key, school.message_id, sends_at, why)
         steps.append(Step(f"{wanted} draft", now, make))
     if draft is not None and draft.kind == wanted and sends_at is not None:
@@ -253,6 +264,11 @@ def _stale(draft: PendingDraft, school: SchoolMove | None, meeting_at: datetime 
         and (school.at > draft.created_at)
     ):
         return "the school wrote again before it was sent"
+    if draft.kind in DRAFT_FOR.values() and (
+        school is None or draft.replies_to != school.message_id
+    ):
+        # The parent read the message it answers as an auto-reply (AUTO).
+        return "the school's message it answers is no longer read as an answer"
     if meeting_at is not None and draft.kind in (ASK, INSIST, PWN):
         return "the meeting is set"
     if (
@@ -327,19 +343,9 @@ def _meeting(
     sent = state not in ("draft", "queued")
     if sent and now < meeting_at and confirm_key not in made and draft is None:
         school_id = conversation.school.message_id if conversation.school else None
-        steps.append(
-            Step(
-                "confirm draft",
-                now,
-                MakeDraft(
-                    request_id,
-                    CONFIRM,
-                    confirm_key,
-                    school_id,
-                    clocks.window(now) if CONFIRM in clocks.auto_send else None,
-                ),
-            )
-        )
+        auto_at = clocks.window(now) if CONFIRM in clocks.auto_send else None
+        make = MakeDraft(request_id, CONFIRM, confirm_key, school_id, auto_at)
+        steps.append(Step("confirm draft", now, make))
     if draft is not None and draft.kind == CONFIRM and CONFIRM in clocks.auto_send:
         steps.append(Step(CONFIRM, now, SendDraft(request_id, draft.id)))
     if any(letter.kind == RECAP for letter in conversation.letters if letter.at >= meeting_at):
@@ -356,13 +362,7 @@ def _meeting(
     recap_made = any(item.startswith(f"{RECAP}:{stamp}") for item in made)
     if key not in reminders_sent and not recap_made:
         context = {"meeting_at": clocks.local(meeting_at)}
-        steps.append(
-            Step(
-                "recap_due reminder",
-                held_at,
-                ReminderDue(RECAP_DUE, key, context),
-            )
-        )
+        steps.append(Step("recap_due reminder", held_at, ReminderDue(RECAP_DUE, key, context)))
     return steps
 
 

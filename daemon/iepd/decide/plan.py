@@ -279,8 +279,10 @@ def _letter_steps(snapshot: RequestSnapshot, rules: TimingRules, now: datetime) 
             return [_Step(name, None, None)]
         previous = reached if number == 1 else snapshot.followups_sent[0]
         # The parent's own message in the thread is a move the school owes an answer to:
-        # the clock restarts from it.
-        previous = max(previous, snapshot.last_parent_message_at or previous)
+        # the clock restarts from it, as from a drafted letter sent before the parent read
+        # the school's only answer as an auto-reply after all (AUTO).
+        letters = [letter.at for letter in snapshot.conversation.letters]
+        previous = max(previous, snapshot.last_parent_message_at or previous, *letters)
         wait = rules.followup_after if number == 1 else rules.escalate_after
         due = _later(previous, wait, rules)
         # A follow-up overdue while the window is shut waits for the next opening.

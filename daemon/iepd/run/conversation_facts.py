@@ -28,9 +28,12 @@ def conversations(store: Store) -> dict[str, Conversation]:
     }
     parent_times = store.last_parent_message_times()
     made: dict[str, set[str]] = {}
+    withdrawn: dict[str, set[str]] = {}
     pending: dict[str, PendingDraft] = {}
     for draft in store.drafts():
         made.setdefault(draft.request_id, set()).add(draft.dedup_key)
+        if draft.status == "withdrawn":
+            withdrawn.setdefault(draft.request_id, set()).add(draft.dedup_key)
         if draft.status == "pending":
             pending[draft.request_id] = PendingDraft(
                 draft.id, draft.kind, draft.replies_to, draft.created_at
@@ -55,6 +58,7 @@ def conversations(store: Store) -> dict[str, Conversation]:
             school=schools.get(request_id),
             draft=pending.get(request_id),
             drafts_made=frozenset(made.get(request_id, ())),
+            drafts_withdrawn=frozenset(withdrawn.get(request_id, ())),
             letters=tuple(letters.get(request_id, ())),
             round_followups={
                 key: tuple(sorted(times)) for key, times in rounds.get(request_id, {}).items()

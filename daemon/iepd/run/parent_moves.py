@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from iepd.config.model import Config
+from iepd.decide.conversation import DRAFT_FOR
+from iepd.decide.corrections import state_after_correction
 from iepd.errors import IepdError
 from iepd.letters.text_format import long_datetime, parent_zone
 from iepd.outbox.enqueue import OutboxQueue
@@ -188,12 +190,51 @@ class ParentMoves:
                 from_addr=newest.from_addr, subject=newest.subject,
                 detail=f"{klass}: was {old}, corrected by the parent ({via})",
             )  # fmt: skip
+            self._replan(request_id, newest.message_id or f"<row-{request_id}>", klass, now)
             return (
                 f"iepd now reads the school's message of {request_id} as {_CLASS_WORDS[klass]},"
                 " and plans the next steps from that."
             )
 
         return self._once(request_id, "reclassify", via, move)
+
+    def _replan(self, request_id: str, message_id: str, klass: str, now: datetime) -> None:
+        """After a correction, in its transaction: the draft written to the old reading of
+        the message is withdrawn (never sent), and the request goes to the state the new
+        reading gives; read as an auto-reply, with no other answer, it waits for the
+        school's answer again and its follow-up clocks run as before the message."""
+        draft = self.store.pending_draft(request_id)
+        if (
+            draft is not None
+            and draft.replies_to == message_id
+            and draft.kind in DRAFT_FOR.values()
+            and DRAFT_FOR.get(klass) != draft.kind
+        ):
+            self.drafting.withdraw(draft, f"the school's message is now read as {klass}")
+        row = self._request(request_id)
+        newest = self.store.school_answers().get(request_id)
+        followups = [
+            out for out in self.store.outgoing_summaries(request_id)
+            if out.purpose in ("followup", "escalation") and out.dedup_key.count(":") == 1
+            and (out.accepted_at is not None or out.step == "uncertain")
+        ]  # fmt: skip
+        state = state_after_correction(
+            row.state, newest.klass if newest else None,
+            with_notice=newest is not None and newest.with_notice,
+            emailed=row.sent_at is not None, followups=len(followups),
+        )  # fmt: skip
+        fields: dict[str, object] = {}
+        if state != row.state:
+            fields["state"] = state
+        if newest is None and row.meeting_at is None and row.answered_at is not None:
+            fields["answered_at"] = None  # no answer came: the follow-ups run again
+        if fields:
+            self.store.update_request(request_id, now=now, **fields)
+        if state != row.state:
+            self.store.append_event(
+                request_id=request_id, kind="state_changed", at=now,
+                detail=f"{state}: the parent read the school's message as {klass}",
+            )  # fmt: skip
 
     def pending_draft(self, request_id: str) -> DraftRow | None:
         """Return the request's draft waiting for SEND, if any."""
