@@ -14,7 +14,8 @@ import pytest
 from test_parent_replies import SCHOOL_REPLY, World, reply_to, school_answer, text_of
 
 from iepd.inbox.record import MessageRecorder
-from iepd.inbox.replies import InboxRouter, ParentReplies
+from iepd.inbox.replies import ParentReplies
+from iepd.inbox.router import InboxRouter
 from iepd.run.parent_moves import ParentMoves
 from iepd.store.database import DraftRow
 from support.offline import REQUEST, queued_request

@@ -21,7 +21,8 @@ import pytest
 from iepd.cli.explain import as_text, explain
 from iepd.config.model import Config
 from iepd.inbox.record import MessageRecorder
-from iepd.inbox.replies import InboxRouter, ParentReplies
+from iepd.inbox.replies import ParentReplies
+from iepd.inbox.router import InboxRouter
 from iepd.outbox.sender import Sender
 from iepd.run.parent_moves import ParentMoves
 from iepd.store.database import Store

@@ -1,5 +1,6 @@
-"""A kill while the parent's own message is being recorded (issue 15, item 5): after the
-restart it is in the record once, with its raw copy, and the record verifies."""
+"""A kill while the parent's own message is being recorded (issue 15, item 5), found in the
+Sent folder or copied into the inbox: after the restart it is in the record once, with its
+raw copy, and the record verifies; with a copy in both folders, once in all."""
 
 from __future__ import annotations
 
@@ -19,9 +20,15 @@ from support.mailservers import Dovecot
 POINTS = ["parent_message.stored", "parent_message.recorded"]
 
 
+# Where the copy is: the inbox's copy carries the headers delivery adds, so the two copies
+# of one message differ in their bytes.
+FOLDERS = [("Sent",), ("INBOX",), ("INBOX", "Sent")]
+
+
+@pytest.mark.parametrize("folders", FOLDERS, ids=["+".join(item) for item in FOLDERS])
 @pytest.mark.parametrize("point", POINTS)
 def test_a_kill_while_recording_the_parents_message_leaves_it_recorded_once(
-    family: Family, dovecot: Dovecot, point: str
+    family: Family, dovecot: Dovecot, point: str, folders: tuple[str, ...]
 ) -> None:
     first = run_iepd(family)
     assert first.returncode == 0, first.stderr
@@ -34,7 +41,10 @@ def test_a_kill_while_recording_the_parents_message_leaves_it_recorded_once(
     reply["In-Reply-To"] = str(letter["Message-ID"])
     reply["Date"] = email.utils.formatdate(localtime=True)
     reply.set_content("Could you tell me when the meeting will be?\n")
-    dovecot.append(family.parent, family.parent_password, "Sent", reply.as_bytes(), ["\\Seen"])
+    delivered = f"Delivered-To: {family.parent}\r\n".encode() + reply.as_bytes()
+    copies = {"Sent": reply.as_bytes(), "INBOX": delivered}
+    for folder in folders:
+        dovecot.append(family.parent, family.parent_password, folder, copies[folder], ["\\Seen"])
 
     killed = run_iepd(family, crash_at=point)
     assert killed.returncode == -9, killed.stderr
@@ -48,5 +58,7 @@ def test_a_kill_while_recording_the_parents_message_leaves_it_recorded_once(
         ]
         assert [event.message_id for event in events] == [str(reply["Message-ID"])]
         assert len(stored) == 1
-        assert stored[0].raw_path.read_bytes() == reply.as_bytes()
+        # The Sent folder is read before the inbox: with both, the Sent copy is the one kept.
+        assert stored[0].raw_path.read_bytes() == copies[folders[-1]]
+        assert stored[0].mailbox == folders[-1]
         assert store.verify() == []

@@ -9,11 +9,17 @@ request). A recipient counts only on the school's side of that request (its case
 principal, school domains, or someone who wrote in its thread): a forward to an advocate in
 the same thread is not a message to the school. iepd's own letters and reminders found there
 are already in the record, and a message that points at two requests belongs to neither.
+A reply to one of iepd's reminders is the parent's answer to iepd (a command, read by the
+inbox), never a message to the school, even when the school is copied.
+
+The same rules read the parent's messages found in the inbox (a copy to herself), where only
+a message From one of the parent's addresses can be hers; a message found in both folders
+(one Message-ID) is recorded once, from the folder read first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
@@ -37,6 +43,7 @@ class SentContext:
     correspondents: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    reminder_ids: frozenset[str] = frozenset()  # iepd's reminders, as message_key gives them
 
 
 def message_key(message_id: str) -> str:
@@ -52,10 +59,36 @@ def is_own_message(message: IncomingMessage, ctx: SentContext) -> bool:
     return message.message_id is not None and message_key(message.message_id) in ctx.own_message_ids
 
 
+def answers_iepd(message: IncomingMessage, ctx: SentContext) -> bool:
+    """Given a message, return whether it replies to one of iepd's reminders (its
+    In-Reply-To or References name one) or looks like such a reply ("[iepd]" in its
+    subject, and a reply): the parent's word to iepd, never her message to the school."""
+    named = (*message.in_reply_to, *message.references)
+    if any(message_key(item) in ctx.reminder_ids for item in named):
+        return True
+    return bool(named) and "[iepd]" in message.subject.casefold()
+
+
+def from_parent(message: IncomingMessage, ctx: SentContext) -> bool:
+    """Given a message (or its headers), return whether one of the parent's addresses sent
+    it: in the inbox, only such a message can be the parent's own."""
+    sender = (message.from_addr or "").strip().lower()
+    return bool(sender) and sender in {address.lower() for address in ctx.parent_addresses}
+
+
+def recorded_before(message: IncomingMessage, recorded: Iterable[str]) -> bool:
+    """Given a message and the Message-IDs of the parent's messages already recorded, return
+    whether it is one of them: the copy in Sent and the copy in the inbox differ in their
+    bytes (delivery adds headers) but are one message."""
+    if message.message_id is None:
+        return False
+    return message_key(message.message_id) in {message_key(item) for item in recorded}
+
+
 def worth_fetching(headers_only: IncomingMessage, ctx: SentContext) -> bool:
     """Given a Sent message's headers (``parse_headers_only``), return whether to fetch it
     whole: it is not iepd's and goes to someone on the school's side of an open request."""
-    if not ctx.threads or is_own_message(headers_only, ctx):
+    if not ctx.threads or is_own_message(headers_only, ctx) or answers_iepd(headers_only, ctx):
         return False
     return any(_school_side(recipient, ctx) for recipient in _recipients(headers_only, ctx))
 
@@ -63,7 +96,7 @@ def worth_fetching(headers_only: IncomingMessage, ctx: SentContext) -> bool:
 def parent_message_request(message: IncomingMessage, ctx: SentContext) -> Match | None:
     """Given a whole message from the Sent folder, return the request whose thread it is the
     parent's message in, and why (matching's reason), or None."""
-    if not ctx.threads or is_own_message(message, ctx):
+    if not ctx.threads or is_own_message(message, ctx) or answers_iepd(message, ctx):
         return None
     matching = MatchContext(parent_addresses=ctx.parent_addresses, requests=ctx.threads)
     found: dict[str, Match] = {}

@@ -1,10 +1,13 @@
-"""What happens when the watcher hands over a message from the parent's Sent folder.
+"""What happens when the watcher hands over a message from the parent's Sent folder, or one
+the inbox router found From the parent in the inbox (a copy she sent herself).
 
 Parse (never raises), decide whether it is the parent's own message to the school in a
 request's thread (``decide.parent_messages``, pure), then store its raw copy and row and
 append its ``parent_message`` event in ONE transaction: a crash keeps both or neither, and
-the next catch-up redoes it. iepd's own letters and reminders are in the record already;
-every other message in the Sent folder is the parent's private mail and is not stored.
+the next catch-up redoes it. The same message found in the other folder (its Message-ID
+already has its event) is not stored again. iepd's own letters and reminders are in the
+record already, and a reply to a reminder is a command; every other message is the
+parent's private mail and is not stored.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from iepd.decide.parent_messages import (
     SentContext,
     message_key,
     parent_message_request,
+    recorded_before,
     sent_moment,
     worth_fetching,
 )
 from iepd.faults import crashpoint
 from iepd.inbox.keep import keep_incoming
-from iepd.inbox.parse import parse_headers_only, parse_message
+from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.store.database import Store
 from iepd.trail.postal import request_deliveries
 
@@ -73,6 +77,7 @@ def sent_context(config: Config, store: Store) -> SentContext:
         own_message_ids=frozenset(message_key(known) for known in store.own_message_ids()),
         threads=tuple(requests),
         correspondents=MappingProxyType(correspondents),
+        reminder_ids=frozenset(message_key(known) for known in store.reminder_message_ids()),
     )
 
 
@@ -100,19 +105,33 @@ class ParentMessageRecorder:
         return worth_fetching(parse_headers_only(header_bytes), self.context)
 
     def handle(
-        self, *, raw: bytes, mailbox: str, uidvalidity: int, uid: int, internaldate: datetime
+        self,
+        *,
+        raw: bytes,
+        mailbox: str,
+        uidvalidity: int,
+        uid: int,
+        internaldate: datetime,
+        message: IncomingMessage | None = None,
     ) -> str | None:
-        """Given one message fetched from the Sent folder, record it if it is the parent's
-        message in a request's thread; return that request's id (None: not recorded now)."""
-        message = parse_message(raw)
+        """Given one message fetched from the Sent folder (or, parsed already, from the
+        inbox), record it if it is the parent's message in a request's thread and not
+        recorded yet; return that request's id (None: not recorded now)."""
+        if message is None:
+            message = parse_message(raw)
         # Read afresh: a letter iepd sent a moment ago must be known as iepd's own.
         self.refresh()
         found = parent_message_request(message, self.context)
         if found is None:
-            logger.debug("Sent uid %d: not the parent's message in a request's thread", uid)
+            logger.debug("%s uid %d: not the parent's message in a request's thread", mailbox,
+                         uid)  # fmt: skip
             return None
         now = self.clock()
         with self.store.transaction():
+            if recorded_before(message, self.store.parent_message_ids()):
+                logger.debug("%s uid %d: the parent's message is recorded already (from the"
+                             " other folder)", mailbox, uid)  # fmt: skip
+                return None
             row = keep_incoming(
                 self.store,
                 found.request_id,
@@ -127,7 +146,7 @@ class ParentMessageRecorder:
                 excerpt=make_excerpt(message.text),
             )
             if row is None:
-                logger.debug("Sent uid %d: already recorded", uid)
+                logger.debug("%s uid %d: already recorded", mailbox, uid)
                 return None
             # A kill here rolls the row back; only the raw copy stays, unnamed by any row.
             crashpoint("parent_message.stored")

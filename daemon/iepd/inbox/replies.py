@@ -2,10 +2,10 @@
 recorded once, carried out once.
 
 A message whose In-Reply-To or References holds the Message-ID of a reminder iepd sent is
-never the school's answer, whoever sent it: ``InboxRouter`` hands it to ``ParentReplies``
-before matching ever sees it. There it is taken as the parent's command only when it is From
-one of the parent's addresses (anything else is logged and ignored: an answer would go to
-whoever forged the sender); the rules are ``decide.commands``'s.
+never the school's answer, whoever sent it: ``InboxRouter`` (router.py) hands it to
+``ParentReplies`` before matching ever sees it. There it is taken as the parent's command
+only when it is From one of the parent's addresses (anything else is logged and ignored: an
+answer would go to whoever forged the sender); the rules are ``decide.commands``'s.
 
 Crash safety, one reply at a time: (1) the reply's raw copy and its ``command_received``
 event, which holds the verdict, commit together; (2) the move runs (``ParentMoves`` does a
@@ -38,8 +38,7 @@ from iepd.decide.excerpt import make_excerpt
 from iepd.decide.meeting_time import UnreadableMeetingTime, parse_meeting_time
 from iepd.faults import crashpoint
 from iepd.inbox.keep import keep_incoming
-from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
-from iepd.inbox.record import MessageRecorder
+from iepd.inbox.parse import IncomingMessage
 from iepd.letters.text_format import parent_zone
 from iepd.outbox.enqueue import OutboxQueue
 from iepd.run.parent_moves import MoveRefused, ParentMoves
@@ -340,53 +339,3 @@ def _automatic(message: IncomingMessage) -> bool:
 def _shown(reading: Reading) -> str:
     """The command as the parent is shown it: its name, or the typo as written (cut)."""
     return reading.name or reading.word[:SHOWN_WORD_CHARACTERS]
-
-
-class InboxRouter:
-    """Given the school's message recorder and the parent's replies, send each fetched
-    message to the one it concerns: a reply to a reminder never reaches matching."""
-
-    def __init__(self, recorder: MessageRecorder, replies: ParentReplies) -> None:
-        self.recorder = recorder
-        self.replies = replies
-
-    def refresh(self) -> None:
-        self.recorder.refresh()
-        self.replies.refresh()
-
-    def wants(self, header_bytes: bytes) -> bool:
-        """Given a message's header block, return whether to fetch the whole message."""
-        headers = parse_headers_only(header_bytes)
-        if self.replies.answered_reminder(headers) is not None:
-            return True
-        return self.recorder.wants(header_bytes)
-
-    def handle(
-        self, *, raw: bytes, mailbox: str, uidvalidity: int, uid: int, internaldate: datetime
-    ) -> str | None:
-        """Given one fetched message, record it where it belongs; return what it was."""
-        message = parse_message(raw)
-        reminder = self.replies.answered_reminder(message)
-        if reminder is None:
-            if self.replies.unknown_reminder_reply(message):
-                logger.warning(
-                    "uid %d: a reply from the parent's address to an [iepd] reminder iepd did"
-                    " not send (its In-Reply-To and References name none): ignored",
-                    uid,
-                )
-            return self.recorder.handle(
-                raw=raw,
-                mailbox=mailbox,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                internaldate=internaldate,
-            )
-        return self.replies.handle(
-            message,
-            reminder,
-            raw=raw,
-            mailbox=mailbox,
-            uidvalidity=uidvalidity,
-            uid=uid,
-            internaldate=internaldate,
-        )

@@ -26,7 +26,8 @@ from iepd.errors import IepdError
 from iepd.inbox.catchup import FetchedMessage, Handover, UidValidityChanged
 from iepd.inbox.parent_messages import ParentMessageRecorder
 from iepd.inbox.record import MessageRecorder
-from iepd.inbox.replies import InboxRouter, ParentReplies
+from iepd.inbox.replies import ParentReplies
+from iepd.inbox.router import InboxRouter
 from iepd.inbox.watcher import Watcher
 from iepd.mail.credentials import Secret, get_secret
 from iepd.mail.imap import ImapSession
@@ -130,11 +131,13 @@ class Daemon:
         # A reply to one of iepd's reminders goes to ParentReplies, never to matching: it is
         # the parent's command (or nobody's), never the school's answer.
         moves = ParentMoves(config, self.store, sender, self.clock)
+        # The parent's own messages, from the Sent folder or copied into the inbox.
+        self.parent_messages = ParentMessageRecorder(config, self.store, self.clock)
         self.recorder = InboxRouter(
             MessageRecorder(config, self.store, sender, self.clock),
             ParentReplies(config, self.store, sender, self.clock, moves),
+            self.parent_messages,
         )
-        self.parent_messages = ParentMessageRecorder(config, self.store, self.clock)
 
     def _start_watcher(self, loop: asyncio.AbstractEventLoop, config: Config) -> Watcher:
         mail = config.mail
@@ -223,6 +226,9 @@ class Daemon:
         except IepdError as error:
             logger.error("%s uid %d: could not be recorded: %s", item.mailbox, item.uid, error)
             return False
+        if recorded is not None:
+            # Its Message-ID is in the thread now: the school's reply to it belongs there.
+            self.recorder.refresh()
         return recorded is not None
 
     async def _loop(self, watcher: Watcher, timer: WakeTimer) -> None:

@@ -29,6 +29,15 @@ class ParentMessages(EventLog):
         )
         return frozenset(str(row["message_id"]).strip().casefold() for row in rows)
 
+    def reminder_message_ids(self) -> frozenset[str]:
+        """Return the Message-ID of every reminder iepd sent or queued to the parent: a
+        message that replies to one is the parent's word to iepd, not to the school."""
+        rows = self._fetchall(
+            "SELECT message_id FROM messages WHERE direction = 'out' AND purpose = 'reminder'"
+            " AND message_id IS NOT NULL"
+        )
+        return frozenset(str(row["message_id"]).strip().casefold() for row in rows)
+
     def thread_messages(self) -> dict[str, list[tuple[str | None, str | None]]]:
         """Return request id -> (Message-ID, From) of every message of its thread: iepd's
         letters to the school and each message recorded from IMAP (the school's, and the
