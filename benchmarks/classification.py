@@ -5,10 +5,10 @@ with the fixed context of tests/unit/test_corpus.py (Sam and Maya, requests a1/a
 then classified. An ``unrelated`` label is right when no request matches; any other label is
 right when the matched request is the label's ``request`` and the class is its ``class``.
 
-Authors ``a`` and ``d`` are for development; ``b``, ``c`` and ``e`` are held out
-(tests/replies/README.md): for them this script prints figures only, never a message's name,
-text or result. ``--misses`` lists the wrong answers of development authors and refuses the
-held-out ones.
+Authors ``a`` and ``d`` are for development; ``b``, ``c`` and ``e`` (the first set) and ``g``
+and ``h`` (the new set) are held out (tests/replies/README.md): for them this script prints
+figures only, never a message's name, text or result. ``--misses`` lists the wrong answers
+of development authors and refuses the held-out ones.
 
     python benchmarks/classification.py                  # every author; rewrites the block
     python benchmarks/classification.py --authors a,d --misses --no-write
@@ -41,12 +41,20 @@ from support.corpus_context import CONTEXT  # noqa: E402
 
 REPLIES = ROOT / "tests" / "replies"
 DEVELOP = ("a", "d")
-HELD_OUT = ("b", "c", "e")
+# Held out in two sets: the first was looked at (aggregates only) at seven checkpoints while
+# the method was built; the new one was written after and measures with no such leak.
+HELD_OUT_FIRST = ("b", "c", "e")
+HELD_OUT_NEW = ("g", "h")
+HELD_OUT = HELD_OUT_FIRST + HELD_OUT_NEW
+GROUPS = (
+    (f"develop ({', '.join(DEVELOP)})", DEVELOP),
+    (f"held out, first ({', '.join(HELD_OUT_FIRST)})", HELD_OUT_FIRST),
+    (f"held out, new ({', '.join(HELD_OUT_NEW)})", HELD_OUT_NEW),
+)
 LABELS = ("answer", "declined", "informal", "invite", "auto_reply", "bounce", "unrelated")
 OUTCOMES = (*LABELS[:-1], "other request", "no match")
 GOAL_OVERALL = 0.95
 GOAL_PER_CLASS = 0.90
-
 
 
 @dataclass(frozen=True)
@@ -190,9 +198,8 @@ def confusion_table(group: Tally) -> str:
     return "\n".join(rows)
 
 
-def report(develop: Tally | None, held_out: Tally | None) -> str:
-    groups = [(name, group) for name, group in (("develop (a, d)", develop),
-              ("held out (b, c, e)", held_out)) if group is not None]  # fmt: skip
+def report(groups: Sequence[tuple[str, Tally]]) -> str:
+    """Given each group's name and figures, return the summary and a confusion matrix each."""
     parts = [summary_table(groups)]
     for name, group in groups:
         verdict = "reached" if group.goal_reached() else "not reached"
@@ -337,12 +344,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.CRITICAL)
     authors = [author.strip() for author in args.authors.split(",") if author.strip()]
     if args.misses and set(authors) & set(HELD_OUT):
-        parser.error("--misses is for the development authors (a, d) only")
-    develop = [item for author in authors if author in DEVELOP for item in score_author(author)]
-    held = [item for author in authors if author in HELD_OUT for item in score_author(author)]
+        parser.error("--misses is for the development authors only")
+    scored = {author: score_author(author) for author in authors}
     if args.misses:
-        _print_misses(develop)
-    text = report(tally(develop) if develop else None, tally(held) if held else None)
+        _print_misses([item for author in authors if author in DEVELOP for item in scored[author]])
+    groups = [
+        (name, tally(item for author in members if author in scored for item in scored[author]))
+        for name, members in GROUPS
+        if set(members) & set(authors)
+    ]
+    text = report(groups)
     print(text)
     if not args.no_write:
         write_block(_docs_path(), args.block, text)

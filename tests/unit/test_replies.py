@@ -1,10 +1,10 @@
 """The replies written apart from the project (tests/replies/) stay read as well as measured.
 
 Scored exactly as benchmarks/classification.py scores them (it is imported here). Authors a
-and d are the development set: every message must stay right. Authors b, c and e are held out:
-only their aggregate is asserted (overall at least 95 %, no unrelated message matched, the
-parts of issue 14's goal that are reached), and nothing about a single held-out message is
-ever printed, not even on failure.
+and d are the development set: every message must stay right. The other authors are held out:
+only their aggregate is asserted, and nothing about a single held-out message is ever printed,
+not even on failure: no unrelated message matched, in either held-out set, and for the first
+set (b, c, e) overall at least 95 %, the parts of issue 14's goal that are reached there.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ def test_every_development_reply_is_read_right(harness: ModuleType, author: str)
     assert wrong == []
 
 
-def test_the_held_out_replies_stay_at_the_goal_reached(harness: ModuleType) -> None:
+@pytest.mark.parametrize("which", ["HELD_OUT_FIRST", "HELD_OUT_NEW"])
+def test_the_held_out_replies_stay_at_the_goal_reached(harness: ModuleType, which: str) -> None:
+    authors = getattr(harness, which)
     logging.disable(logging.CRITICAL)  # a warning would name a held-out message
     try:
-        results = [item for author in harness.HELD_OUT for item in harness.score_author(author)]
+        results = [item for author in authors for item in harness.score_author(author)]
     finally:
         logging.disable(logging.NOTSET)
     figures = harness.tally(results)
@@ -55,5 +57,6 @@ def test_the_held_out_replies_stay_at_the_goal_reached(harness: ModuleType) -> N
     # Only figures, never a message: the held-out authors must stay unread (README).
     overall, matched = figures.rate(), unrelated_matched
     del results, figures
-    assert overall >= harness.GOAL_OVERALL, f"held out overall {overall:.3f}"
     assert matched == 0, f"{matched} unrelated held-out messages matched a request"
+    if which == "HELD_OUT_FIRST":
+        assert overall >= harness.GOAL_OVERALL, f"held out overall {overall:.3f}"
