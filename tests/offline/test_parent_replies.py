@@ -327,3 +327,23 @@ def test_explain_says_a_reply_to_a_reminder_is_never_the_schools_answer(world: W
     assert explanation.found is None
     assert explanation.reason == "reminder_reply"
     assert "never the school's answer" in " ".join(as_text(world.config, explanation).split())
+
+
+def test_explain_says_the_parents_copy_to_herself_is_her_own_message(world: World) -> None:
+    message = mail(f"Jordan Rivera <{PARENT}>", "<mine-1@family.example>", "Re: Request")
+    message.replace_header("To", f"Dana Alvarez <{CASE_MANAGER}>")
+    message["Cc"] = PARENT
+    message["In-Reply-To"] = SCHOOL_REPLY
+    message.set_content("Could you tell me the date of Sam's meeting?")
+
+    explanation = explain(world.config, world.store, message.as_bytes())
+
+    assert explanation.found is None
+    assert explanation.reason == "parent_message"
+    text = " ".join(as_text(world.config, explanation).split())
+    assert "your own message to the school in the thread of sam-speech" in text
+    assert "leave this message alone" not in text
+    # As the daemon does: it is recorded there, once, and is no answer.
+    assert world.handle(message) == "parent_message"
+    assert world.handle(message) is None
+    assert world.event_kinds().count("parent_message") == 1

@@ -20,7 +20,9 @@ from iepd.config.model import Config
 from iepd.decide.classify import Classification, classify
 from iepd.decide.commands import referenced_reminder
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
+from iepd.decide.parent_messages import from_parent, parent_message_request
 from iepd.errors import IepdError
+from iepd.inbox.parent_messages import sent_context
 from iepd.inbox.parse import IncomingMessage, is_mail_system, parse_headers_only, parse_message
 from iepd.inbox.record import (
     config_match_context,
@@ -52,6 +54,9 @@ WHY_NONE = {
     "reminder_reply": "it replies to one of iepd's reminders, so it is never the school's"
     " answer; from you, iepd reads it as a command (see the commands by email)",
     "parent_mail": "it is from you (an address of yours in the config)",
+    "parent_message": "it is your own message to the school in the thread of {request}: iepd"
+    " records it there as yours (parent_message, from the inbox or the Sent folder), never as"
+    " the school's answer, and the school's clock restarts from it",
     "iepd_letter": "it is a letter iepd sent",
     "list_mail": "it is mailing-list mail (List-Id or List-Unsubscribe)",
     "unmatched_delivery_report": "it is a delivery report, but it returns none of iepd's letters",
@@ -102,6 +107,9 @@ def explain(config: Config, store: Store | None, raw: bytes) -> Explanation:
     if store is not None and _replies_to_reminder(store, message):
         reason = "reminder_reply"
         return Explanation(message, None, reason, WHY_NONE[reason], classify(message), True)
+    if store is not None and (mine := _parent_message(config, store, message)) is not None:
+        words = WHY_NONE["parent_message"].format(request=mine)
+        return Explanation(message, None, "parent_message", words, classify(message), True)
     found = match(message, context)
     if found is not None and not is_candidate(parse_headers_only(_header_block(raw)), context):
         found = None  # never fetched: the watcher looks at the headers first
@@ -126,6 +134,16 @@ def _replies_to_reminder(store: Store, message: IncomingMessage) -> bool:
         return False
     found = referenced_reminder(message.in_reply_to, message.references, sent_reminders(store))
     return found is not None
+
+
+def _parent_message(config: Config, store: Store, message: IncomingMessage) -> str | None:
+    """The request in whose thread the daemon would record the message as the parent's own
+    (inbox.router, from either folder), or None."""
+    context = sent_context(config, store)
+    if not from_parent(message, context):
+        return None
+    found = parent_message_request(message, context)
+    return found.request_id if found else None
 
 
 def why_none(message: IncomingMessage, context: MatchContext) -> str:
@@ -223,7 +241,7 @@ def as_text(config: Config, explanation: Explanation) -> str:
         )
     if explanation.found is None:
         lines.append(f"request: none, because {explanation.words}")
-        if explanation.reason != "reminder_reply":
+        if explanation.reason not in ("reminder_reply", "parent_message"):
             lines.append(
                 "  iepd would leave this message alone: it records only mail about a request"
             )
