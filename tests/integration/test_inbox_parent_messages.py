@@ -14,6 +14,7 @@ import email.utils
 import os
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from iepd.run.daemon import Daemon
 from iepd.run.snapshots import snapshots
 from iepd.store.database import Store
 from iepd.store.files import sha256_hex
+from iepd.trail.export import export_request
 from support.family import Family
 from support.mailboxes import mailbox, parsed, school_mail
 from support.mailservers import Dovecot
@@ -152,6 +154,28 @@ def test_the_same_message_in_sent_and_in_the_inbox_is_recorded_once(
     assert stored == [copies[first]] and mailboxes == [first]
     _, stored_both, where_both = recorded(family, str(parsed(both)["Message-ID"]))
     assert stored_both == [both] and where_both == ["Sent"]
+
+
+def test_the_export_holds_the_parents_copy_from_the_inbox(
+    family: Family, dovecot: Dovecot, tmp_path: Path
+) -> None:
+    clock = Clock()
+    run_once(family, clock)
+    [letter] = school_mail(dovecot, family)
+    copy = as_delivered(parents_message(family, letter, "Any news about Sam's meeting?\n"), family)
+    dovecot.append(family.parent, family.parent_password, "INBOX", copy)
+    run_once(family, clock)
+
+    out = tmp_path / "export"
+    with Store.open(family.state_dir) as store:
+        config = load_config(family.config_path, dict(os.environ) | family.environ())
+        export_request(config, store, REQUEST, out, now=clock.now)
+    [name] = [path.name for path in (out / "messages").iterdir()
+              if path.name.endswith("-parent_message.eml")]  # fmt: skip
+    assert (out / "messages" / name).read_bytes() == copy
+    page = (out / "index.html").read_text()
+    assert "The parent&#39;s own message to the school" in page
+    assert "Sent folder" not in page  # it was found in the inbox
 
 
 def test_iepds_own_letter_copied_into_the_inbox_is_not_recorded_again(

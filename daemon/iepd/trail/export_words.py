@@ -18,7 +18,8 @@ EVENT_LABELS: Mapping[str, Mapping[str, str]] = {
         "followup_sent": "Follow-up sent",
         "escalation_sent": "Second follow-up sent, principal copied",
         "reply_received": "Answer received",
-        PARENT_MESSAGE: "The parent's own message to the school (from the Sent folder)",
+        # found in the Sent folder, or in the inbox when the parent copied herself
+        PARENT_MESSAGE: "The parent's own message to the school",
         "auto_reply_received": "Automatic reply received",
         "bounce_received": "Delivery failure received",
         "meeting_scheduled": "Meeting date recorded",
@@ -47,8 +48,7 @@ EVENT_LABELS: Mapping[str, Mapping[str, str]] = {
         "followup_sent": "Carta de seguimiento enviada",
         "escalation_sent": "Segunda carta de seguimiento enviada, con copia al director/a",
         "reply_received": "Respuesta recibida",
-        PARENT_MESSAGE: "Mensaje propio del padre o la madre a la escuela (de la carpeta de"
-        " enviados)",
+        PARENT_MESSAGE: "Mensaje propio del padre o la madre a la escuela",
         "auto_reply_received": "Respuesta automática recibida",
         "bounce_received": "Aviso de que no se entregó",
         "meeting_scheduled": "Fecha de la reunión anotada",
