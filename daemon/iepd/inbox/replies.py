@@ -120,16 +120,6 @@ class ParentReplies:
             found = referenced_reminder(message.in_reply_to, message.references, self.reminders)
         return found
 
-    def unknown_reminder_reply(self, message: IncomingMessage) -> bool:
-        """Given a message that answers no reminder iepd sent, return whether it looks like a
-        command all the same (from a parent address, "[iepd]" in its subject, a reply):
-        a made-up reference, worth a line in the log."""
-        return (
-            parent_sent(message.from_addr, self.parent_addresses)
-            and "[iepd]" in message.subject
-            and bool(message.in_reply_to or message.references)
-        )
-
     def handle(
         self,
         message: IncomingMessage,
