@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,6 +107,10 @@ def _items() -> list[str]:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
             raise IepdError("give the agreements on standard input, one per line, or set $EDITOR")
+        # Here, not at the top: every command imports this module to build the parser.
+        import subprocess
+        import tempfile
+
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "agreed.txt"
             path.write_text(
