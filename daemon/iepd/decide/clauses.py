@@ -33,7 +33,9 @@ COUNTER = frozenset({
     "another", "different", "other", "instead", "reschedule", "how_about", "what_about",
     "otra", "otro", "cambiar", "alternative", "backup", "work",
 })  # fmt: skip
-INTRANSITIVE_MEET = frozenset({"meet", "meets", "met", "reconvene", "reunir", "juntar"})
+INTRANSITIVE_MEET = frozenset({
+    "meet", "meets", "met", "reconvene", "convene", "reunir", "juntar", "sesionar",
+})  # fmt: skip
 BE = frozenset({
     "be", "are", "is", "am", "were", "was", "been", "we're", "they're", "estar", "ser", "es",
     "sea",
@@ -54,7 +56,7 @@ PROPOSES = frozenset({
 # Verbs that put the request off whatever their object: "we can revisit this in January".
 DEFER_VERBS = frozenset({
     "revisit", "hold_off", "postpone", "defer", "put_on_hold", "retomar", "posponer",
-    "aplazar",
+    "aplazar", "wait_and_see",
 })  # fmt: skip
 CONSIDERED = frozenset({"option", "options", "opcion", "opciones", "considered", "consideradas"})
 
@@ -128,7 +130,11 @@ def is_meeting_noun(clause: Sequence[Token], index: int) -> bool:
     token = clause[index]
     if token.low in ("meeting", "meetings", "mtg", "junta", "juntas", "reunion", "reuniones"):
         return True
-    return token.low == "ard" or token.lemma in ("iep_team", "ard_committee")
+    return token.low == "ard" or token.lemma in _TEAM_MEETINGS
+
+
+# Words for the team that also name its meeting: "the PPT", "a case conference".
+_TEAM_MEETINGS = frozenset({"iep_team", "ard_committee", "case_conference", "ppt"})
 
 
 # What is met that is no meeting: "meets her needs", "met the deadline".
@@ -186,6 +192,16 @@ def has_day_or_time(sentence: Sentence) -> bool:
     )
 
 
+# A clause's words without their punctuation: "3:30" is read as "3 30".
+_SPLIT_TIME = re.compile(r"\b\d{1,2} [0-5]\d\b(?! ?(?:st|nd|rd|th)\b)")
+
+
+def names_day_or_time(tokens: Sequence[Token]) -> bool:
+    """True when these words (a clause) name a day or a clock time."""
+    text = " ".join(token.text for token in tokens)
+    return bool(DAY_OR_TIME.search(text) or _SPLIT_TIME.search(text))
+
+
 def annual(tokens: Sequence[Token]) -> bool:
     return has(tokens, cues.ANNUAL)
 
@@ -211,6 +227,32 @@ def holds_meeting(tokens: Sequence[Token]) -> int:
 
 def conditional(tokens: Sequence[Token]) -> bool:
     return has(tokens, cues.CONDITION) and has(tokens, cues.PREREQUISITE)
+
+
+_IF = frozenset({"if", "unless", "si", "a_menos_que"})
+# What a condition on the parent's convenience says: "if Tuesday works for you".
+_CONVENIENT = frozenset({
+    "work", "works", "okay", "ok", "fine", "convenient", "possible", "available", "easier",
+    "prefer", "want", "like", "like_to", "schedule", "time", "funcionar", "conveniente",
+    "posible", "disponible", "gustar", "preferir", "querer", "everyone", "todos",
+})  # fmt: skip
+
+
+def only_if(tokens: Sequence[Token]) -> bool:
+    """True for "if her scores haven't improved by February, we'll convene the team then":
+    a meeting promised only if things go a certain way, which is no meeting agreed to. Not
+    for a condition on the parent's convenience: "if Tuesday works for you, we'll meet"."""
+    if not tokens or not tokens[0].is_(_IF):
+        return False
+    end = next((at for at in range(1, len(tokens)) if tokens[at].after_comma), len(tokens))
+    condition = tokens[1:end]
+    if end == len(tokens) or not condition or names_day_or_time(condition):
+        return False
+    return not any(
+        token.is_(cues.PARENT_SUBJECT) or token.low in ("your", "su", "you'd", "you're")
+        or token.is_(_CONVENIENT)
+        for token in condition
+    )  # fmt: skip
 
 
 def meeting_named(tokens: Sequence[Token]) -> bool:

@@ -22,6 +22,8 @@ MEETING = frozenset({
 })  # fmt: skip
 TEAM = frozenset({
     "team", "committee", "comite", "equipo", "ard", "iep_team", "ard_committee",
+    # other states' words: New York's CSE, Connecticut's PPT, Indiana's case conference
+    "cse", "cpse", "ppt", "case_conference", "arc_committee", "iep_committee",
 })  # fmt: skip
 # Verbs that hold a meeting ("hold", "convene", "pull the team together", "convocar").
 HOLD = frozenset({
@@ -79,7 +81,7 @@ ANNUAL = frozenset({
 WAIT = frozenset({
     "wait", "hold_off", "postpone", "defer", "delay", "revisit", "put_on_hold", "table",
     "esperar", "posponer", "aplazar", "retomar", "mas_adelante", "por_ahora", "until",
-    "hasta_que",
+    "hasta_que", "wait_and_see",
 })  # fmt: skip
 CONDITION = frozenset({
     "once", "after", "until", "unless", "if", "when", "before", "before_we", "una_vez_que",
@@ -106,6 +108,7 @@ TALK = frozenset({
     "hablarlo", "platicarlo", "conversarlo", "reach_out_to_you", "reach_you", "discussion",
     "discusion", "connect", "facetime", "webex", "skype", "hangout", "atender", "charla",
     "platica", "conversacion", "videollamada", "pasar_por", "recoger", "salida",
+    "coffee", "cafecito",
 })  # fmt: skip
 # Coming by to talk: never a mere invitation to get in touch.
 VISIT = frozenset({
@@ -122,6 +125,8 @@ LESSER_MEETING = frozenset({
     "mtss", "rti", "data_meeting", "problem_solving", "equipo_de_apoyo",
     "conferencia_de_padres", "conferencia", "reunion_breve", "check_in_meeting",
     "team_check_in",
+    "huddle", "data_chat", "grade_level_team", "grade_level_meeting", "office_hours",
+    "parent_conference", "intervention_meeting", "tier_2_meeting",
 })  # fmt: skip
 # Words that make a meeting or a call smaller, right before it: "a quick Zoom".
 SMALL = frozenset({
@@ -143,7 +148,10 @@ WHOLE_TEAM = frozenset({
     "whole", "full", "entire", "big", "formal", "all", "completo", "todo", "toda", "grande",
 })  # fmt: skip
 # Handling it in writing instead of meeting: "let's work through this by email".
-BY_EMAIL = frozenset({"by_email", "over_email", "via_email", "through_email", "por_correo"})
+BY_EMAIL = frozenset({
+    "by_email", "over_email", "via_email", "through_email", "por_correo", "by_text",
+    "over_text", "via_text", "email_thread", "email_chain",
+})  # fmt: skip
 # Offer framing: the school proposes something.
 OFFER = frozenset({
     "could", "can", "would", "shall", "may", "let_us", "let_me", "like_to", "love_to",
@@ -153,6 +161,7 @@ OFFER = frozenset({
     "bienvenida", "will_call", "poder", "proponer", "sugerir", "gustar", "parecer", "querer",
     "invitar", "si_gusta", "con_gusto", "le_parece", "conviene", "convenir", "quisiera", "best",
     "quicker", "easier", "faster", "mas_facil", "mas_rapido", "practico",
+    "what_if",
 })  # fmt: skip
 # The school and the parent together: "could we", "let's", "podemos", "platiquemos".
 TOGETHER = frozenset({"let_us", "podemos", "podriamos", "platiquemos", "hablemos"})
@@ -204,7 +213,11 @@ DATES_TO_FOLLOW = frozenset({
 
 # ---- prior written notice ------------------------------------------------------------------
 
-PRIOR_NOTICE = frozenset({"prior_written_notice", "pwn", "notificacion_previa", "aviso_previo"})
+PRIOR_NOTICE = frozenset({
+    "prior_written_notice", "pwn", "notificacion_previa", "aviso_previo", "written_notice",
+    "norep", "notice_of_recommendation", "notice_of_proposed_action",
+    "notice_of_refused_action", "notice_of_action",
+})  # fmt: skip
 # Said of a notice that is here now, not promised: "attached", "below", "serves as".
 PRESENT = frozenset({
     "attach", "attached", "enclose", "enclosed", "below", "serve", "following", "find", "see",
@@ -255,7 +268,16 @@ PHRASES: tuple[str, ...] = (
     "i'll call=will_call", "we'll call=will_call", "i will call=will_call", "reach out to you",
     "hablar con usted=platicar", "hablar por telefono=telefono", "intervention team",
     "mtss team", "rti team", "data team", "problem-solving team=problem_solving_team",
-    "problem solving team",
+    "problem solving team", "committee on special education=cse",
+    "committee on preschool special education=cpse", "case conference committee=case_conference",
+    "case conference", "planning and placement team=ppt", "arc committee", "iep committee",
+    "wait and see", "data chat", "grade level team", "grade-level team=grade_level_team",
+    "grade level meeting", "grade-level meeting=grade_level_meeting", "office hours",
+    "parent conference", "intervention meeting", "tier 2 meeting",
+    "by text", "over text", "via text", "email thread", "e-mail thread=email_thread",
+    "email chain", "what if", "written notice", "notice of recommendation",
+    "notice of proposed action", "notice of refused action", "notice of action",
+    "come find me=come_by", "come find us=come_by", "come grab me=come_by",
 )  # fmt: skip
 
 VOCABULARY = frozenset().union(

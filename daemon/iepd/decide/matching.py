@@ -143,10 +143,21 @@ def _is_bulk(message: IncomingMessage) -> bool:
     return precedence in _BULK_PRECEDENCE and not bulk.is_auto_reply(message)
 
 
+# The IEP named only as what a teacher follows every day ("per her IEP accommodations I'll
+# read the questions aloud") is not the request spoken of.
+_EVERYDAY_IEP = re.compile(
+    r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the) iep"
+    r"|iep (?:accommodations?|modifications?|supports?|testing|seating)"
+    r"|(?:accommodations?|modifications?) (?:in|on|from) (?:his|her|their|the) iep)\b"
+    r"(?: (?:accommodations?|modifications?))?",
+    re.IGNORECASE,
+)
+
+
 def on_topic(message: IncomingMessage) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, the services, a call), in English or Spanish."""
-    fresh = new_text(message.text[:TEXT_SCAN_LIMIT])
+    fresh = _EVERYDAY_IEP.sub(" ", new_text(message.text[:TEXT_SCAN_LIMIT]))
     return bool(_ON_TOPIC.search(message.subject) or _ON_TOPIC.search(fresh))
 
 

@@ -16,17 +16,26 @@ from collections.abc import Sequence
 
 from iepd.decide import cues
 from iepd.decide.lemmas import plain
-from iepd.decide.sentences import Sentence, language_of, tokenize
+from iepd.decide.sentences import Sentence, Token, language_of, tokenize
 from iepd.inbox.parse import MessageParts
 
 _NOTICE_FILE = re.compile(
-    r"(?:^|[^a-z])pwn(?:[^a-z]|$)|prior.?written.?notice|notif\w*.?previa|aviso.?previo"
-    r"|notice.?of.?(?:action|refusal)",
+    r"(?:^|[^a-z])(?:pwn|norep)(?:[^a-z]|$)|prior.?written.?notice|notif\w*.?previa"
+    r"|aviso.?previo|notice.?of.?(?:action|refusal|proposed|refused)"
+    r"|written.?notice(?!.?(?:of|for).?(?:the.?)?(?:meeting|iep|ard|team|cse|ppt))",
 )
 
 
 def _names_notice(text: str) -> bool:
     return any(token.is_(cues.PRIOR_NOTICE) for token in tokenize(text, language_of(text)))
+
+
+def _of_a_meeting(after: Sequence[Token]) -> bool:
+    return (
+        bool(after)
+        and after[0].low in ("of", "for", "de")
+        and any(token.is_(cues.MEETING) or token.is_(cues.TEAM) for token in after[1:])
+    )
 
 
 def prior_notice(subject: str, sentences: Sequence[Sentence], parts: MessageParts) -> str | None:
@@ -41,6 +50,8 @@ def prior_notice(subject: str, sentences: Sequence[Sentence], parts: MessagePart
         if index < 0:
             continue
         promised = any(token.is_(cues.FUTURE) for token in tokens[:index])
+        if tokens[index].lemma == "written_notice" and _of_a_meeting(tokens[index + 1 : index + 5]):
+            continue  # "the attached written notice of the IEP meeting": an invitation
         if any(token.is_(cues.PRESENT) for token in tokens) and not promised:
             return f'"{sentence.text[:200]}"'
     if _names_notice(subject):

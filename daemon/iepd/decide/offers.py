@@ -17,6 +17,7 @@ from iepd.decide.clauses import (
     DETERMINERS,
     Cue,
     annual,
+    find,
     has,
     holds_meeting,
     idiom,
@@ -177,6 +178,27 @@ def _before_the_meeting(tokens: Sequence[Token]) -> bool:
     return False
 
 
+_IF = frozenset({"if", "whenever", "si", "cuando"})
+_WISH = frozenset({
+    "want", "like", "like_to", "love_to", "wish", "prefer", "querer", "gustar", "desear",
+    "preferir",
+})  # fmt: skip
+
+
+def _if_the_parent_wishes(tokens: Sequence[Token], item: int) -> bool:
+    """True for "if you ever want to chat, I'm out at pickup", "si gusta platicar": the
+    smaller thing offered on the parent's wish."""
+    before = tokens[max(0, item - 7) : item]
+    condition = find(before, _IF)
+    if condition < 0:
+        return False
+    rest = before[condition + 1 :]
+    parent = any(
+        token.is_(cues.PARENT_SUBJECT) or token.low in ("you'd", "you're") for token in rest
+    )
+    return parent and has(rest, _WISH)
+
+
 def offer(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     item = _item(tokens)
@@ -190,7 +212,11 @@ def offer(sentence: Sentence) -> Cue | None:
         return None  # a call to set the meeting's date up
     if plain_call and tokens[item].is_(_MEDIA) and has(tokens, _JOIN):
         return None  # "you may join the meeting by phone": how to attend, not instead
-    if any(negator(tokens[at]) and not idiom(tokens, at) for at in range(max(0, item - 4), item)):
+    # "Call my office if you want to talk", and after a comma: "no need for the team, text me"
+    start = max((at for at in range(item + 1) if tokens[at].after_comma), default=0)
+    if any(
+        negator(tokens[at]) and not idiom(tokens, at) for at in range(max(start, item - 4), item)
+    ):
         return None  # "there's no need to call"
     if _with_someone_else(tokens, item):
         return None
@@ -201,7 +227,7 @@ def offer(sentence: Sentence) -> Cue | None:
         return None  # "thank you for meeting with me": thanks for what was done
     if _before_the_meeting(tokens):
         return Cue("contact", False, sentence.text, "a call before the meeting, not instead")
-    imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[:item])
+    imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[start:item])
     arranged = any(token.is_(cues.HOLD) for token in tokens[max(0, item - 5) : item])
     framed = (
         sentence.question
@@ -210,6 +236,7 @@ def offer(sentence: Sentence) -> Cue | None:
         or has(tokens, cues.OFFER)
         or has(tokens, cues.TOGETHER)
         or _to_parent(tokens, item)
+        or _if_the_parent_wishes(tokens, item)
         or tokens[item].is_(cues.LESSER_MEETING)
     )
     if not framed:

@@ -47,9 +47,11 @@ from iepd.decide.clauses import (
     meeting_named,
     meeting_object,
     mentions_meeting,
+    names_day_or_time,
     negated,
     negation_before,
     negator,
+    only_if,
     told_of_the_past,
 )  # fmt: skip
 from iepd.decide.offers import offer, offers_in, set_aside, small_meeting, smaller
@@ -149,12 +151,19 @@ def refusal(sentence: Sentence) -> Cue | None:
         if found == "not that way":
             continue  # "we can't meet without the SLP": a condition of the meeting, not a no
         dated = found == "a meeting negated" and not annual(tokens)
-        if dated and (has_day_or_time(sentence) or has(clause, _TIMES) or _that_time(clause)):
-            if sentence.question or has(tokens, COUNTER) or len(sentence.clauses) > 1:
+        day_here = names_day_or_time(clause) or has(clause, _TIMES) or _that_time(clause)
+        if dated and (day_here or has_day_or_time(sentence)):
+            other_clauses = day_here and len(sentence.clauses) > 1
+            # "another" in "we won't hold another meeting" is the meeting refused
+            elsewhere = tokens if day_here else [t for t in tokens if t not in clause]
+            if sentence.question or has(elsewhere, COUNTER) or other_clauses:
                 return Cue("affirm", True, sentence.text, "not that day, another offered")
             # "We cannot hold the meeting on the 9th." A day refused, maybe not the meeting:
-            # weak, and outweighed by any date proposed elsewhere in the reply.
-            return Cue("refusal", False, sentence.text, "not on that day")
+            # weak, and outweighed by any date proposed elsewhere in the reply. A day named
+            # only in another clause is not the one refused: "we won't be holding a separate
+            # meeting; his sessions are already scheduled (Tues 2:10)".
+            if day_here:
+                return Cue("refusal", False, sentence.text, "not on that day")
         if dated and _later(clause):
             return Cue("affirm", False, sentence.text, "the meeting later, not refused")
         return Cue("refusal", True, sentence.text, found)
@@ -248,8 +257,9 @@ def deferral(sentence: Sentence) -> Cue | None:
     if decide >= 0 and find(tokens, frozenset({"whether", "if", "si"}), decide + 1) >= 0:
         if mentions_meeting(tokens[decide:]) or has(tokens[decide:], cues.NECESSITY):
             return Cue("deferral", True, sentence.text, "a meeting only if later decided")
-    if holds_meeting(tokens) >= 0 and conditional(tokens) and not has_day_or_time(sentence):
-        return Cue("deferral", True, sentence.text, "a meeting only on a condition")
+    if holds_meeting(tokens) >= 0 and not has_day_or_time(sentence):
+        if conditional(tokens) or only_if(tokens):
+            return Cue("deferral", True, sentence.text, "a meeting only on a condition")
     return None
 
 
@@ -273,9 +283,16 @@ def _asked_for(tokens: Sequence[Token]) -> bool:
 _WHEN = frozenset({"when", "whether", "if", "cuando", "si"})
 
 
+def _compared(before: Sequence[Token]) -> bool:
+    """True for "far less paperwork than reconvening the team": the meeting named as the
+    bigger thing, not agreed to. Not "more than happy to schedule it"."""
+    at = next((i for i in range(len(before) - 1, -1, -1) if before[i].low == "than"), -1)
+    return at >= 0 and not any(t.is_(cues.OFFER) or t.is_(cues.AFFIRM) for t in before[at + 1 :])
+
+
 def affirm(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
-    if annual(tokens) or offers_in(sentence) or conditional(tokens):
+    if annual(tokens) or offers_in(sentence) or conditional(tokens) or only_if(tokens):
         return None
     if has(tokens, cues.REFUSE) or has(tokens, cues.REFUSAL_NOUNS) or has(tokens, CONSIDERED):
         return None  # "Other options considered: convening the team (rejected)"
@@ -283,7 +300,9 @@ def affirm(sentence: Sentence) -> Cue | None:
         return None  # the parent's own letter, quoted without a marker
     held = holds_meeting(tokens)
     before = tokens[max(0, held - 6) : max(0, held)]
-    set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before)
+    set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before) or (
+        _compared(before)
+    )
     named = has(tokens, cues.TEAM) or meeting_named(tokens)
     with_parent = [t.low for t in tokens[held + 1 : held + 3]] in (
         ["with", "you"],

@@ -17,12 +17,25 @@ from iepd.decide.lemmas import Lemmas, plain
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"“'(\[]?[\w])|\s+[-–—]+\s+|(?<=[?!])(?=\w)")
+_COMMA = re.compile(r",|\s[-–—]+\s|[–—]")
 _CLAUSE_END = re.compile(r";|:\s|\(|\)")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:mr|mrs|ms|mx|dr|sr|sra|srta|lic|st|jr|ed|vs|etc|e\.g|i\.e|no|rm|ext|approx|dept"
-    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|tues|wed|thu|thur|thurs|fri"
     r"|a\.\s?m|p\.\s?m)|\b\w)\.$",
     re.IGNORECASE,
+)
+# A month or a day abbreviated ("Oct.", "Tues.") goes on to its date, but a sentence may also
+# end with it: "we've been short an SLP since Oct. No need to meet" is two sentences.
+_DATE_ABBREVIATION = re.compile(
+    r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|tues|wed|thu|thur|thurs"
+    r"|fri)\.$",
+    re.IGNORECASE,
+)
+_NEW_SENTENCE = re.compile(
+    r"^[¿¡\"“'(\[]?(?!(?i:(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec|mon|tue|tues"
+    r"|wed|thu|thur|thurs|fri|sat|sun)\b|(?:january|february|march|april|june|july|august"
+    r"|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday)\b))[A-Z][a-z]*\b"
 )
 _ENCLITIC = re.compile(r"(?<=[aei]r)(?:se|nos|los|las|les|lo|la|le|me|te)$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]|\d{1,2}[.)])\s+")
@@ -57,6 +70,8 @@ class Token:
     text: str  # as written
     low: str  # lower case, no accents
     lemma: str  # lower case, no accents; a joined phrase is "touch_base"
+    # A comma or a dash stands before it: "no need for the team, text me" starts over at "text"
+    after_comma: bool = False
 
     def is_(self, words: frozenset[str]) -> bool:
         return self.lemma in words or self.low in words
@@ -126,7 +141,10 @@ def split_sentences(text: str) -> list[str]:
         pieces = _SENTENCE_END.split(" ".join(unit.split()))
         merged: list[str] = []
         for piece in pieces:
-            if merged and _ABBREVIATION.search(merged[-1]):
+            date = bool(merged) and _DATE_ABBREVIATION.search(merged[-1]) is not None
+            if merged and (
+                _ABBREVIATION.search(merged[-1]) or (date and not _NEW_SENTENCE.match(piece))
+            ):
                 merged[-1] = f"{merged[-1]} {piece}"
             else:
                 merged.append(piece)
@@ -159,7 +177,7 @@ def _join_phrases(tokens: list[Token]) -> list[Token]:
                 name = _PHRASE_TABLE.get(tuple(key))
                 if name is not None:
                     text = " ".join(t.text for t in window)
-                    joined.append(Token(text, name, name))
+                    joined.append(Token(text, name, name, window[0].after_comma))
                     index += size
                     break
             else:
@@ -172,7 +190,9 @@ def _join_phrases(tokens: list[Token]) -> list[Token]:
         if token.lemma in _TOGETHER_VERBS and any(
             later.low == "together" for later in joined[position + 1 : position + 7]
         ):
-            joined[position] = Token(token.text, "pull_together", "pull_together")
+            joined[position] = Token(
+                token.text, "pull_together", "pull_together", token.after_comma
+            )
     return joined
 
 
@@ -180,7 +200,11 @@ def tokenize(text: str, language: str) -> list[Token]:
     """Given one sentence and its language, return its words as tokens, phrases joined."""
     lemmas = _lemmas()
     tokens = []
-    for word in _WORD.findall(text):
+    previous_end = 0
+    for found in _WORD.finditer(text):
+        word = found.group(0)
+        after_comma = bool(_COMMA.search(text[previous_end : found.start()]))
+        previous_end = found.end()
         low = plain(word).replace("’", "'")
         lemma = lemmas.lemma(word.replace("’", "'"), language)
         if lemma == low:  # a short or mixed sentence: the word may be the other language's
@@ -192,7 +216,7 @@ def tokenize(text: str, language: str) -> list[Token]:
             bare = _ENCLITIC.sub("", low)
             if bare != low:
                 lemma = lemmas.lemma(bare, language)
-        tokens.append(Token(word, low, lemma))
+        tokens.append(Token(word, low, lemma, after_comma))
     return _join_phrases(tokens)
 
 

@@ -1,0 +1,142 @@
+"""More ways schools offer something smaller, refuse or put off the meeting (issue 14, the
+second round): each mechanism read from the shape of the sentence, not from one message's
+words. Pure, table-driven; the sentences are this project's own, none from tests/replies/.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import pytest
+
+from iepd.decide.classify import classify
+from iepd.decide.matching import match
+from iepd.decide.sentences import split_sentences
+from iepd.inbox.parse import IncomingMessage
+from support.corpus_context import CONTEXT
+
+
+def message(
+    text: str,
+    subject: str = "Re: Request for an IEP meeting for Sam Rivera",
+    sender: str = "dalvarez@district.example",
+) -> IncomingMessage:
+    return IncomingMessage(
+        message_id="<x@district.example>",
+        from_addr=sender,
+        subject=subject,
+        text=text,
+        headers=MappingProxyType({}),
+    )
+
+
+# ---- sentences end after an abbreviated month when a new sentence follows ---------------
+
+SPLITS = [
+    ("We've had no SLP since Nov. No need to meet about it.", 2),
+    ("The meeting is on Dec. 14 at 3:30.", 1),
+    ("Ms. Ortiz will call.", 1),
+    ("She started in Sept. The numbers look fine.", 2),
+]
+
+
+@pytest.mark.parametrize(("text", "count"), SPLITS)
+def test_a_month_abbreviation_ends_a_sentence_only_before_a_new_one(text: str, count: int) -> None:
+    assert len(split_sentences(text)) == count
+
+
+READINGS = [
+    # an offer in an imperative after a comma, beside a refusal
+    (
+        "No need to pull the IEP team together over this, just text me and we'll sort it out.",
+        "informal",
+    ),
+    (
+        "The team doesn't need to meet, swing by my room after school and we'll look at her "
+        "folder together.",
+        "informal",
+    ),
+    ("We are scheduling the IEP meeting now, call me with any questions.", "answer"),
+    # an offer made on the parent's wish: "if you'd like to talk, ..."
+    (
+        "We don't think the team needs to meet again. If you'd ever like to talk it over, I'm "
+        "in the library most afternoons.",
+        "informal",
+    ),
+    ("If you want to chat about his progress, I'm out front at dismissal every day.", "informal"),
+    ("If you have any questions, please call me.", "answer"),
+    # a day named in another clause than the meeting refused
+    (
+        "We won't be holding another meeting; his make-up sessions are already set "
+        "(Mondays 1:15-1:45).",
+        "declined",
+    ),
+    ("We can't meet on Tuesday, but Thursday at 3 works for everyone.", "answer"),
+    ("We can't hold the meeting then; how about Tuesday at 3?", "answer"),
+    # the meeting compared to the smaller thing offered: "quicker than convening the team"
+    (
+        "A half-hour check-in with her teacher and me would be much quicker than convening "
+        "the whole team.",
+        "informal",
+    ),
+    (
+        "I'd suggest a short check-in with her teacher and me. It's far less paperwork than "
+        "reconvening the whole IEP team.",
+        "informal",
+    ),
+    ("I'm more than happy to schedule the IEP meeting.", "answer"),
+    # a meal or a coffee is a talk
+    (
+        "Instead of a big formal meeting, want to grab coffee Friday morning and talk it over?",
+        "informal",
+    ),
+    ("¿Le gustaría tomar un cafecito el viernes para platicar?", "informal"),
+    # a meeting promised only if things do not improve
+    ("If her scores haven't improved by February, we'll convene the team then.", "declined"),
+    (
+        "Let's see how the new schedule goes for a month. If nothing changes, we will hold the "
+        "meeting.",
+        "declined",
+    ),
+    ("If Tuesday works for you, we'll hold the meeting at 3:30.", "answer"),
+    ("If it works for everyone, the team will meet next week. I'll send dates.", "answer"),
+    # writing back and forth instead of meeting
+    ("Let's keep an email thread going with her teachers instead of meeting.", "informal"),
+    ("For now, why don't we go back and forth over text?", "informal"),
+    # lesser meetings by other names, proposed as "what if"
+    ("What if we did a quick huddle with her teachers before school instead?", "informal"),
+    ("Could we do a data chat with the reading specialist next week?", "informal"),
+    ("I'd be glad to set up a grade-level team meeting to talk about her progress.", "informal"),
+    # other states' words for the team and for the notice
+    ("The CSE will not be reconvening at this time.", "declined"),
+    ("The PPT will meet on December 14 at 3:30.", "answer"),
+    ("The Committee on Special Education has decided not to convene.", "declined"),
+    ("We will convene the case conference committee on Monday the 14th.", "answer"),
+    ("Please see the attached Written Notice regarding your request.", "declined"),
+    ("Enclosed is the NOREP explaining the district's decision.", "declined"),
+    ("You will receive written notice of the team's decision.", "answer"),
+    # refusals said in other ways
+    ("Let's wait and see how he does with the make-up sessions.", "declined"),
+    ("We'll take this up at her annual in March.", "declined"),
+    ("No need for the Team to get together again.", "declined"),
+    (
+        "Rather than reconvening the committee, I'd suggest a phone call with the SLP.",
+        "informal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), READINGS)
+def test_more_shapes_of_offers_refusals_and_deferrals(text: str, expected: str) -> None:
+    result = classify(message(text))
+    assert result.klass == expected, result.signals
+
+
+def test_a_teachers_note_naming_the_iep_only_for_accommodations_matches_no_request() -> None:
+    note = message(
+        "Hi Jordan, Maya's permission slip for the museum trip is still missing. Per her IEP "
+        "accommodations I'll read the worksheet aloud to her group.",
+        subject="Maya - museum trip form",
+        sender="teacher@hamiltonms.example",
+    )
+    assert match(note, CONTEXT) is None
