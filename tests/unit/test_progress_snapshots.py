@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from iepd.config.load import load_config
 from iepd.config.model import Config
@@ -96,3 +100,23 @@ def test_snapshots_of_every_request_equal_snapshots_read_one_by_one(tmp_path: Pa
         for found in one_by_one:
             assert next_step(found.id) == request_next_step(found, rules, now)
         assert next_step("not-a-request") is None
+
+
+def test_snapshots_of_every_request_run_no_query_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner reads every snapshot on each pass and `iepd status` on each call: each
+    table's rows are read once, whatever the count of requests."""
+    config, store = _config_and_store(tmp_path)
+    queries: list[str] = []
+    read = store._fetchall
+
+    def counted(sql: str, parameters: Any = ()) -> Any:
+        queries.append(sql)
+        return read(sql, parameters)
+
+    with store:
+        monkeypatch.setattr(store, "_fetchall", counted)
+        snapshots(config, store)
+    assert queries
+    assert [sql for sql, times in Counter(queries).items() if times > 1] == []

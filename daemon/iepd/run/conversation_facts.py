@@ -6,16 +6,24 @@ parent's newest message. Light on imports: `iepd status` reads it on every call.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from iepd.decide.conversation import Conversation, PendingDraft, SchoolMove, SentLetter
 from iepd.decide.when_named import names_a_time
 from iepd.store.database import Store
+from iepd.store.messages import OutgoingSummary
 from iepd.vocabulary import FOLLOWUP_PURPOSES
 
 
-def conversations(store: Store) -> dict[str, Conversation]:
-    """Given the store, return every request's conversation as the planner reads it."""
+def conversations(
+    store: Store,
+    outgoing: Sequence[OutgoingSummary] | None = None,
+    parent_times: Mapping[str, datetime] | None = None,
+) -> dict[str, Conversation]:
+    """Given the store (and, if already read, every outgoing message's summary and when the
+    parent's newest message in each thread was sent), return every request's conversation
+    as the planner reads it."""
     schools = {
         request_id: SchoolMove(
             answer.message_id,
@@ -26,7 +34,8 @@ def conversations(store: Store) -> dict[str, Conversation]:
         )
         for request_id, answer in store.school_answers().items()
     }
-    parent_times = store.last_parent_message_times()
+    if parent_times is None:
+        parent_times = store.last_parent_message_times()
     made: dict[str, set[str]] = {}
     withdrawn: dict[str, set[str]] = {}
     pending: dict[str, PendingDraft] = {}
@@ -47,7 +56,7 @@ def conversations(store: Store) -> dict[str, Conversation]:
                 SentLetter(letter.kind, letter.message_id, sent_at)
             )
     rounds: dict[str, dict[str, list[datetime]]] = {}
-    for out in store.outgoing_summaries():
+    for out in store.outgoing_summaries() if outgoing is None else outgoing:
         purpose, _, rest = out.dedup_key.partition(":")
         request_id, _, round_id = rest.partition(":")
         if purpose in FOLLOWUP_PURPOSES.values() and round_id and out.accepted_at is not None:

@@ -116,13 +116,14 @@ def snapshots(
     request's snapshot."""
     # One query for every request's messages, not one per request. Summaries, not whole
     # rows: the planner runs this on every pass and `iepd status` on every call.
+    outgoing = store.outgoing_summaries()
     by_request: dict[str, list[OutgoingSummary]] = {}
-    for out in store.outgoing_summaries():
+    for out in outgoing:
         by_request.setdefault(out.request_id, []).append(out)
     settings_by_id = config.requests_by_id()
     parent_messages = store.last_parent_message_times()
     deliveries = delivery_times(config, store)
-    talks = conversations(store)
+    talks = conversations(store, outgoing, parent_messages)
     return [
         snapshot(
             config,
