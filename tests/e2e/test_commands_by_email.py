@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from iepd.store.database import Store
-from support.daemon import start_daemon, stop_daemon, wait_for
+from iepd.store.schema import format_time
+from support.daemon import run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family
-from support.mailboxes import mailbox, reminder_kinds, reply_to, school_mail
+from support.mailboxes import mailbox, parsed, reminder_kinds, reply_to, school_mail
 from support.mailservers import Dovecot
 
 Daemon = subprocess.Popen[str]
@@ -232,4 +234,67 @@ def test_declined_then_close_by_email_correct_the_reading_and_end_the_request(
         # the ask_for_date draft (withdrawn by DECLINED), the pwn_request (by CLOSE)
         assert events.count("draft_created") == events.count("draft_withdrawn") == 2
         assert "letter_sent" not in events
+        assert store.verify() == []
+
+
+def test_the_attacks_not_played_above_are_refused_on_the_real_servers(
+    family: Family, dovecot: Dovecot
+) -> None:
+    """A made-up reference from the parent's address, a command hidden in quoted text, a
+    command written in reply to the school's message instead of a reminder, and a command
+    to a reminder more than 30 days old: nothing is carried out; only the last one, which
+    passes the address and reference test, is answered (command_refused). A stranger's
+    command and a replayed one are played above (HELP, SEND)."""
+    result = run_iepd(family)  # the request and its `sent` reminder
+    assert result.returncode == 0, result.stderr
+    [letter] = school_mail(dovecot, family)
+    answer = reply_to(letter, family, "Thank you for your letter about Sam. We will be in touch.")
+    dovecot.deliver(family.parent, answer, mail_from=family.case_manager)
+    result = run_iepd(family)  # the `answer` reminder
+    assert result.returncode == 0, result.stderr
+    # the `sent` reminder was sent 31 days ago
+    month_ago = format_time(datetime.now(UTC) - timedelta(days=31))
+    with sqlite3.connect(family.state_dir / "iepd.sqlite3") as connection:
+        changed = connection.execute(
+            "UPDATE outbox SET accepted_at = ? WHERE dedup_key LIKE 'reminder:sent:%'",
+            (month_ago,),
+        ).rowcount
+    assert changed == 1
+    parent = f"Jordan Rivera <{family.parent}>"
+    made_up = command(reminder(dovecot, family, "answer"), "CLOSE", parent)
+    made_up = made_up.replace(
+        str(reminder(dovecot, family, "answer")["Message-ID"]).encode(),
+        b"<0123456789abcdef0123456789abcdef.iepd@family.example>",
+    )
+    quoted = command(reminder(dovecot, family, "answer"), "Looks fine to me.\n\n> CLOSE", parent)
+    to_the_school = command(parsed(answer), "CLOSE", parent)  # the school's message, not iepd's
+    stale = command(reminder(dovecot, family, "sent"), "CLOSE", parent)
+
+    daemon = start_daemon(family)
+    try:
+        for reply in (made_up, quoted, to_the_school, stale):
+            dovecot.deliver(family.parent, reply, mail_from=family.parent)
+        # the inbox is read in order: once the stale CLOSE is answered, all four were read
+        wait_for(lambda: "command_refused" in reminder_kinds(dovecot, family), "the refusal")
+        time.sleep(4)  # several inbox catch-ups: an answer to any other would be here by now
+    finally:
+        status, stderr = stop_daemon(daemon)
+    assert status == 0, stderr
+
+    kinds = reminder_kinds(dovecot, family)
+    assert kinds.count("command_refused") == 1 and "command_done" not in kinds, kinds
+    [refused] = [m for m in mailbox(dovecot, family.parent, family.parent_password)
+                 if m["X-IEPD-Kind"] == "command_refused"]  # fmt: skip
+    assert "more than 30 days old" in " ".join(refused.get_body().get_content().split())
+    assert len(school_mail(dovecot, family)) == 1
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state not in ("closed", "sent")
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("command_received") == 1  # the stale CLOSE, refused
+        assert "closed" not in events
+        assert events.count("reply_received") == 1  # the school's answer, and nothing else
+        # the made-up reference is not even fetched: the headers show it answers no reminder
+        kept = {row.message_id for row in store.messages_for(REQUEST)}
+        assert parsed(made_up)["Message-ID"] not in kept
         assert store.verify() == []

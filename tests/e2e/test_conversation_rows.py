@@ -306,3 +306,127 @@ def test_answer_by_email_turns_an_offer_into_an_answer_and_asks_for_a_date(
     assert letters[1]["In-Reply-To"] == offer["Message-ID"]
     assert "meeting will be held" in text(letters[1])
     assert_reclassified_once(family, dovecot, "answer")
+
+
+def test_auto_by_email_puts_the_request_back_to_waiting_and_the_follow_up_goes_out(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    """The school's answer was only an auto-reply, the parent says (AUTO): its ask_for_date
+    draft is withdrawn, never sent, the request waits for the school as before, and the
+    request's own follow-up goes out when due (followup_after after the request)."""
+    daemon = start(family, running, 'followup_after = "15s"\nescalate_after = "30d"')
+    school_writes(dovecot, family, NO_DATE)
+    wait_for(lambda: draft_ready(dovecot, family, "ask_for_date"), "the ask_for_date draft", LONG)
+    reclassified_once(dovecot, family, "AUTO")
+    wait_for(lambda: len(school_mail(dovecot, family)) == 2, "the follow-up", LONG)
+    time.sleep(4)  # several inbox catch-ups: a second letter would be here by now
+    stopped(daemon)
+
+    [letter, followup] = school_mail(dovecot, family)
+    assert followup["In-Reply-To"] == letter["Message-ID"]  # the request's, not the answer's
+    assert "meeting will be held" not in text(followup)  # not the withdrawn ask_for_date
+    assert_reclassified_once(family, dovecot, "auto_reply")
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "followed_up"
+        assert request.sent_at is not None
+        [draft] = store.drafts(REQUEST)
+        assert draft.kind == "ask_for_date" and draft.status == "withdrawn"
+        events = [event.kind for event in store.events(REQUEST)]
+        assert "letter_sent" not in events and events.count("followup_sent") == 1
+        [sent] = [row for row in store.list_outgoing(REQUEST) if row.purpose == "followup"]
+        # the clock ran from the request, as if the auto-reply had never been read
+        assert sent.accepted_at is not None
+        assert sent.accepted_at >= request.sent_at + timedelta(seconds=15)
+
+
+OFFER = (
+    "Thank you for reaching out about Sam. Rather than a meeting, I would be happy to set up a"
+    " quick phone call with you next week to talk about his speech sessions."
+)
+
+
+def test_an_offer_brings_insist_sent_once_on_send_and_the_follow_up_runs_from_it(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    """The school offers a call (read as informal by itself): the insist draft waits for
+    SEND, goes out once in the offer's thread, and the school's silence after it is
+    followed up followup_after later, in the insist letter's thread."""
+    daemon = start(family, running, 'followup_after = "5s"\nescalate_after = "30d"')
+    offer = parsed(school_writes(dovecot, family, OFFER))
+    wait_for(lambda: draft_ready(dovecot, family, "insist"), "the insist draft", LONG)
+    [shown] = draft_ready(dovecot, family, "insist")
+    assert len(school_mail(dovecot, family)) == 1  # insist waits for the parent's SEND
+
+    dovecot.deliver(
+        family.parent, command(shown, "SEND", PARENT.format(family.parent)),
+        mail_from=family.parent,
+    )  # fmt: skip
+    wait_for(lambda: len(school_mail(dovecot, family)) == 3, "insist, then the follow-up", LONG)
+    time.sleep(3)  # a second follow-up (escalate_after is 30 days) would be here by now
+    stopped(daemon)
+
+    [_, insist, followup] = school_mail(dovecot, family)
+    assert insist["In-Reply-To"] == offer["Message-ID"]
+    assert "formal IEP meeting" in text(insist)
+    assert followup["In-Reply-To"] == insist["Message-ID"]
+    assert str(followup["Subject"]).startswith("Re: ")
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "informal_offered"
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("letter_sent") == 1 and events.count("followup_sent") == 1
+        out = {row.purpose: row for row in store.list_outgoing(REQUEST)}
+        sent_at, followed_at = out["insist"].accepted_at, out["followup"].accepted_at
+        assert sent_at is not None and followed_at is not None
+        assert followed_at >= sent_at + timedelta(seconds=5)  # its clock ran from insist
+        assert store.verify() == []
+
+
+def parent_writes(family: Family, letter: EmailMessage, body: str) -> bytes:
+    """The parent's own message to the case manager in the request's thread, as her mail
+    program files it in the Sent folder."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = PARENT.format(family.parent)
+    message["To"] = f"Dana Alvarez <{family.case_manager}>"
+    message["Subject"] = "Re: " + str(letter["Subject"])
+    message["Message-ID"] = email.utils.make_msgid(domain="family.example")
+    message["In-Reply-To"] = str(letter["Message-ID"])
+    message["References"] = str(letter["Message-ID"])
+    message["Date"] = email.utils.formatdate(localtime=True)
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def test_the_parents_own_message_in_the_thread_restarts_the_schools_clock(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    """The parent writes to the case manager herself, a few seconds after the request: it
+    is recorded as parent_message, and the follow-up goes out followup_after after it, not
+    after the request."""
+    daemon = start(family, running, 'followup_after = "8s"\nescalate_after = "30d"')
+    wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter", LONG)
+    [letter] = school_mail(dovecot, family)
+    time.sleep(3)  # so that the parent's message is clearly later than the request
+    mine = parsed(parent_writes(family, letter, "Dana, I can also meet on a Monday or Wednesday."))
+    dovecot.append(family.parent, family.parent_password, "Sent", mine.as_bytes())
+    wait_for(lambda: len(school_mail(dovecot, family)) == 2, "the follow-up", LONG)
+    time.sleep(3)
+    stopped(daemon)
+
+    assert len(school_mail(dovecot, family)) == 2  # one follow-up
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.sent_at is not None
+        [recorded] = [e for e in store.events(REQUEST) if e.kind == "parent_message"]
+        assert recorded.message_id == mine["Message-ID"]
+        kept = store.messages_for(REQUEST)
+        [copy] = [row for row in kept if row.message_id == mine["Message-ID"]]
+        assert b"Monday or Wednesday" in copy.raw_path.read_bytes()
+        written_at = datetime.fromisoformat(str(recorded.detail))
+        [followup] = [row for row in store.list_outgoing(REQUEST) if row.purpose == "followup"]
+        assert followup.accepted_at is not None
+        assert written_at > request.sent_at
+        # later than the request's clock alone would have sent it: it ran from her message
+        assert followup.accepted_at >= written_at + timedelta(seconds=8)
+        assert store.verify() == []
