@@ -148,9 +148,11 @@ class MessageRecorder:
 
     @property
     def context(self) -> MatchContext:
-        if self._context is None:
-            self._context = match_context(self.config, self.store)
-        return self._context
+        # One read of the field: the watcher thread asks while the main thread refreshes.
+        context = self._context
+        if context is None:
+            context = self._context = match_context(self.config, self.store)
+        return context
 
     def wants(self, header_bytes: bytes) -> bool:
         """Given a message's header block, return whether to fetch the whole message."""

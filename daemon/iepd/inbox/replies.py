@@ -102,9 +102,11 @@ class ParentReplies:
     @property
     def reminders(self) -> dict[str, SentReminder]:
         """Every reminder iepd sent (the server accepted it), by ``message_key``."""
-        if self._reminders is None:
-            self._reminders = sent_reminders(self.store)
-        return self._reminders
+        # One read of the field: the watcher thread asks while the main thread refreshes.
+        reminders = self._reminders
+        if reminders is None:
+            reminders = self._reminders = sent_reminders(self.store)
+        return reminders
 
     def answered_reminder(self, message: IncomingMessage) -> SentReminder | None:
         """Given a message (or its headers), return the reminder of iepd's it replies to."""
