@@ -18,7 +18,7 @@ from iepd.run.drafting import Drafting
 from iepd.run.one_pass import reminder_context
 from iepd.run.parent_moves import MoveRefused, ParentMoves
 from iepd.run.snapshots import rules_for, snapshots
-from support.offline import REQUEST, Offline, answered_request, school_reply
+from support.offline import REQUEST, Offline, answered_request, school_reply, sent_request
 
 DAY = timedelta(days=1)
 
@@ -199,3 +199,29 @@ def test_auto_after_the_draft_went_out_restarts_the_clock_from_that_letter(
     step = next_step(offline)
     assert step is not None and step[0] == "follow-up"
     assert step[1] == asked.accepted_at + 7 * DAY
+
+
+def test_answer_on_a_message_read_as_an_auto_reply_makes_it_the_answer(tmp_path: Path) -> None:
+    """The classifier took the school's answer for an out-of-office reply; the parent says
+    it is an answer: the request is acknowledged, answered when the message came, and the
+    ask_for_date draft follows instead of the request's follow-up."""
+    offline = sent_request(tmp_path)
+    try:
+        offline.clock.now += timedelta(hours=1)
+        came_at = offline.clock.now
+        away = school_reply(
+            offline, "I am out of the office until Monday and will answer you then.",
+            Auto_Submitted="auto-replied",
+        )  # fmt: skip
+        assert offline.receive(away.as_bytes(policy=email.policy.SMTP)) == "auto_reply"
+        offline.accept_everything()
+        offline.clock.now += timedelta(hours=1)
+        moves(offline).reclassify(REQUEST, "answer", via="cli")
+        row = offline.store.get_request(REQUEST)
+        assert row is not None and row.state == "acknowledged" and row.answered_at == came_at
+        offline.clock.now += 8 * DAY
+        run_plan(offline)
+        assert "followup" not in school_letters(offline)
+        assert drafts(offline)[0][0] == "ask_for_date"
+    finally:
+        offline.store.close()

@@ -54,6 +54,10 @@ NEWER = SchoolMove(S2, "informal", ANSWERED + DAY)
         ("acknowledged", "declined", True, True, 0, "declined"),
         ("awaiting_notice", "informal", False, True, 0, "informal_offered"),
         ("informal_offered", "answer", False, True, 1, "acknowledged"),
+        # a message read as an auto-reply is an answer after all (ANSWER on it)
+        ("sent", "answer", False, True, 0, "acknowledged"),
+        ("followed_up", "informal", False, True, 1, "informal_offered"),
+        ("escalated", "declined", True, True, 2, "declined"),
         # a state no reading of the school's message decides stays as it is
         ("meeting_scheduled", None, False, True, 0, "meeting_scheduled"),
         ("meeting_held", "answer", False, True, 0, "meeting_held"),

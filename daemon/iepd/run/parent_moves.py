@@ -228,6 +228,8 @@ class ParentMoves:
             fields["state"] = state
         if newest is None and row.meeting_at is None and row.answered_at is not None:
             fields["answered_at"] = None  # no answer came: the follow-ups run again
+        elif newest is not None and row.answered_at is None:
+            fields["answered_at"] = newest.at  # an answer after all, since it came
         if fields:
             self.store.update_request(request_id, now=now, **fields)
         if state != row.state:
