@@ -12,7 +12,7 @@ import pytest
 from iepd.decide.classify import classify
 from iepd.decide.matching import match
 from iepd.decide.sentences import split_sentences
-from iepd.inbox.parse import IncomingMessage
+from iepd.inbox.parse import IncomingMessage, MessageParts
 from support.corpus_context import CONTEXT
 
 
@@ -20,6 +20,7 @@ def message(
     text: str,
     subject: str = "Re: Request for an IEP meeting for Sam Rivera",
     sender: str = "dalvarez@district.example",
+    attachments: tuple[str, ...] = (),
 ) -> IncomingMessage:
     return IncomingMessage(
         message_id="<x@district.example>",
@@ -27,6 +28,7 @@ def message(
         subject=subject,
         text=text,
         headers=MappingProxyType({}),
+        parts=MessageParts(attachments=attachments),
     )
 
 
@@ -37,6 +39,8 @@ SPLITS = [
     ("The meeting is on Dec. 14 at 3:30.", 1),
     ("Ms. Ortiz will call.", 1),
     ("She started in Sept. The numbers look fine.", 2),
+    ("Sign-ups close January 8. Families of all grades may apply.", 2),  # a day, no initial
+    ("Ask for Dr. J. Ruiz at the front desk.", 1),
 ]
 
 
@@ -123,6 +127,48 @@ READINGS = [
         "Rather than reconvening the committee, I'd suggest a phone call with the SLP.",
         "informal",
     ),
+    # a negation does not reach past a comma and a new subject
+    (
+        "Your letter was not overlooked, I did read it the week it came. Yes, we will hold the "
+        "IEP meeting.",
+        "answer",
+    ),
+    # calling in is how to attend the meeting, not a call instead of it
+    ("The meeting is Tuesday the 15th at 4; your advocate is welcome to call in.", "answer"),
+    # a framework is no meeting offered; a smaller team that must decide first is waited for
+    (
+        "Maya gets Tier 2 reading through our MTSS process. We will not convene an IEP meeting "
+        "at this time.",
+        "declined",
+    ),
+    (
+        "We need six weeks of data before the student support team can decide whether a "
+        "referral is needed, so there will be no IEP meeting for now.",
+        "declined",
+    ),
+    # the second smaller thing of a sentence is read when the first was told of
+    (
+        "After talking with the reading coach, I'd suggest a meeting of the student support "
+        "team next week.",
+        "informal",
+    ),
+    ("Can we do an RTI mtg Thursday at 8 instead?", "informal"),
+    # once a smaller meeting is offered, "this meeting" is that one
+    (
+        "I'd suggest a meeting of the student support team. I have scheduled this meeting for "
+        "Tuesday, December 15 at 3:45.",
+        "informal",
+    ),
+    (
+        "We will hold the IEP meeting on the 10th. If you'd like a quick call before the "
+        "meeting, let me know. The meeting will be in room 12.",
+        "answer",
+    ),
+    (
+        "En lugar de la junta completa, le propongo una reunión corta por Zoom con la maestra "
+        "y conmigo.",
+        "informal",
+    ),
 ]
 
 
@@ -140,3 +186,49 @@ def test_a_teachers_note_naming_the_iep_only_for_accommodations_matches_no_reque
         sender="teacher@hamiltonms.example",
     )
     assert match(note, CONTEXT) is None
+
+
+def test_a_form_letter_inviting_families_to_an_event_matches_no_request() -> None:
+    letter = message(
+        "Dear Parent/Guardian of Maya,\n\nYou are invited to our Science Fair Night on "
+        "Thursday, January 14 at 6 pm. Students with IEPs or 504 plans are welcome to enter.",
+        subject="Maya - Science Fair Night",
+        sender="events@district.example",
+    )
+    assert match(letter, CONTEXT) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "attachments", "expected", "unsure"),
+    [
+        (
+            "Please find attached a notice from the special services office regarding Sam.",
+            ("Rivera_Sam_Notice.pdf",),
+            "declined",
+            True,
+        ),
+        (
+            "Please find attached the notice for Sam's IEP meeting.",
+            ("Rivera_Sam_Notice.pdf",),
+            "answer",
+            False,
+        ),
+        ("Please find attached a notice regarding Sam.", (), "answer", False),
+    ],
+)
+def test_a_bare_notice_attached_naming_no_meeting_is_a_refusal_iepd_is_unsure_of(
+    text: str, attachments: tuple[str, ...], expected: str, unsure: bool
+) -> None:
+    result = classify(message(text, subject="Sam Rivera - Notice", attachments=attachments))
+    assert (result.klass, result.unsure) == (expected, unsure), result.signals
+
+
+def test_a_fresh_notice_from_the_special_education_office_matches_its_child() -> None:
+    note = message(
+        "Good morning, please find attached a notice from the ESE department regarding Maya.",
+        subject="Maya Rivera - Notice",
+        sender="secretary@hamiltonms.example",
+        attachments=("Rivera_Maya_Notice.pdf",),
+    )
+    found = match(note, CONTEXT)
+    assert found is not None and found.request_id == "maya-reading"

@@ -73,6 +73,21 @@ _AUTOMATED = re.compile(
     r"|no responda a este|por favor no responda|mensaje autom[aá]tico",
     re.IGNORECASE,
 )
+# A mail-merge greeting: "Dear Parent/Guardian of Maya", "Estimado padre o tutor". A
+# compliance office's letter may open so too, so it counts only for a message that is not
+# about the request.
+_FORM_LETTER = re.compile(
+    r"^\W*(?:dear|to the|estimad[ao]s?|querid[ao]s?)\s+(?:parents?\s*(?:/|or|and|&)\s*"
+    r"guardians?|padres?\s*(?:/|o|y)\s*tutor(?:es)?|padres? de familia\s*(?:/|o|y)\s*tutor)"
+    r"\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# What a form letter about the child's own IEP names (not "students with IEPs").
+_FORM_ABOUT_THE_CHILD = re.compile(
+    r"\b(?:iep|ard|pei|meeting|junta|reuni[oó]n|request|solicitud|notice|aviso|speech|habla"
+    r"|therapy|terapia)\b",
+    re.IGNORECASE,
+)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|rv|r|sv|antw|ref)\s*(?:\[\d+\])?\s*:", re.I)
 # A system's message about the request itself.
 _ABOUT_THE_REQUEST = re.compile(
@@ -191,4 +206,7 @@ def _from_a_system(message: IncomingMessage) -> str | None:
     says = _AUTOMATED.search(message.text[:TEXT_LIMIT])
     if says:
         return f'a notification: "{says.group(0)}"'
+    form = _FORM_LETTER.search(message.text[:2000])
+    if form and not _FORM_ABOUT_THE_CHILD.search(message.text[:TEXT_LIMIT]):
+        return f'a form letter: "{form.group(0).strip()}"'
     return None

@@ -109,8 +109,23 @@ def negation_before(clause: Sequence[Token], index: int, window: int = 8) -> int
             before = clause[max(0, position - 2) : position]
             if any(token.is_(cues.PARENT_SUBJECT) for token in before):
                 return -1
+            if _new_subject(clause[position + 1 : index + 1]):
+                continue
             return position
     return -1
+
+
+# Subjects that start a new clause after a comma: "your request was not ignored, I did read it".
+_SUBJECTS = frozenset({
+    "i", "we", "he", "she", "they", "i'll", "we'll", "i've", "we've", "i'm", "we're", "she'll",
+    "he'll", "they'll", "yo", "nosotros", "ella", "el", "ellos",
+})  # fmt: skip
+
+
+def _new_subject(tokens: Sequence[Token]) -> bool:
+    """True when a comma and a new subject stand between a negation and what it would
+    govern: the negation's clause has ended."""
+    return any(token.after_comma and token.low in _SUBJECTS for token in tokens)
 
 
 def negated(clause: Sequence[Token], index: int, window: int = 8) -> bool:

@@ -122,7 +122,7 @@ LESSER_MEETING = frozenset({
     "care_team", "504_plan_meeting", "problem_solving_meeting", "student_study_team",
     "parent_teacher_conference", "intervention_team", "mtss_team", "rti_team", "data_team",
     "problem_solving_team", "conference_time", "conference_slot", "conference", "504_meeting",
-    "mtss", "rti", "data_meeting", "problem_solving", "equipo_de_apoyo",
+    "mtss_meeting", "rti_meeting", "data_meeting", "equipo_de_apoyo",
     "conferencia_de_padres", "conferencia", "reunion_breve", "check_in_meeting",
     "team_check_in",
     "huddle", "data_chat", "grade_level_team", "grade_level_meeting", "office_hours",
@@ -131,7 +131,7 @@ LESSER_MEETING = frozenset({
 # Words that make a meeting or a call smaller, right before it: "a quick Zoom".
 SMALL = frozenset({
     "informal", "quick", "brief", "short", "casual", "small", "smaller", "minute", "breve",
-    "rapida", "rapido", "virtual", "pequena",
+    "rapida", "rapido", "virtual", "pequena", "corta", "corto",
 })  # fmt: skip
 # Fewer people than the team: "just you and me", "the two of us", "informally".
 FEW_PEOPLE = frozenset({
@@ -273,7 +273,8 @@ PHRASES: tuple[str, ...] = (
     "case conference", "planning and placement team=ppt", "arc committee", "iep committee",
     "wait and see", "data chat", "grade level team", "grade-level team=grade_level_team",
     "grade level meeting", "grade-level meeting=grade_level_meeting", "office hours",
-    "parent conference", "intervention meeting", "tier 2 meeting",
+    "parent conference", "intervention meeting", "tier 2 meeting", "mtss meeting",
+    "rti meeting", "call in=call_in", "dial in=call_in", "call-in=call_in", "dial-in=call_in",
     "by text", "over text", "via text", "email thread", "e-mail thread=email_thread",
     "email chain", "what if", "written notice", "notice of recommendation",
     "notice of proposed action", "notice of refused action", "notice of action",

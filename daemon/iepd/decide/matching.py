@@ -36,7 +36,8 @@ _ON_TOPIC = re.compile(
     r"|habla|evaluation|evaluaci[oó]n|assessment|special education|educaci[oó]n especial"
     r"|case manager|prior written notice|notice of (?:meeting|ard)|aviso previo"
     r"|notificaci[oó]n previa|pwn|your concerns?|sus? preocupaci[oó]n(?:es)?|sst"
-    r"|your (?:e-?mail|note|message)|su (?:correo|mensaje))\b",
+    r"|your (?:e-?mail|note|message)|su (?:correo|mensaje)|ese|sped|special ed"
+    r"|exceptional (?:student|children)|(?:student|pupil|special) services)\b",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(

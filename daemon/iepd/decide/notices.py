@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from iepd.decide import cues
+from iepd.decide.clauses import has_day_or_time, is_meeting_noun
 from iepd.decide.lemmas import plain
 from iepd.decide.sentences import Sentence, Token, language_of, tokenize
 from iepd.inbox.parse import MessageParts
@@ -56,6 +57,33 @@ def prior_notice(subject: str, sentences: Sequence[Sentence], parts: MessagePart
             return f'"{sentence.text[:200]}"'
     if _names_notice(subject):
         return f'named in the subject "{subject[:200]}"'
+    return _bare_notice(sentences, parts)
+
+
+_NOTICE_WORDS = frozenset({"notice", "notices", "aviso", "notificacion"})
+
+
+def _bare_notice(sentences: Sequence[Sentence], parts: MessageParts) -> str | None:
+    """Given a reply that attaches "a notice from the ESE department regarding Maya" and names
+    no meeting and no day anywhere, return what shows it: in answer to a request for a
+    meeting, a notice that is not of a meeting is most likely the refusal's. Weak: only the
+    attachment says which notice it is."""
+    if not parts.attachments:
+        return None
+    for sentence in sentences:
+        tokens = sentence.tokens
+        if has_day_or_time(sentence) or any(
+            is_meeting_noun(tokens, at) or tokens[at].is_(cues.TEAM) for at in range(len(tokens))
+        ):
+            return None
+    for sentence in sentences:
+        tokens = sentence.tokens
+        index = next((i for i, token in enumerate(tokens) if token.low in _NOTICE_WORDS), -1)
+        if index < 0:
+            continue
+        promised = any(token.is_(cues.FUTURE) for token in tokens[:index])
+        if any(token.is_(cues.PRESENT) for token in tokens) and not promised:
+            return f'a notice attached, not of a meeting: "{sentence.text[:200]}"'
     return None
 
 

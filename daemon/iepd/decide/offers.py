@@ -33,7 +33,8 @@ _NOT_A_CONFERENCE_BEFORE = frozenset({
 _FEW = frozenset({
     "teacher", "teachers", "counselor", "counsellor", "therapist", "slp", "specialist",
     "interventionist", "principal", "coach", "me", "you", "maestra", "maestro", "maestros",
-    "consejera", "consejero", "terapeuta", "usted", "conmigo", "director", "directora",
+    "consejera", "consejero", "terapeuta", "terapista", "usted", "conmigo", "director",
+    "directora",
 })  # fmt: skip
 
 
@@ -56,27 +57,41 @@ def _meeting_of_few(tokens: Sequence[Token], index: int) -> bool:
     return titled or any(token.low in _FEW for token in after[1:])
 
 
-def _item(tokens: Sequence[Token]) -> int:
-    """Index of the smaller thing a sentence may offer (a call, a chat, a check-in...)."""
+# Words that make the meeting after them a smaller one: "an MTSS mtg", "a 504 meeting".
+_LESSER_KINDS = frozenset({
+    "mtss", "rti", "sst", "504", "data", "tier", "intervention", "problem-solving",
+    "problem_solving", "grade-level", "grade_level", "parent-teacher", "counseling", "pst",
+})  # fmt: skip
+
+
+def _items(tokens: Sequence[Token]) -> list[int]:
+    """Indexes of the smaller things a sentence may offer (a call, a chat, a check-in...)."""
+    found = []
     for index, token in enumerate(tokens):
+        following = tokens[index + 1].low if index + 1 < len(tokens) else ""
+        preceding = tokens[index - 1].low if index > 0 else ""
         if token.is_(cues.LESSER_MEETING):
-            following = tokens[index + 1].low if index + 1 < len(tokens) else ""
-            preceding = tokens[index - 1].low if index > 0 else ""
             if following in ("room", "rm", "call", "center", "centre") or (
                 preceding in _NOT_A_CONFERENCE_BEFORE
             ):
                 continue  # a room, a conference call, a training conference
-            return index
-        if _meeting_of_few(tokens, index):
-            return index
-        if token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
-            return index  # "please schedule a time with Ms. Okafor"
-        if token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
-            following = tokens[index + 1].low if index + 1 < len(tokens) else ""
-            if following in ("room", "rm", "line", "number", "numero"):
-                continue
-            return index
-    return -1
+            found.append(index)
+        elif is_meeting_noun(tokens, index) and preceding in _LESSER_KINDS:
+            found.append(index)  # "can we do an MTSS mtg Friday instead?"
+        elif _meeting_of_few(tokens, index):
+            found.append(index)
+        elif token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
+            found.append(index)  # "please schedule a time with Ms. Okafor"
+        elif token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
+            if following not in ("room", "rm", "line", "number", "numero"):
+                found.append(index)
+    return found
+
+
+def _item(tokens: Sequence[Token]) -> int:
+    """Index of the first smaller thing a sentence may offer, or -1."""
+    found = _items(tokens)
+    return found[0] if found else -1
 
 
 def offers_in(sentence: Sentence) -> bool:
@@ -113,7 +128,7 @@ def _with_someone_else(tokens: Sequence[Token], item: int) -> bool:
         return False
     if any(token.low in DETERMINERS for token in tokens[max(0, item - 3) : item]):
         return False
-    company = tokens[item + 2 : item + 7]
+    company = tokens[item + 2 : item + 10]
     return not any(
         other.is_(cues.TO_PARENT) or other.is_(cues.FEW_PEOPLE)
         or other.low in ("me", "us", "usted", "ustedes", "nosotros", "both", "conmigo")
@@ -145,7 +160,8 @@ _BEFORE_IMPERATIVE = frozenset({
 
 # "You may join by phone", "puede participar por Zoom": how the parent attends the meeting.
 _JOIN = frozenset({
-    "join", "attend", "participate", "dial", "unirse", "participar", "asistir", "conectarse",
+    "join", "attend", "participate", "dial", "call_in", "unirse", "participar", "asistir",
+    "conectarse",
 })  # fmt: skip
 _MEDIA = frozenset({
     "phone", "telephone", "zoom", "video_call", "google_meet", "teams_call", "telefono",
@@ -178,6 +194,32 @@ def _before_the_meeting(tokens: Sequence[Token]) -> bool:
     return False
 
 
+_TEMPORAL = frozenset({
+    "before", "until", "once", "after", "antes_de_que", "hasta_que", "una_vez_que", "despues",
+})  # fmt: skip
+
+
+def _waited_for(tokens: Sequence[Token], item: int) -> bool:
+    """True for "we need eight data points before the problem-solving team can decide": the
+    smaller team is what the meeting waits for, not what is offered."""
+    for back in range(item - 1, max(-1, item - 4), -1):
+        if tokens[back].is_(_TEMPORAL):
+            return True
+        if tokens[back].low not in DETERMINERS and tokens[back].low not in ("our", "el", "la"):
+            return False
+    return False
+
+
+def _named_lesser(tokens: Sequence[Token], item: int) -> bool:
+    """True for an SST, a conference or an MTSS meeting named as what comes next; not for
+    one that is to decide first: "before the problem-solving team can decide whether..."."""
+    kind = tokens[item - 1].low if item > 0 else ""
+    lesser = tokens[item].is_(cues.LESSER_MEETING) or (
+        is_meeting_noun(tokens, item) and kind in _LESSER_KINDS
+    )
+    return lesser and not has(tokens[max(0, item - 4) : item], cues.CONDITION)
+
+
 _IF = frozenset({"if", "whenever", "si", "cuando"})
 _WISH = frozenset({
     "want", "like", "like_to", "love_to", "wish", "prefer", "querer", "gustar", "desear",
@@ -200,10 +242,20 @@ def _if_the_parent_wishes(tokens: Sequence[Token], item: int) -> bool:
 
 
 def offer(sentence: Sentence) -> Cue | None:
+    """The first smaller thing the sentence offers, or the invitation to get in touch it
+    makes: "after consultation with the department, we suggest a meeting of the SST" offers
+    the SST though the consultation was told of."""
+    contact = None
+    for item in _items(sentence.tokens):
+        found = _offer_of(sentence, item)
+        if found is not None and found.kind == "offer":
+            return found
+        contact = contact or found
+    return contact
+
+
+def _offer_of(sentence: Sentence, item: int) -> Cue | None:
     tokens = sentence.tokens
-    item = _item(tokens)
-    if item < 0:
-        return None
     if _contact_only(tokens, item):
         return Cue("contact", False, sentence.text, "an invitation to get in touch")
     meeting_noun = any(is_meeting_noun(tokens, index) for index in range(len(tokens)))
@@ -218,7 +270,7 @@ def offer(sentence: Sentence) -> Cue | None:
         negator(tokens[at]) and not idiom(tokens, at) for at in range(max(start, item - 4), item)
     ):
         return None  # "there's no need to call"
-    if _with_someone_else(tokens, item):
+    if _with_someone_else(tokens, item) or _waited_for(tokens, item):
         return None
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
@@ -237,7 +289,7 @@ def offer(sentence: Sentence) -> Cue | None:
         or has(tokens, cues.TOGETHER)
         or _to_parent(tokens, item)
         or _if_the_parent_wishes(tokens, item)
-        or tokens[item].is_(cues.LESSER_MEETING)
+        or _named_lesser(tokens, item)
     )
     if not framed:
         return None

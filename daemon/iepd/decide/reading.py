@@ -326,6 +326,22 @@ def affirm(sentence: Sentence) -> Cue | None:
     return None
 
 
+def _the_offered_one(cue: Cue | None, sentence: Sentence, before: Sequence[Cue]) -> Cue | None:
+    """ "I'd suggest a meeting of the student support team. I have scheduled this meeting for
+    the 15th": once a smaller meeting is offered, and no IEP meeting agreed to, a meeting
+    that names neither the team nor the IEP is the smaller one, dated."""
+    if cue is None or cue.kind != "affirm":
+        return cue
+    offers = [earlier for earlier in before if earlier.kind == "offer"]
+    if not offers or any(earlier.kind == "affirm" for earlier in before):
+        return cue
+    tokens = sentence.tokens
+    if has(tokens, cues.TEAM) or any(t.low in ("iep", "ard", "pei") for t in tokens):
+        return cue
+    strong = any(earlier.strong for earlier in offers)
+    return Cue("offer", strong, sentence.text, "the smaller meeting offered, and set")
+
+
 def read(sentences: Sequence[Sentence]) -> list[Cue]:
     """Given the sentences of a reply, return the cues they hold, in order (at most one of
     each kind per sentence)."""
@@ -334,7 +350,7 @@ def read(sentences: Sequence[Sentence]) -> list[Cue]:
         readers = (refusal, deferral, offer, small_meeting, set_aside)
         cues_here = [reader(sentence) for reader in readers]
         if not any(cue is not None and cue.kind in ("refusal", "deferral") for cue in cues_here):
-            cues_here.append(affirm(sentence))
+            cues_here.append(_the_offered_one(affirm(sentence), sentence, found))
         kinds = set()
         for cue in cues_here:
             if cue is not None and cue.kind not in kinds:

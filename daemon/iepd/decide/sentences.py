@@ -21,7 +21,7 @@ _COMMA = re.compile(r",|\s[-–—]+\s|[–—]")
 _CLAUSE_END = re.compile(r";|:\s|\(|\)")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:mr|mrs|ms|mx|dr|sr|sra|srta|lic|st|jr|ed|vs|etc|e\.g|i\.e|no|rm|ext|approx|dept"
-    r"|a\.\s?m|p\.\s?m)|\b\w)\.$",
+    r"|a\.\s?m|p\.\s?m)|\b[^\W\d_])\.$",
     re.IGNORECASE,
 )
 # A month or a day abbreviated ("Oct.", "Tues.") goes on to its date, but a sentence may also
