@@ -430,3 +430,59 @@ def test_the_parents_own_message_in_the_thread_restarts_the_schools_clock(
         # later than the request's clock alone would have sent it: it ran from her message
         assert followup.accepted_at >= written_at + timedelta(seconds=8)
         assert store.verify() == []
+
+
+def test_after_ask_for_date_the_schools_silence_brings_the_escalation_then_no_response(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    """The row's last column: ask_for_date is itself the follow-up, so the school's silence
+    after it brings the escalation (principal copied, in its thread), then no_response."""
+    daemon = start(family, running, 'followup_after = "3s"\nescalate_after = "4s"')
+    school_writes(dovecot, family, NO_DATE)
+    wait_for(lambda: "no_response" in reminder_kinds(dovecot, family), "no_response", LONG)
+    time.sleep(3)
+    stopped(daemon)
+
+    [_, asked, escalation] = school_mail(dovecot, family)
+    assert "meeting will be held" in text(asked)
+    assert escalation["In-Reply-To"] == asked["Message-ID"]
+    assert [a.addr_spec for a in escalation["Cc"].addresses] == [family.principal]
+    assert len(school_mail(dovecot, family, family.principal)) == 1
+    assert reminder_kinds(dovecot, family).count("no_response") == 1
+    with Store.open(family.state_dir) as store:
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("letter_sent") == events.count("escalation_sent") == 1
+        assert "followup_sent" not in events
+        assert store.verify() == []
+
+
+def test_after_pwn_request_the_schools_silence_brings_a_follow_up_then_no_response(
+    family: Family, dovecot: Dovecot, running: list[Daemon]
+) -> None:
+    """The refusal's row: after pwn_request is sent, one follow-up in its thread, then the
+    parent hears the options (no_response); no escalation."""
+    daemon = start(family, running, 'followup_after = "4s"\nescalate_after = "4s"')
+    school_writes(
+        dovecot, family,
+        "Sam's IEP was reviewed in October. I must deny your request for an IEP meeting.",
+    )  # fmt: skip
+    wait_for(lambda: draft_ready(dovecot, family, "pwn_request"), "the pwn_request draft", LONG)
+    [shown] = draft_ready(dovecot, family, "pwn_request")
+    send = command(shown, "SEND", PARENT.format(family.parent))
+    dovecot.deliver(family.parent, send, mail_from=family.parent)
+    wait_for(lambda: "no_response" in reminder_kinds(dovecot, family), "no_response", LONG)
+    time.sleep(3)
+    stopped(daemon)
+
+    [_, notice, followup] = school_mail(dovecot, family)
+    assert "300.503" in text(notice)
+    assert followup["In-Reply-To"] == notice["Message-ID"]
+    assert school_mail(dovecot, family, family.principal) == []
+    assert reminder_kinds(dovecot, family).count("no_response") == 1
+    with Store.open(family.state_dir) as store:
+        request = store.get_request(REQUEST)
+        assert request is not None and request.state == "awaiting_notice"
+        events = [event.kind for event in store.events(REQUEST)]
+        assert events.count("letter_sent") == events.count("followup_sent") == 1
+        assert "escalation_sent" not in events
+        assert store.verify() == []
