@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from iepd.decide import bulk
+from iepd.decide import bulk, mentions
 from iepd.decide.excerpt import new_text
 from iepd.inbox.parse import IncomingMessage, is_mail_system
 
@@ -36,23 +36,17 @@ _ON_TOPIC = re.compile(
     r"|habla|evaluation|evaluaci[oó]n|assessment|special education|educaci[oó]n especial"
     r"|case manager|prior written notice|notice of (?:meeting|ard)|aviso previo"
     r"|notificaci[oó]n previa|pwn|your concerns?|sus? preocupaci[oó]n(?:es)?|sst"
-    r"|your (?:e-?mail|note|message)|su (?:correo|mensaje)|ese|sped|special ed"
+    r"|your (?:e-?mail|note|message)|su (?:correo|mensaje)|sped|special ed"
     r"|exceptional (?:student|children)|(?:student|pupil|special) services)\b",
     re.IGNORECASE,
 )
+# Exceptional Student Education, only in capitals: "ese" is Spanish for "that".
+_ESE = re.compile(r"\bESE\b")
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery status notification|returned mail|failure notice|mail delivery"
     r"|delivery (has )?failed|could not be delivered|delayed mail|delivery delayed",
     re.IGNORECASE,
 )
-# First names that are also ordinary words: "I will call" must not name a child called Will.
-# For these only a capitalised occurrence (or the full name) counts.
-_WORD_NAMES = frozenset(
-    {"will", "hope", "grace", "may", "june", "april", "august", "max", "mark", "bill", "rose",
-     "faith", "joy", "summer", "dawn", "sky", "river", "page", "chase", "hunter", "art", "pat",
-     "sue", "drew", "rich", "gene", "miles", "lane", "reed", "wade", "dean", "jack", "frank",
-     "penny", "ruby", "amber", "autumn", "star", "sunny", "angel", "honor", "justice"}
-)  # fmt: skip
 TEXT_SCAN_LIMIT = 256 * 1024
 
 
@@ -159,7 +153,9 @@ def on_topic(message: IncomingMessage) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, the services, a call), in English or Spanish."""
     fresh = _EVERYDAY_IEP.sub(" ", new_text(message.text[:TEXT_SCAN_LIMIT]))
-    return bool(_ON_TOPIC.search(message.subject) or _ON_TOPIC.search(fresh))
+    return any(
+        pattern.search(message.subject) or pattern.search(fresh) for pattern in (_ON_TOPIC, _ESE)
+    )
 
 
 def _looks_like_bounce(message: IncomingMessage) -> bool:
@@ -236,26 +232,12 @@ def _school_requests(message: IncomingMessage, ctx: MatchContext) -> list[OpenRe
     return found
 
 
-@lru_cache(maxsize=128)
-def _name_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
-    words = child_name.split()
-    if not words:
-        return ()
-    full = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)"
-    first = words[0]
-    patterns = [re.compile(full, re.IGNORECASE)]
-    if first.lower() in _WORD_NAMES:
-        capitalised = first[:1].upper() + first[1:].lower()
-        patterns.append(
-            re.compile(rf"(?<!\w)(?:{re.escape(capitalised)}|{re.escape(first.upper())})(?!\w)")
-        )
-    else:
-        patterns.append(re.compile(rf"(?<!\w){re.escape(first)}(?!\w)", re.IGNORECASE))
-    return tuple(patterns)
-
-
-def _names(child_name: str, text: str) -> bool:
-    return any(pattern.search(text) for pattern in _name_patterns(child_name))
+def _names(child_name: str, message: IncomingMessage, text: str) -> bool:
+    return (
+        mentions.names(child_name, message.subject)
+        or mentions.names(child_name, text)
+        or mentions.names_in_files(child_name, message)
+    )
 
 
 def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
@@ -264,14 +246,10 @@ def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
         return None
     text = message.text[:TEXT_SCAN_LIMIT]
     names = {request.child_id: request.child_name for request in ctx.requests}
-    named = {
-        child
-        for child, name in names.items()
-        if _names(name, message.subject) or _names(name, text)
-    }
+    named = {child for child, name in names.items() if _names(name, message, text)}
     if len(named) > 1:
         # Two children named: the subject usually says which one the message is about.
-        in_subject = {child for child in named if _names(names[child], message.subject)}
+        in_subject = {child for child in named if mentions.names(names[child], message.subject)}
         if len(in_subject) != 1:
             logger.info("message %s names several children; not matched", message.message_id)
             return None
@@ -279,7 +257,11 @@ def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     if named:
         (child,) = named
         chosen = [request for request in candidates if request.child_id == child]
-        if len(chosen) == 1 and (on_topic(message) or bulk.is_auto_reply(message)):
+        if len(chosen) == 1 and (
+            on_topic(message)
+            or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT)
+            or bulk.is_auto_reply(message)
+        ):
             return Match(chosen[0].request_id, "sender_names_child")
         return None
     asks = _ASKS_ABOUT_MEETING.search(message.subject) or _ASKS_ABOUT_MEETING.search(text)

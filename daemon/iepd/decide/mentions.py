@@ -1,0 +1,104 @@
+"""PURE: whether a message from the school names a child, and speaks of the request, as a
+careful parent would read it.
+
+Staff who are not the case manager write fresh messages from a phone, in lowercase, without
+the apostrophes ("does fri 8am still work for sams mtg?"), with the child named only in an
+attached file ("PWN_Rivera_S_121426.pdf"), and speak of the request in the team's words
+("the team won't be reconvening", "juntar a todo el equipo") rather than the letter's.
+:mod:`iepd.decide.matching` asks here; a message outside the school's domains never gets
+this far, and neither does mail to many or from a system (:mod:`iepd.decide.bulk`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from iepd.decide.excerpt import new_text
+from iepd.inbox.parse import IncomingMessage
+
+# First names that are also ordinary words: "I will call" must not name a child called Will.
+# For these only a capitalised occurrence (or the full name) counts.
+WORD_NAMES = frozenset(
+    {"will", "hope", "grace", "may", "june", "april", "august", "max", "mark", "bill", "rose",
+     "faith", "joy", "summer", "dawn", "sky", "river", "page", "chase", "hunter", "art", "pat",
+     "sue", "drew", "rich", "gene", "miles", "lane", "reed", "wade", "dean", "jack", "frank",
+     "penny", "ruby", "amber", "autumn", "star", "sunny", "angel", "honor", "justice"}
+)  # fmt: skip
+# What the team says of the request that the letter's words do not: reconvening, the whole
+# team (which the parent asked for), the parent's letter or request in text-message spelling.
+_TEAM_WORDS = re.compile(
+    r"\b(?:re-?conven\w*|convene|convening"
+    r"|(?:whole|full|entire|complete) (?:iep |ard |sped )?team"
+    r"|todo el equipo|(?:el )?equipo (?:completo|entero|del pei)"
+    r"|(?:ur|yr) (?:e-?mail|note|message|letter|request))\b",
+    re.IGNORECASE,
+)
+# A file attached by the school that is a notice, a plan or a form of the request.
+_DOCUMENT_WORDS = re.compile(
+    r"(?<![a-z])(?:pwn|iep|pei|ard|norep|pwe|prior written|notice of|evaluation|consent"
+    r"|aviso previo|notificacion previa)(?![a-z])",
+    re.IGNORECASE,
+)
+_FILE_SEPARATORS = re.compile(r"[_.\-+]+")
+
+
+@lru_cache(maxsize=128)
+def _name_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
+    words = child_name.split()
+    if not words:
+        return ()
+    full = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)"
+    first = words[0]
+    patterns = [re.compile(full, re.IGNORECASE)]
+    if first.lower() in WORD_NAMES:
+        capitalised = first[:1].upper() + first[1:].lower()
+        patterns.append(
+            re.compile(rf"(?<!\w)(?:{re.escape(capitalised)}|{re.escape(first.upper())})(?!\w)")
+        )
+    else:
+        # "sams mtg", "mayas reading": a possessive typed without its apostrophe.
+        patterns.append(re.compile(rf"(?<!\w){re.escape(first)}s?(?!\w)", re.IGNORECASE))
+    return tuple(patterns)
+
+
+@lru_cache(maxsize=128)
+def _file_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
+    # A file is named by the family name and the first initial: "PWN_Rivera_S_121426.pdf",
+    # "Rivera_Maya_Notice.pdf"; two siblings of one initial are both named, so neither wins.
+    words = child_name.split()
+    if len(words) < 2:
+        return ()
+    first, last = re.escape(words[0][:1]), re.escape(words[-1])
+    return (re.compile(rf"(?<!\w)(?:{last} {first}|{first} {last})(?!\w)", re.IGNORECASE),)
+
+
+def names(child_name: str, text: str) -> bool:
+    """Given a child's full name and a text, return True when the text names the child: the
+    full name, or the first name (with or without a possessive's apostrophe; a first name
+    that is an ordinary word only capitalised)."""
+    return any(pattern.search(text) for pattern in _name_patterns(child_name))
+
+
+def names_in_files(child_name: str, message: IncomingMessage) -> bool:
+    """Given a child's full name and a message, return True when a file attached to it
+    names the child ("PWN_Rivera_S.pdf", "Rivera_Maya_Notice.pdf")."""
+    for attachment in message.parts.attachments:
+        spaced = _FILE_SEPARATORS.sub(" ", attachment)
+        if names(child_name, spaced) or any(p.search(spaced) for p in _file_patterns(child_name)):
+            return True
+    return False
+
+
+def speaks_of_the_team(message: IncomingMessage, scan_limit: int) -> bool:
+    """Given a message and how much of its text to read, return True when its subject or new
+    text speaks of the team meeting in words the letter did not use, or a file attached to
+    it is a document of the request (a notice, the IEP, an evaluation, a consent form)."""
+    if _TEAM_WORDS.search(message.subject) or _TEAM_WORDS.search(
+        new_text(message.text[:scan_limit])
+    ):
+        return True
+    return any(
+        _DOCUMENT_WORDS.search(_FILE_SEPARATORS.sub(" ", attachment))
+        for attachment in message.parts.attachments
+    )

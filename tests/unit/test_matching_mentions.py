@@ -1,0 +1,159 @@
+"""matching and mentions: a fresh message from the school that names the child as a phone
+types it, or only in an attached file, and speaks of the request in the team's words
+(pure, table-driven; the world of tests/unit/test_matching.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from test_matching import CTX, MAYA, SAM, message
+
+from iepd.decide import mentions
+from iepd.decide.matching import Match, match
+from iepd.inbox.parse import MessageParts
+
+NAMES = "sender_names_child"
+CASE_MANAGER = "dalvarez@district.example"
+SLP = "kostrander@district.example"
+PSYCH = "alindqvist@district.example"
+LIAISON = "mochoa@district.example"
+SECRETARY = "bsikes@hamiltonms.example"
+
+
+def files(*names: str) -> MessageParts:
+    return MessageParts(attachments=names)
+
+
+CASES = [
+    # A possessive typed without its apostrophe names the child.
+    (
+        "sams_mtg_from_the_case_manager",
+        dict(subject="quick question", text="does fri 8am still work for you for sams mtg?"),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "sams_speech_teacher_from_a_colleague",
+        dict(
+            sender=SLP,
+            subject="quick question",
+            text="hi jordan, kelli here (sams speech teacher). dana shared ur letter.",
+        ),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "mayas_iep_in_the_subject",
+        dict(sender=SECRETARY, subject="mayas iep", text="see below"),
+        Match("maya-reading", NAMES),
+    ),
+    ("samantha_is_still_no_sam", dict(text="Samantha's IEP meeting is Friday."), None),
+    (
+        "a_possessive_without_apostrophe_about_a_trip_is_no_answer",
+        dict(sender="mporter@district.example", text="sams permission slip for the trip"),
+        None,
+    ),
+    # The child named only in an attached file.
+    (
+        "family_name_and_initial_in_a_pwn_file",
+        dict(text="Please see the attached.", parts=files("PWN_Rivera_S_121426.pdf")),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "first_name_in_an_iep_draft_file",
+        dict(text="Attached for your review.", parts=files("Maya-Rivera-IEP-draft.docx")),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "a_file_naming_the_child_that_is_no_document_of_the_request",
+        dict(text="Here is another copy.", parts=files("Field_Trip_Form_Rivera_M.pdf")),
+        None,
+    ),
+    (
+        "a_file_naming_neither_child",
+        dict(text="Please see the attached.", parts=files("PWN_121426.pdf")),
+        None,
+    ),
+    # The request in the team's words.
+    (
+        "the_team_will_not_reconvene",
+        dict(
+            sender=PSYCH,
+            subject="Re: Maya",
+            text="Based on that the team won't be reconvening right now.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "without_the_whole_team",
+        dict(sender=SLP, subject="Sam", text="I can answer most of it without the whole team."),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "todo_el_equipo",
+        dict(
+            sender=LIAISON,
+            subject="Maya - llamada",
+            text="Dana dice que es más fácil así que juntar a todo el equipo.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "ese_in_capitals_is_the_department",
+        dict(sender=SECRETARY, text="Attached is a notice from the ESE department regarding Maya."),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "ese_in_spanish_is_that",
+        dict(sender=LIAISON, text="Maya dejó su chamarra en el patio ese día, está en la oficina."),
+        None,
+    ),
+    # What stays as it was.
+    (
+        "a_fresh_message_naming_neither_child_is_ambiguous",
+        dict(subject="quick question", text="does fri 8am still work for the mtg?"),
+        None,
+    ),
+    (
+        "outside_the_school_a_possessive_is_still_not_enough",
+        dict(sender="tutor@gmail.example", text="sams mtg: the whole team should be there"),
+        None,
+    ),
+    (
+        "both_children_typed_without_apostrophes_is_ambiguous",
+        dict(text="sams and mayas meetings: the whole team"),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "fields", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_a_fresh_school_message_is_read_as_a_parent_reads_it(
+    case: str, fields: dict[str, object], expected: Match | None
+) -> None:
+    fields = {"sender": CASE_MANAGER, **fields}
+    assert match(message(**fields), CTX) == expected, case  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "named"),
+    [
+        ("Sam Rivera", "sams mtg", True),
+        ("Sam Rivera", "Sam's", True),
+        ("Sam Rivera", "Samson", False),
+        ("Maya Rivera", "MAYAS reading", True),
+        ("Maya Rivera", "Mayan art", False),
+        # A first name that is an ordinary word takes no bare "s": "Wills" and "hopes" stay words.
+        ("Will Rivera", "Wills", False),
+        ("Will Rivera", "Will's goals", True),
+        ("Hope Rivera", "she hopes to", False),
+    ],
+)
+def test_names_takes_a_possessive_without_its_apostrophe(name: str, text: str, named: bool) -> None:
+    assert mentions.names(name, text) is named
+
+
+def test_two_siblings_of_one_initial_in_a_file_are_both_named() -> None:
+    sofia = replace(MAYA, child_name="Sofia Rivera", child_id="sofia", request_id="sofia-iep")
+    ctx = replace(CTX, requests=(SAM, sofia))
+    incoming = message(sender=CASE_MANAGER, text="See attached.", parts=files("PWN_Rivera_S.pdf"))
+    assert match(incoming, ctx) is None
