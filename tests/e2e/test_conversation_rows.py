@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from iepd.store.database import Store
-from support.daemon import start_daemon, stop_daemon, wait_for
+from support.daemon import run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family
 from support.mailboxes import mailbox, parsed, reminder_kinds, reply_to, school_mail
 from support.mailservers import Dovecot
@@ -318,6 +319,13 @@ def test_auto_by_email_puts_the_request_back_to_waiting_and_the_follow_up_goes_o
     school_writes(dovecot, family, NO_DATE)
     wait_for(lambda: draft_ready(dovecot, family, "ask_for_date"), "the ask_for_date draft", LONG)
     reclassified_once(dovecot, family, "AUTO")
+    status = run_iepd(family, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    [row] = json.loads(status.stdout)
+    if len(school_mail(dovecot, family)) == 1:  # the follow-up is not out yet
+        assert (row["state"], row["waiting_for"], row["next_action"]) == (
+            "sent", "school", "follow-up",
+        )  # fmt: skip
     wait_for(lambda: len(school_mail(dovecot, family)) == 2, "the follow-up", LONG)
     time.sleep(4)  # several inbox catch-ups: a second letter would be here by now
     stopped(daemon)

@@ -225,3 +225,22 @@ def test_answer_on_a_message_read_as_an_auto_reply_makes_it_the_answer(tmp_path:
         assert drafts(offline)[0][0] == "ask_for_date"
     finally:
         offline.store.close()
+
+
+def test_a_correction_back_after_the_letter_went_out_drafts_nothing_twice(
+    offline: Offline,
+) -> None:
+    """ask_for_date went out; INFORMAL brings insist; ANSWER again withdraws it and drafts no
+    second ask_for_date: the one sent stands, and the school's silence after it is followed
+    up (the escalation, ask_for_date being itself the first follow-up)."""
+    run_plan(offline)
+    offline.clock.now += 7 * DAY + timedelta(hours=1)
+    run_plan(offline)
+    moves(offline).reclassify(REQUEST, "informal", via="cli")
+    run_plan(offline)
+    moves(offline).reclassify(REQUEST, "answer", via="cli")
+    run_plan(offline)
+    assert drafts(offline) == [("ask_for_date", "approved"), ("insist", "withdrawn")]
+    assert state(offline) == "acknowledged"
+    step = next_step(offline)
+    assert step is not None and step[0] == "escalation"
