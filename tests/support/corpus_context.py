@@ -6,6 +6,16 @@ match every message against this context."""
 from __future__ import annotations
 
 from iepd.decide.matching import MatchContext, OpenRequest
+from iepd.decide.mentions import areas_of
+
+# The parents' concerns, as every author was told them: what each letter is about.
+SAM_CONCERN = (
+    "Since October Sam has received about half of his 60 minutes a week of small-group"
+    " speech-language therapy."
+)
+MAYA_CONCERN = (
+    "Maya's reading fluency has dropped since the fall; her private tutor's assessment shows it."
+)
 
 SAM = OpenRequest(
     request_id="sam-speech",
@@ -15,6 +25,7 @@ SAM = OpenRequest(
     case_manager="dalvarez@district.example",
     principal="lchen@district.example",
     school_domains=("district.example",),
+    areas=areas_of(SAM_CONCERN),
 )
 MAYA = OpenRequest(
     request_id="maya-reading",
@@ -24,5 +35,6 @@ MAYA = OpenRequest(
     case_manager="dalvarez@district.example",
     principal="mbrooks@hamiltonms.example",
     school_domains=("district.example", "hamiltonms.example"),
+    areas=areas_of(MAYA_CONCERN),
 )
 CONTEXT = MatchContext(parent_addresses=frozenset({"jordan@family.example"}), requests=(SAM, MAYA))

@@ -5,13 +5,16 @@ types it, or only in an attached file, and speaks of the request in the team's w
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from test_letters import make_config
 from test_matching import CTX, MAYA, SAM, message
 
 from iepd.decide import mentions
 from iepd.decide.matching import Match, match
 from iepd.inbox.parse import MessageParts
+from iepd.inbox.record import config_match_context
 
 NAMES = "sender_names_child"
 CASE_MANAGER = "dalvarez@district.example"
@@ -157,3 +160,77 @@ def test_two_siblings_of_one_initial_in_a_file_are_both_named() -> None:
     ctx = replace(CTX, requests=(SAM, sofia))
     incoming = message(sender=CASE_MANAGER, text="See attached.", parts=files("PWN_Rivera_S.pdf"))
     assert match(incoming, ctx) is None
+
+
+# What the letter was about (OpenRequest.areas, from the parent's concern) counts when the very
+# people it went to write of it; from anyone else at the school it is a teacher's note.
+READING_MAYA = replace(MAYA, areas=("reading",))
+AREA_CTX = replace(CTX, requests=(replace(SAM, areas=("speech",)), READING_MAYA))
+AREA_CASES = [
+    (
+        "the_case_manager_on_mayas_reading",
+        dict(subject="Maya", text="call me tonight? easier to talk thru mayas reading than email"),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "the_principal_on_mayas_fluency",
+        dict(sender="mbrooks@hamiltonms.example", text="Maya's fluency numbers came back."),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "the_case_manager_in_spanish",
+        dict(subject="Maya", text="¿Podemos hablar de la lectura de Maya el jueves?"),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "a_teacher_on_mayas_reading_log",
+        dict(sender="ela7@hamiltonms.example", text="Maya's reading log is missing this week."),
+        None,
+    ),
+    (
+        "the_case_manager_on_another_area",
+        dict(subject="Sam", text="sams reading log came back signed, thanks"),
+        None,
+    ),
+    (
+        "the_area_only_in_the_quoted_letter",
+        dict(subject="Maya", text="Got it!\n\n> Maya's reading fluency has dropped"),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "fields", "expected"), AREA_CASES, ids=[c[0] for c in AREA_CASES])
+def test_what_the_letter_was_about_counts_from_the_people_it_went_to(
+    case: str, fields: dict[str, object], expected: Match | None
+) -> None:
+    fields = {"sender": CASE_MANAGER, **fields}
+    assert match(message(**fields), AREA_CTX) == expected, case  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("words", "areas"),
+    [
+        ("Since October Sam has received about half of his speech sessions.", ("speech",)),
+        ("Maya's reading fluency dropped since the fall.", ("reading",)),
+        ("La lectura de Maya ha empeorado.", ("reading",)),
+        ("Missed sessions: compensatory services are owed.", ("services",)),
+        ("Three suspensions since October.", ("behavior",)),
+        ("A mid-year concern.", ()),
+        # An accommodation is no area: "read aloud" is how a test is given.
+        ("Tests are to be read aloud to him.", ()),
+    ],
+)
+def test_areas_of_the_parents_concern(words: str, areas: tuple[str, ...]) -> None:
+    assert mentions.areas_of(words) == areas
+
+
+def test_the_match_context_takes_the_areas_from_the_parents_concern(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path,
+        reason="outside_evaluation",
+        request_concern="Her reading fluency has dropped since the fall.",
+        request_details={"evaluator": "Dr. Ana Lee", "areas": "dyslexia, written expression"},
+    )
+    (request,) = config_match_context(config).requests
+    assert request.areas == ("reading", "writing")

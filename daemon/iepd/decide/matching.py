@@ -62,6 +62,8 @@ class OpenRequest:
     case_manager: str
     principal: str
     school_domains: tuple[str, ...] = ()
+    # What the parent's letter is about ("reading", "speech"): mentions.areas_of her concern.
+    areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,14 +259,24 @@ def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     if named:
         (child,) = named
         chosen = [request for request in candidates if request.child_id == child]
-        if len(chosen) == 1 and (
-            on_topic(message)
-            or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT)
-            or bulk.is_auto_reply(message)
-        ):
+        if len(chosen) == 1 and _speaks_of(message, chosen[0]):
             return Match(chosen[0].request_id, "sender_names_child")
         return None
     asks = _ASKS_ABOUT_MEETING.search(message.subject) or _ASKS_ABOUT_MEETING.search(text)
     if asks and len(candidates) == 1:
         return Match(candidates[0].request_id, "sole_open_request")
     return None
+
+
+def _speaks_of(message: IncomingMessage, request: OpenRequest) -> bool:
+    if on_topic(message) or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT):
+        return True
+    if bulk.is_auto_reply(message):
+        return True
+    # The very people the letter went to, writing of what it was about ("call me tonight?
+    # easier to talk thru mayas reading"); from anyone else at the school, "Maya's reading
+    # log" is a teacher's note.
+    addressees = (request.case_manager.lower(), request.principal.lower())
+    return message.from_addr in addressees and mentions.speaks_of_the_areas(
+        message, request.areas, TEXT_SCAN_LIMIT
+    )

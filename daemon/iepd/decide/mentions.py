@@ -41,6 +41,28 @@ _DOCUMENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _FILE_SEPARATORS = re.compile(r"[_.\-+]+")
+# What a request is about, found in the parent's own words (her concern, the service, the
+# evaluation's areas) and in the school's, English and Spanish. Bare "read" is left out ("I'll
+# read the questions aloud" is an accommodation), and so is "lee" (a name as often as "reads").
+AREAS: dict[str, re.Pattern[str]] = {
+    area: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    for area, words in {
+        "reading": r"reading|readers?|fluency|fluent|decoding|phonics|dyslexi\w*|comprehension"
+        r"|wcpm|lectura|leer|fluidez|dislexia|comprensi[oó]n lectora",
+        "speech": r"speech|language|articulation|stutter\w*|slp|habla|lenguaje|logopeda",
+        "writing": r"writing|written expression|handwriting|dysgraphi\w*|spelling|escritura"
+        r"|escribir|ortograf[ií]a|expresi[oó]n escrita",
+        "math": r"math\w*|dyscalculi\w*|arithmetic|matem[aá]tic\w*",
+        "behavior": r"behaviou?r\w*|bip|fba|suspen\w*|discipline|conducta|comportamiento"
+        r"|suspensi[oó]n",
+        "motor": r"occupational|fine motor|gross motor|physical therapy|sensory"
+        r"|terapia (?:ocupacional|f[ií]sica)|motricidad",
+        "feelings": r"anxiety|anxious|counsel\w*|social[- ]emotional|self-regulation|ansiedad"
+        r"|consejer\w*|emocional",
+        "services": r"compensatory|make-?up (?:sessions|minutes|services|plan)"
+        r"|missed (?:sessions|minutes|services)|servicios compensatorios|sesiones perdidas",
+    }.items()
+}  # fmt: skip
 
 
 @lru_cache(maxsize=128)
@@ -101,4 +123,21 @@ def speaks_of_the_team(message: IncomingMessage, scan_limit: int) -> bool:
     return any(
         _DOCUMENT_WORDS.search(_FILE_SEPARATORS.sub(" ", attachment))
         for attachment in message.parts.attachments
+    )
+
+
+def areas_of(*texts: str) -> tuple[str, ...]:
+    """Given the parent's own words about a request (her concern, the details), return the
+    areas it is about, in :data:`AREAS` order: ("reading",), ("speech", "services")."""
+    return tuple(area for area, words in AREAS.items() if any(words.search(t) for t in texts))
+
+
+def speaks_of_the_areas(message: IncomingMessage, areas: tuple[str, ...], scan_limit: int) -> bool:
+    """Given a message, the areas its request is about and how much text to read, return
+    True when its subject or new text speaks of one of them ("talk thru mayas reading")."""
+    fresh = new_text(message.text[:scan_limit])
+    return any(
+        AREAS[area].search(message.subject) or AREAS[area].search(fresh)
+        for area in areas
+        if area in AREAS
     )

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from iepd.config.model import Child, Config
+from iepd.config.model import Child, Config, RequestSettings
 from iepd.decide.classify import Classification, classify
 from iepd.decide.matching import Match, MatchContext, OpenRequest, is_candidate, match
+from iepd.decide.mentions import areas_of
 from iepd.inbox.keep import keep_incoming
 from iepd.inbox.parse import IncomingMessage, parse_headers_only, parse_message
 from iepd.letters.next_words import next_step_words
@@ -53,12 +54,14 @@ def match_context(config: Config, store: Store) -> MatchContext:
     for request_id in request_deliveries(store):
         letters_by_request.setdefault(request_id, set())
     children = {child.id: child for child in config.children}
+    settings = config.requests_by_id()
     requests = []
     for row in store.list_requests():
         child = children.get(row.child)
         if child is None or row.id not in letters_by_request or row.state == "closed":
             continue
-        requests.append(_open_request(row.id, child, frozenset(letters_by_request[row.id])))
+        letters = frozenset(letters_by_request[row.id])
+        requests.append(_open_request(row.id, child, letters, settings.get(row.id)))
     return MatchContext(parent_addresses=_parent_addresses(config), requests=tuple(requests))
 
 
@@ -67,14 +70,21 @@ def config_match_context(config: Config) -> MatchContext:
     context matching would have if every request iepd is to send had gone out, with no
     Message-IDs: a reply can match by its sender and wording, never by its thread."""
     requests = tuple(
-        _open_request(request.id, config.child(request.child), frozenset())
+        _open_request(request.id, config.child(request.child), frozenset(), request)
         for request in config.requests
         if not (request.hold or request.closed)
     )
     return MatchContext(parent_addresses=_parent_addresses(config), requests=requests)
 
 
-def _open_request(request_id: str, child: Child, message_ids: frozenset[str]) -> OpenRequest:
+def _open_request(
+    request_id: str,
+    child: Child,
+    message_ids: frozenset[str],
+    settings: RequestSettings | None,
+) -> OpenRequest:
+    # A request no longer in the config is matched as before, by the child and the meeting.
+    about = (settings.concern, *settings.details.values()) if settings is not None else ()
     return OpenRequest(
         request_id=request_id,
         child_id=child.id,
@@ -83,6 +93,7 @@ def _open_request(request_id: str, child: Child, message_ids: frozenset[str]) ->
         case_manager=child.case_manager.email.lower(),
         principal=child.principal.email.lower(),
         school_domains=child.school_domains,
+        areas=areas_of(*about),
     )
 
 
