@@ -89,6 +89,11 @@ READINGS = [
         "informal",
     ),
     ("I'm more than happy to schedule the IEP meeting.", "answer"),
+    (
+        "¿Le puedo llamar el martes? La maestra dice que es mucho más sencillo que reunir a "
+        "todo el comité en diciembre.",
+        "informal",
+    ),
     # a meal or a coffee is a talk
     (
         "Instead of a big formal meeting, want to grab coffee Friday morning and talk it over?",
@@ -153,6 +158,38 @@ READINGS = [
         "informal",
     ),
     ("Can we do an RTI mtg Thursday at 8 instead?", "informal"),
+    # waiting to see, and deciding on a meeting later
+    ("Let's give it a few more weeks and see where he is.", "declined"),
+    ("Let's see how the next few weeks go before we decide on a meeting.", "declined"),
+    ("Vamos a esperar a ver cómo le va con el nuevo horario.", "declined"),
+    (
+        "We have to wait for the SLP's schedule, but we will hold the meeting before break.",
+        "answer",
+    ),
+    # the IEP found fine as it is: a soft refusal, weak alone, outweighed by a meeting agreed
+    (
+        "We feel his current IEP continues to meet his needs, so we'll keep things as they "
+        "are for now.",
+        "declined",
+    ),
+    (
+        "His goals remain appropriate. Of course we will still hold the meeting; dates soon.",
+        "answer",
+    ),
+    ("We'll meet to see whether his goals are still appropriate. Dates to follow.", "answer"),
+    # an IEP amended without a meeting is an offer: it needs the parent's agreement
+    ("We can amend his IEP without a meeting if you agree; I'll send the form home.", "informal"),
+    ("Would you be open to an IEP amendment without a meeting?", "informal"),
+    # more ways to ask for a text or a visit
+    ("Shoot me a text and we'll find a time to chat.", "informal"),
+    ("Pase a mi oficina cualquier día después de clases y lo vemos.", "informal"),
+    # the meeting's own medium and days refused in the plural are no offer and no refusal
+    ("Absolutely. We can also do the meeting by Zoom if that is easier for you.", "answer"),
+    (
+        "Unfortunately the team is unable to meet on Mondays, but we can offer Wednesday the "
+        "16th at 3:45.",
+        "answer",
+    ),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

@@ -279,6 +279,14 @@ PHRASES: tuple[str, ...] = (
     "email chain", "what if", "written notice", "notice of recommendation",
     "notice of proposed action", "notice of refused action", "notice of action",
     "come find me=come_by", "come find us=come_by", "come grab me=come_by",
+    "let's see how=wait_and_see", "let us see how=wait_and_see", "see how it goes=wait_and_see",
+    "see how things go=wait_and_see", "give it a few weeks=wait_and_see",
+    "give it a few more weeks=wait_and_see", "give it some time=wait_and_see",
+    "give it a couple of weeks=wait_and_see", "give it a couple weeks=wait_and_see",
+    "give it a month=wait_and_see", "esperar a ver=wait_and_see", "a ver como=wait_and_see",
+    "shoot me a text=call", "send me a text=call", "give me a shout=call",
+    "give me a buzz=call", "pase a mi=pasar_por", "pasar a mi=pasar_por",
+    "pase a la oficina=pasar_por", "mandeme un mensaje=call", "mandame un mensaje=call",
 )  # fmt: skip
 
 VOCABULARY = frozenset().union(

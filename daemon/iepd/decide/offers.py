@@ -64,6 +64,10 @@ _LESSER_KINDS = frozenset({
 })  # fmt: skip
 
 
+# An IEP amended in writing, which needs the parent's agreement: always an offer.
+_AMEND = frozenset({"amend", "amendment", "amending", "enmienda", "enmendar"})
+
+
 def _items(tokens: Sequence[Token]) -> list[int]:
     """Indexes of the smaller things a sentence may offer (a call, a chat, a check-in...)."""
     found = []
@@ -82,6 +86,8 @@ def _items(tokens: Sequence[Token]) -> list[int]:
             found.append(index)
         elif token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
             found.append(index)  # "please schedule a time with Ms. Okafor"
+        elif token.is_(_AMEND) and (has(tokens, cues.SET_ASIDE) or has(tokens, cues.INSTEAD)):
+            found.append(index)  # "we can amend his IEP without a meeting"
         elif token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
             if following not in ("room", "rm", "line", "number", "numero"):
                 found.append(index)
@@ -173,6 +179,14 @@ _ARRANGE = frozenset({
 })  # fmt: skip
 
 
+def _held_by(tokens: Sequence[Token], item: int) -> bool:
+    """True for "we can do the meeting by Zoom", "la junta puede ser por teléfono": the
+    meeting's own medium."""
+    if item == 0 or tokens[item - 1].low not in ("by", "via", "over", "on", "por", "through"):
+        return False
+    return any(is_meeting_noun(tokens, at) for at in range(max(0, item - 6), item - 1))
+
+
 def _to_set_up(tokens: Sequence[Token], item: int) -> bool:
     """True for "I'll call you to find a time that works": a call whose purpose is the
     meeting's date."""
@@ -262,7 +276,7 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
     plain_call = not has(tokens, cues.INSTEAD) and not smaller(tokens)
     if plain_call and has(tokens, cues.LOGISTICS) and (meeting_noun or _to_set_up(tokens, item)):
         return None  # a call to set the meeting's date up
-    if plain_call and tokens[item].is_(_MEDIA) and has(tokens, _JOIN):
+    if plain_call and tokens[item].is_(_MEDIA) and (has(tokens, _JOIN) or _held_by(tokens, item)):
         return None  # "you may join the meeting by phone": how to attend, not instead
     # "Call my office if you want to talk", and after a comma: "no need for the team, text me"
     start = max((at for at in range(item + 1) if tokens[at].after_comma), default=0)
@@ -290,6 +304,7 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
         or _to_parent(tokens, item)
         or _if_the_parent_wishes(tokens, item)
         or _named_lesser(tokens, item)
+        or tokens[item].is_(_AMEND)
     )
     if not framed:
         return None
@@ -333,9 +348,19 @@ def small_meeting(sentence: Sentence) -> Cue | None:
         return None
     if smaller(tokens):
         return Cue("offer", True, sentence.text, "a meeting with fewer people offered")
-    if has(tokens, cues.OFFER) and has(tokens, cues.TO_PARENT):
+    if has(tokens, cues.OFFER) and _with_the_parent(tokens):
         return Cue("offer", False, sentence.text, "a smaller meeting offered")
     return None
+
+
+def _with_the_parent(tokens: Sequence[Token]) -> bool:
+    """True for "meet with you", "meet you", "reunirme con usted"; not "if that is easier for
+    you"."""
+    return any(
+        token.is_(cues.TO_PARENT) and index > 0
+        and (tokens[index - 1].low in ("with", "con") or tokens[index - 1].is_(cues.HOLD))
+        for index, token in enumerate(tokens)
+    )  # fmt: skip
 
 
 def set_aside(sentence: Sentence) -> Cue | None:

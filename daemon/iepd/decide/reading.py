@@ -54,6 +54,7 @@ from iepd.decide.clauses import (
     only_if,
     told_of_the_past,
 )  # fmt: skip
+from iepd.decide.findings import status_quo
 from iepd.decide.offers import offer, offers_in, set_aside, small_meeting, smaller
 from iepd.decide.sentences import Sentence, Token
 
@@ -211,6 +212,22 @@ def _later(clause: Sequence[Token]) -> bool:
 # ---- deferral ------------------------------------------------------------------------------
 
 
+_DECIDE = frozenset({
+    "determine", "decide", "consider", "see", "determinar", "decidir", "considerar", "ver",
+    "evaluate",
+})  # fmt: skip
+
+
+def _clause_after(sentence: Sentence, index: int) -> tuple[Token, ...]:
+    """The tokens after tokens[index] up to the end of its clause."""
+    start = 0
+    for clause in sentence.clauses:
+        if start <= index < start + len(clause):
+            return clause[index - start + 1 :]
+        start += len(clause)
+    return ()
+
+
 def deferral(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     if annual(tokens) and not offers_in(sentence):
@@ -225,7 +242,8 @@ def deferral(sentence: Sentence) -> Cue | None:
             return Cue("deferral", True, sentence.text, "a meeting only if needed later")
     wait = find(tokens, cues.WAIT)
     if wait >= 0 and not any(negator(token) for token in tokens[max(0, wait - 2) : wait]):
-        waited = tokens[wait + 1 : wait + 12]
+        # within the clause: "we have to wait for the SLP's schedule, but we will hold it"
+        waited = _clause_after(sentence, wait)[:11]
         about_meeting = (
             any(is_meeting_noun(waited, at) or is_meet_verb(waited, at)
                 for at in range(len(waited)))
@@ -238,24 +256,15 @@ def deferral(sentence: Sentence) -> Cue | None:
         )  # fmt: skip
         if (about_meeting or tokens[wait].is_(DEFER_VERBS)) and not at_the_meeting:
             return Cue("deferral", True, sentence.text, "the meeting made to wait")
-    decide = find(
-        tokens,
-        frozenset(
-            {
-                "determine",
-                "decide",
-                "consider",
-                "see",
-                "determinar",
-                "decidir",
-                "considerar",
-                "ver",
-                "evaluate",
-            }
-        ),
-    )
+    decide = find(tokens, _DECIDE)
+    held = holds_meeting(tokens)
+    if 0 <= held < decide and not conditional(tokens):
+        decide = -1  # "we'll meet to see whether his goals are still appropriate"
     if decide >= 0 and find(tokens, frozenset({"whether", "if", "si"}), decide + 1) >= 0:
         if mentions_meeting(tokens[decide:]) or has(tokens[decide:], cues.NECESSITY):
+            return Cue("deferral", True, sentence.text, "a meeting only if later decided")
+    if decide >= 0 and [t.low for t in tokens[decide + 1 : decide + 2]] in (["on"], ["about"]):
+        if meeting_named(tokens[decide + 2 : decide + 6]):
             return Cue("deferral", True, sentence.text, "a meeting only if later decided")
     if holds_meeting(tokens) >= 0 and not has_day_or_time(sentence):
         if conditional(tokens) or only_if(tokens):
@@ -284,10 +293,22 @@ _WHEN = frozenset({"when", "whether", "if", "cuando", "si"})
 
 
 def _compared(before: Sequence[Token]) -> bool:
-    """True for "far less paperwork than reconvening the team": the meeting named as the
-    bigger thing, not agreed to. Not "more than happy to schedule it"."""
-    at = next((i for i in range(len(before) - 1, -1, -1) if before[i].low == "than"), -1)
+    """True for "far less paperwork than reconvening the team", "más fácil que juntar a todo
+    el equipo": the meeting named as the bigger thing, not agreed to. Not "more than happy
+    to schedule it"."""
+    at = next((i for i in range(len(before) - 1, -1, -1) if _than(before, i)), -1)
     return at >= 0 and not any(t.is_(cues.OFFER) or t.is_(cues.AFFIRM) for t in before[at + 1 :])
+
+
+def _than(tokens: Sequence[Token], index: int) -> bool:
+    """ "than", or the "que" of "más fácil así que juntar al equipo"."""
+    if tokens[index].low == "than":
+        return True
+    more = tokens[max(0, index - 4) : index]
+    return tokens[index].low == "que" and any(
+        t.low in ("mas", "menos", "mejor", "peor") or t.low.startswith(("mas_", "menos_"))
+        for t in more
+    )
 
 
 def affirm(sentence: Sentence) -> Cue | None:
@@ -351,6 +372,8 @@ def read(sentences: Sequence[Sentence]) -> list[Cue]:
         cues_here = [reader(sentence) for reader in readers]
         if not any(cue is not None and cue.kind in ("refusal", "deferral") for cue in cues_here):
             cues_here.append(_the_offered_one(affirm(sentence), sentence, found))
+        if not any(cue is not None for cue in cues_here):
+            cues_here.append(status_quo(sentence))  # "his IEP continues to meet his needs"
         kinds = set()
         for cue in cues_here:
             if cue is not None and cue.kind not in kinds:
