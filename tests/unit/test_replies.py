@@ -30,7 +30,7 @@ def harness() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("author", ["a", "d", "f", "i"])
+@pytest.mark.parametrize("author", ["a", "d", "f", "i", "j"])
 def test_every_development_reply_is_read_right(harness: ModuleType, author: str) -> None:
     wrong = [
         f"{item.name}: {item.label} -> {item.outcome}"
