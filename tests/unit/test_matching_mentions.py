@@ -234,3 +234,58 @@ def test_the_match_context_takes_the_areas_from_the_parents_concern(tmp_path: Pa
     )
     (request,) = config_match_context(config).requests
     assert request.areas == ("reading", "writing")
+
+
+# "Hi everyone" greets many families in a broadcast, and the parent with the team in a
+# coordinator's message setting the meeting: who it is addressed to tells them apart.
+TEAM = ("kostrander@district.example", "alindqvist@district.example")
+SETTING_THE_MEETING = "Hi everyone,\nSam's IEP meeting is set for Monday, Dec 14 at 3:30."
+GREETING_CASES = [
+    (
+        "the_parent_with_the_team_copied",
+        dict(to_addrs=("jordan@family.example",), cc_addrs=TEAM, text=SETTING_THE_MEETING),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "spanish_the_parent_with_the_team_copied",
+        dict(
+            to_addrs=("jordan@family.example", *TEAM),
+            text="Hola a todos:\nLa junta del PEI de Maya es el lunes 14 a las 3:30.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "other_families_copied",
+        dict(
+            to_addrs=("jordan@family.example", "pat@gmail.example"),
+            cc_addrs=TEAM,
+            text=SETTING_THE_MEETING,
+        ),
+        None,
+    ),
+    ("the_parent_not_addressed", dict(to_addrs=TEAM, text=SETTING_THE_MEETING), None),
+    (
+        "no_one_else_addressed",
+        dict(to_addrs=("jordan@family.example",), text=SETTING_THE_MEETING),
+        None,
+    ),
+    (
+        "families_with_the_team_copied_is_still_a_broadcast",
+        dict(
+            to_addrs=("jordan@family.example",),
+            cc_addrs=TEAM,
+            text="Dear Lincoln families,\nSam's class IEP night is Monday.",
+        ),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "fields", "expected"), GREETING_CASES, ids=[c[0] for c in GREETING_CASES]
+)
+def test_hi_everyone_to_the_parent_and_the_team_is_no_broadcast(
+    case: str, fields: dict[str, object], expected: Match | None
+) -> None:
+    fields = {"sender": CASE_MANAGER, **fields}
+    assert match(message(**fields), CTX) == expected, case  # type: ignore[arg-type]

@@ -48,11 +48,12 @@ _PLATFORM = re.compile(
 _TO_MANY = re.compile(
     r"^\W*(?:dear|hello|hi|hey|greetings|good (?:morning|afternoon|evening)|attention|to all"
     r"|estimad[ao]s|querid[ao]s|hola|buen[oa]s (?:d[ií]as|tardes)|saludos|atenci[oó]n)"
-    r"\b[^\n]{0,50}?\b(?:families|familias|parents and guardians|parents/guardians|caregivers"
+    r"\b[^\n]{0,50}?\b((?:families|familias|parents and guardians|parents/guardians|caregivers"
     r"|padres de familia|padres y tutores|(?:all|todos los)\b[^\n]{0,20}\b(?:parents|padres)"
-    r"|everyone|everybody|y'all|todos|todas)\b",
+    r"|everyone|everybody|y'all|todos|todas))\b",
     re.IGNORECASE | re.MULTILINE,
 )
+_EVERYONE = re.compile(r"everyone|everybody|y'all|todos|todas", re.IGNORECASE)
 # What a newsletter or a platform's message says of itself.
 _SENT_TO_MANY = re.compile(
     r"you are receiving this (?:message|e-?mail|notification)|you're receiving this"
@@ -184,12 +185,28 @@ def _to_many(message: IncomingMessage, parent_addresses: Iterable[str]) -> str |
             return f"sent to a group ({group}), the parent only in Bcc"
     text = message.text[:TEXT_LIMIT]
     greeting = _TO_MANY.search(text[:2000])
-    if greeting:
+    if greeting and not _everyone_is_the_team(message, parents, greeting.group(1)):
         return f'written to many: "{greeting.group(0).strip()}"'
     says = _SENT_TO_MANY.search(text)
     if says:
         return f'a mass mailing: "{says.group(0)}"'
     return None
+
+
+def _everyone_is_the_team(message: IncomingMessage, parents: set[str], greeted: str) -> bool:
+    """True when "Hi everyone" greets the parent and the sender's colleagues, all named in To
+    and Cc (a coordinator setting the meeting with the team copied), not a list of families."""
+    if not _EVERYONE.fullmatch(greeted):
+        return False
+    addressed = set(message.to_addrs) | set(message.cc_addrs)
+    domain = (message.from_addr or "").rpartition("@")[2]
+    others = addressed - parents
+    return bool(
+        domain
+        and parents & addressed
+        and others
+        and all(a.rpartition("@")[2] == domain for a in others)
+    )
 
 
 def _from_a_system(message: IncomingMessage) -> str | None:
