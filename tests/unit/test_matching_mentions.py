@@ -289,3 +289,36 @@ def test_hi_everyone_to_the_parent_and_the_team_is_no_broadcast(
 ) -> None:
     fields = {"sender": CASE_MANAGER, **fields}
     assert match(message(**fields), CTX) == expected, case  # type: ignore[arg-type]
+
+
+TEAM_WORD_CASES = [
+    ("the_cse", "The CSE will review Maya's file in January.", True),
+    ("the_team_capitalised", "The district and the Team agree that Sam's services continue.", True),
+    ("a_norep", "Enclosed is Maya's NOREP.", True),
+    ("a_written_notice", "Sam: a Written Notice follows.", True),
+    ("an_ist", "Maya's IST will look at her data.", True),
+    ("procedural_safeguards", "A copy of the procedural safeguards for Sam.", True),
+    ("an_amendment", "We can amend Sam's goals in writing.", True),
+    ("a_word_ending_in_ist", "Maya was the soloist at the winter concert.", False),
+    ("the_soccer_team", "Sam made the team! Practice is Tuesday.", False),
+    ("a_ppt_in_lowercase", "sams class ppt on volcanoes is due friday", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "matched"), TEAM_WORD_CASES, ids=[c[0] for c in TEAM_WORD_CASES]
+)
+def test_other_states_words_for_the_team_speak_of_the_request(
+    case: str, text: str, matched: bool
+) -> None:
+    sender = SECRETARY if "Maya" in text else "mporter@district.example"
+    found = match(message(sender=sender, text=text), CTX)
+    assert (found is not None) is matched, case
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [("Student: S. Rivera  Grade 4", True), ("Dear Ms. Rivera,", False), ("M. Rivera", False)],
+)
+def test_the_initial_and_family_name_name_the_child(text: str, named: bool) -> None:
+    assert mentions.names("Sam Rivera", text) is named

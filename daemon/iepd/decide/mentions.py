@@ -31,9 +31,16 @@ _TEAM_WORDS = re.compile(
     r"\b(?:re-?conven\w*|convene|convening"
     r"|(?:whole|full|entire|complete) (?:iep |ard |sped )?team"
     r"|todo el equipo|(?:el )?equipo (?:completo|entero|del pei)"
-    r"|(?:ur|yr) (?:e-?mail|note|message|letter|request))\b",
+    r"|(?:ur|yr) (?:e-?mail|note|message|letter|request)"
+    # Other states' words for the team, its notices and its forms.
+    r"|written notice|norep|notice of recommended|case conference|permission to evaluate"
+    r"|procedural safeguards|parent(?:al|s')? rights|garant[ií]as procesales"
+    r"|derechos de (?:los )?padres|amend(?:ment|ed|ing)?|enmienda)\b",
     re.IGNORECASE,
 )
+# The same, in capitals only: "ist" and "pte" are word endings, "the team" is any team.
+_TEAM_NAMES = re.compile(r"\b(?:CSE|PPT|IST|PTE|NOREP|SELPA)\b|\bthe Team\b")
+_SAID_OF_THE_TEAM = (_TEAM_WORDS, _TEAM_NAMES)
 # A file attached by the school that is a notice, a plan or a form of the request.
 _DOCUMENT_WORDS = re.compile(
     r"(?<![a-z])(?:pwn|iep|pei|ard|norep|pwe|prior written|notice of|evaluation|consent"
@@ -81,6 +88,10 @@ def _name_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
     else:
         # "sams mtg", "mayas reading": a possessive typed without its apostrophe.
         patterns.append(re.compile(rf"(?<!\w){re.escape(first)}s?(?!\w)", re.IGNORECASE))
+    if len(words) > 1:
+        # "Student: S. Rivera" on a form; "Ms. Rivera" is the parent (the "s" follows a letter).
+        initial = re.escape(first[:1].upper())
+        patterns.append(re.compile(rf"(?<!\w){initial}\.\s*{re.escape(words[-1])}(?!\w)"))
     return tuple(patterns)
 
 
@@ -97,8 +108,8 @@ def _file_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
 
 def names(child_name: str, text: str) -> bool:
     """Given a child's full name and a text, return True when the text names the child: the
-    full name, or the first name (with or without a possessive's apostrophe; a first name
-    that is an ordinary word only capitalised)."""
+    full name, the first name (with or without a possessive's apostrophe; a first name that
+    is an ordinary word only capitalised), or the initial and the family name ("S. Rivera")."""
     return any(pattern.search(text) for pattern in _name_patterns(child_name))
 
 
@@ -116,9 +127,8 @@ def speaks_of_the_team(message: IncomingMessage, scan_limit: int) -> bool:
     """Given a message and how much of its text to read, return True when its subject or new
     text speaks of the team meeting in words the letter did not use, or a file attached to
     it is a document of the request (a notice, the IEP, an evaluation, a consent form)."""
-    if _TEAM_WORDS.search(message.subject) or _TEAM_WORDS.search(
-        new_text(message.text[:scan_limit])
-    ):
+    fresh = new_text(message.text[:scan_limit])
+    if any(words.search(message.subject) or words.search(fresh) for words in _SAID_OF_THE_TEAM):
         return True
     return any(
         _DOCUMENT_WORDS.search(_FILE_SEPARATORS.sub(" ", attachment))
