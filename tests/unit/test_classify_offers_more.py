@@ -190,6 +190,21 @@ READINGS = [
         "16th at 3:45.",
         "answer",
     ),
+    # typed from a phone: no apostrophes, "u"
+    ("ok ill call u after school", "informal"),
+    ("cant do a full IEP mtg before break, can u do a call tmrw at 4?", "informal"),
+    ("dont think we need the whole team for this.", "declined"),
+    # a time refused is not the meeting refused
+    (
+        "I'm sorry but we won't be able to accommodate a meeting before the holidays. We can "
+        "meet the week of January 4.",
+        "answer",
+    ),
+    ("Attached please find the Notice of Proposed or Refused Action on your request.", "declined"),
+    (
+        "After review, the Team does not find it necessary to reconvene. See the enclosed N1.",
+        "declined",
+    ),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

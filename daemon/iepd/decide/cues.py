@@ -42,6 +42,9 @@ ONE = frozenset({"one", "it", "la", "lo"})  # "will not be convening one", "no l
 NEGATION = frozenset({
     "not", "no", "never", "nor", "neither", "none", "cannot", "unable", "nunca", "ni",
     "tampoco", "jamas", "ningun", "ninguna", "ninguno", "imposible", "nadie",
+    # typed from a phone without the apostrophe
+    "dont", "wont", "didnt", "doesnt", "isnt", "arent", "wasnt", "couldnt", "wouldnt",
+    "shouldnt", "havent", "hasnt",
 })  # fmt: skip
 NECESSITY = frozenset({
     "ameritar", "amerita", "corresponder", "merit", "merits", "necessary", "need", "needed",
@@ -70,7 +73,7 @@ GRANT = frozenset({
 # "I disagree that a meeting is needed."
 DISAGREE = frozenset({"disagree", "doubt", "discrepar", "dudar"})
 # The parent is the one who needs or does: "you don't need to bring anything".
-PARENT_SUBJECT = frozenset({"you", "usted", "ustedes", "tu"})
+PARENT_SUBJECT = frozenset({"you", "usted", "ustedes", "tu", "u"})
 
 # ---- waiting, conditions -------------------------------------------------------------------
 
@@ -176,7 +179,7 @@ PAST = frozenset({
     "aun",
 })  # fmt: skip
 # The parent as the one called: "call you", "give you a call", "le llamo", "llamarle".
-TO_PARENT = frozenset({"you", "usted", "llamarle", "marcarle", "hablarle"})
+TO_PARENT = frozenset({"you", "u", "usted", "llamarle", "marcarle", "hablarle"})
 CLITIC_TO_PARENT = frozenset({"le", "la", "lo", "te"})  # before a verb: "le llamo"
 # An invitation to get in touch, which offers no call: "please call me with any questions".
 CONTACT = frozenset({
@@ -216,7 +219,7 @@ DATES_TO_FOLLOW = frozenset({
 PRIOR_NOTICE = frozenset({
     "prior_written_notice", "pwn", "notificacion_previa", "aviso_previo", "written_notice",
     "norep", "notice_of_recommendation", "notice_of_proposed_action",
-    "notice_of_refused_action", "notice_of_action",
+    "notice_of_refused_action", "notice_of_action", "n1",
 })  # fmt: skip
 # Said of a notice that is here now, not promised: "attached", "below", "serves as".
 PRESENT = frozenset({
@@ -278,6 +281,8 @@ PHRASES: tuple[str, ...] = (
     "by text", "over text", "via text", "email thread", "e-mail thread=email_thread",
     "email chain", "what if", "written notice", "notice of recommendation",
     "notice of proposed action", "notice of refused action", "notice of action",
+    "notice of proposed or refused action=notice_of_action", "ill call=will_call",
+    "ill call u=will_call",
     "come find me=come_by", "come find us=come_by", "come grab me=come_by",
     "let's see how=wait_and_see", "let us see how=wait_and_see", "see how it goes=wait_and_see",
     "see how things go=wait_and_see", "give it a few weeks=wait_and_see",

@@ -151,7 +151,11 @@ def refusal(sentence: Sentence) -> Cue | None:
         tokens = sentence.tokens
         if found == "not that way":
             continue  # "we can't meet without the SLP": a condition of the meeting, not a no
-        dated = found == "a meeting negated" and not annual(tokens)
+        # "we won't be able to accommodate a meeting before the holidays": a time refused
+        dated = not annual(tokens) and (
+            found == "a meeting negated"
+            or (found == "the request not granted" and not has(clause, cues.REQUEST))
+        )
         day_here = names_day_or_time(clause) or has(clause, _TIMES) or _that_time(clause)
         if dated and (day_here or has_day_or_time(sentence)):
             other_clauses = day_here and len(sentence.clauses) > 1
@@ -206,7 +210,7 @@ def _later(clause: Sequence[Token]) -> bool:
     at = find(clause, _UNTIL)
     if at < 0 or has(clause, cues.PREREQUISITE) or annual(clause):
         return False
-    return bool(_LATER.search(" ".join(token.text for token in clause[at + 1 :])))
+    return bool(_LATER.search(" ".join(token.text for token in clause[at:])))
 
 
 # ---- deferral ------------------------------------------------------------------------------
