@@ -205,6 +205,19 @@ READINGS = [
         "After review, the Team does not find it necessary to reconvene. See the enclosed N1.",
         "declined",
     ),
+    # refusals without the usual words
+    (
+        "I talked it over with the team and we've decided a meeting isn't the right step "
+        "right now.",
+        "declined",
+    ),
+    ("His sessions are being made up, so there is nothing for the team to decide.", "declined"),
+    ("I'm going to say no on the meeting for now.", "declined"),
+    ("No se llevará a cabo una junta.", "declined"),
+    ("Por el momento no se convocará al comité.", "declined"),
+    ("Consideramos que no es el momento para una junta.", "declined"),
+    ("No se preocupe, la junta se hará el martes 15.", "answer"),
+    ("There's nothing to worry about, we'll meet on the 15th.", "answer"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

@@ -98,6 +98,10 @@ def idiom(clause: Sequence[Token], position: int) -> bool:
     why = preceding == "why" or [t.low for t in clause[max(0, position - 2) : position]] == [
         "por", "que"
     ]  # fmt: skip
+    if following == "se" and position + 2 < len(clause):
+        # "no se preocupe", "no sé si...", but not "no se llevará a cabo una junta"
+        after = clause[position + 2]
+        return why or not (after.is_(cues.HOLD) or after.is_(INTRANSITIVE_MEET))
     return following in IDIOMS_AFTER or why
 
 

@@ -52,7 +52,8 @@ NECESSITY = frozenset({
     "justified", "appropriate", "productive", "beneficial", "useful", "helpful", "indicated",
     "reason", "basis", "grounds", "point", "necesario", "necesitar", "necesidad", "hacer_falta",
     "falta", "requerir", "justificar", "justificado", "indicado", "conveniente", "pertinente",
-    "proceder", "procedente", "motivo", "razon", "caso",
+    "proceder", "procedente", "motivo", "razon", "caso", "right_time", "right_step",
+    "el_momento",
 })  # fmt: skip
 # Necessity already negated by the word itself: "a meeting would be premature".
 NEEDLESS = frozenset({
@@ -282,7 +283,9 @@ PHRASES: tuple[str, ...] = (
     "email chain", "what if", "written notice", "notice of recommendation",
     "notice of proposed action", "notice of refused action", "notice of action",
     "notice of proposed or refused action=notice_of_action", "ill call=will_call",
-    "ill call u=will_call",
+    "ill call u=will_call", "the right time=right_time", "the right step=right_step",
+    "the right next step=right_step", "the best step=right_step", "the best next step=right_step",
+    "el momento=el_momento", "buen momento=el_momento", "el mejor momento=el_momento",
     "come find me=come_by", "come find us=come_by", "come grab me=come_by",
     "let's see how=wait_and_see", "let us see how=wait_and_see", "see how it goes=wait_and_see",
     "see how things go=wait_and_see", "give it a few weeks=wait_and_see",

@@ -29,7 +29,6 @@ from iepd.decide.clauses import (
     BE,
     CONSIDERED,
     COUNTER,
-    DEFER_VERBS,
     DETERMINERS,
     NO_DETERMINERS,
     NOUN_MODIFIERS,
@@ -54,6 +53,7 @@ from iepd.decide.clauses import (
     only_if,
     told_of_the_past,
 )  # fmt: skip
+from iepd.decide.deferrals import deferral
 from iepd.decide.findings import status_quo
 from iepd.decide.offers import offer, offers_in, set_aside, small_meeting, smaller
 from iepd.decide.sentences import Sentence, Token
@@ -107,6 +107,16 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
                 return "no need for a meeting"
         if token.is_(cues.NEEDLESS) and mentions_meeting(clause):
             return "a meeting not needed"
+        if token.low in ("nothing", "nada") and any(
+            t.is_(cues.TEAM) or is_meeting_noun(clause, at)
+            for at, t in enumerate(clause[index + 1 : index + 5], start=index + 1)
+        ):
+            return "nothing for the team to do"  # "there is nothing for the team to decide"
+        if token.low == "no" and index > 0 and clause[index - 1].lemma in ("say", "decir"):
+            if any(
+                is_meeting_noun(clause, at) for at in range(index + 1, min(index + 5, len(clause)))
+            ):
+                return "no to the meeting"  # "I'm going to say no on the meeting for now"
         if negator(token) and not idiom(clause, index) and not told_of_the_past(clause, index):
             # "there will not be a meeting", "no habrá junta", "not another IEP meeting"
             for ahead in range(index + 1, min(index + 5, len(clause))):
@@ -211,69 +221,6 @@ def _later(clause: Sequence[Token]) -> bool:
     if at < 0 or has(clause, cues.PREREQUISITE) or annual(clause):
         return False
     return bool(_LATER.search(" ".join(token.text for token in clause[at:])))
-
-
-# ---- deferral ------------------------------------------------------------------------------
-
-
-_DECIDE = frozenset({
-    "determine", "decide", "consider", "see", "determinar", "decidir", "considerar", "ver",
-    "evaluate",
-})  # fmt: skip
-
-
-def _clause_after(sentence: Sentence, index: int) -> tuple[Token, ...]:
-    """The tokens after tokens[index] up to the end of its clause."""
-    start = 0
-    for clause in sentence.clauses:
-        if start <= index < start + len(clause):
-            return clause[index - start + 1 :]
-        start += len(clause)
-    return ()
-
-
-def deferral(sentence: Sentence) -> Cue | None:
-    tokens = sentence.tokens
-    if annual(tokens) and not offers_in(sentence):
-        return Cue("deferral", True, sentence.text, "left to the annual review")
-    condition = find(tokens, cues.CONDITION)
-    if condition >= 0:
-        later = tokens[condition + 1 : condition + 8]
-        if any(is_meeting_noun(later, at) for at in range(len(later))) and has(
-            later, cues.NECESSITY
-        ):
-            # "we will reach out if a meeting becomes necessary"
-            return Cue("deferral", True, sentence.text, "a meeting only if needed later")
-    wait = find(tokens, cues.WAIT)
-    if wait >= 0 and not any(negator(token) for token in tokens[max(0, wait - 2) : wait]):
-        # within the clause: "we have to wait for the SLP's schedule, but we will hold it"
-        waited = _clause_after(sentence, wait)[:11]
-        about_meeting = (
-            any(is_meeting_noun(waited, at) or is_meet_verb(waited, at)
-                for at in range(len(waited)))
-            or has(waited, cues.TEAM) or has(waited, cues.REQUEST)
-        )  # fmt: skip
-        at_the_meeting = any(
-            is_meeting_noun(waited, index) and waited[index - 1].low in ("the", "la", "el")
-            and index > 1 and waited[index - 2].low in ("at", "in", "during", "en", "durante")
-            for index in range(len(waited))
-        )  # fmt: skip
-        if (about_meeting or tokens[wait].is_(DEFER_VERBS)) and not at_the_meeting:
-            return Cue("deferral", True, sentence.text, "the meeting made to wait")
-    decide = find(tokens, _DECIDE)
-    held = holds_meeting(tokens)
-    if 0 <= held < decide and not conditional(tokens):
-        decide = -1  # "we'll meet to see whether his goals are still appropriate"
-    if decide >= 0 and find(tokens, frozenset({"whether", "if", "si"}), decide + 1) >= 0:
-        if mentions_meeting(tokens[decide:]) or has(tokens[decide:], cues.NECESSITY):
-            return Cue("deferral", True, sentence.text, "a meeting only if later decided")
-    if decide >= 0 and [t.low for t in tokens[decide + 1 : decide + 2]] in (["on"], ["about"]):
-        if meeting_named(tokens[decide + 2 : decide + 6]):
-            return Cue("deferral", True, sentence.text, "a meeting only if later decided")
-    if holds_meeting(tokens) >= 0 and not has_day_or_time(sentence):
-        if conditional(tokens) or only_if(tokens):
-            return Cue("deferral", True, sentence.text, "a meeting only on a condition")
-    return None
 
 
 # ---- affirmation ---------------------------------------------------------------------------
