@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from iepd.decide.classify import classify
+from iepd.decide.excerpt import new_text
 from iepd.decide.matching import match
 from iepd.decide.sentences import split_sentences
 from iepd.inbox.parse import IncomingMessage, MessageParts
@@ -297,3 +298,19 @@ def test_a_fresh_notice_from_the_special_education_office_matches_its_child() ->
     )
     found = match(note, CONTEXT)
     assert found is not None and found.request_id == "maya-reading"
+
+
+QUOTED = "not an informal conversation or a phone call"
+HISTORIES = [
+    f'Ok\n\n"Jordan Rivera" <jordan@family.example> 12/01/2026 08:02 AM >>>\n{QUOTED}.',
+    f"Ok\n\nSent from Yahoo Mail on Android\n\n  On Tue, Dec 1, 2026 at 8:02, Jordan Rivera"
+    f"<jordan@family.example> wrote:   {QUOTED}.",
+    f"Ok\n  On Tue, Dec 1, 2026 at 8:02, Jordan Rivera<jordan@family.example> wrote:   {QUOTED}.",
+    f"Ok\nSent from my Verizon, Samsung Galaxy smartphone\n{QUOTED}",
+    f"Ok\n\nGet Outlook for Android\n{QUOTED}",
+]
+
+
+@pytest.mark.parametrize("text", HISTORIES)
+def test_more_mail_programs_quote_the_parents_letter_and_it_is_cut(text: str) -> None:
+    assert new_text(text) == "Ok"

@@ -22,6 +22,9 @@ _HISTORY_STARTS = (
     re.compile(r"^\s*-{2,}\s*(?:Original Message|Mensaje original)\s*-{2,}", re.IGNORECASE),
     re.compile(r"^\s*-{2,}\s*(?:Forwarded message|Mensaje reenviado)\s*-{2,}", re.IGNORECASE),
     re.compile(r"^\s*>>> .{1,200}>>>\s*$"),  # GroupWise: ">>> Jordan Rivera 12/1/2026 >>>"
+    re.compile(r"^.{0,200}@[\w-]+\.[\w.-]+.{0,100}>>>\s*$"),  # and without the first ">>>"
+    # Yahoo's "On Tue, ..., Jordan Rivera<jordan@...> wrote:" with the quote on the same line
+    re.compile(r"^\s*(?:On|El)\b.{0,300}@[\w-]+\.[\w.-]+.{0,60}\b(?:wrote|escribi[oó]):", re.I),
     re.compile(r"^\s*Begin forwarded message:", re.IGNORECASE),
     re.compile(r"^\s*_{10,}\s*$"),
 )
@@ -45,7 +48,11 @@ _OUTLOOK_SENT = re.compile(
 _SIGNATURE = re.compile(r"^-- ?$")
 _MOBILE_SIGNATURE = re.compile(
     r"^\s*(?:Sent from my (?:iPhone|iPad|Android|mobile|Galaxy|Samsung|phone)"
-    r"|Enviado desde mi (?:iPhone|iPad|Android|celular|tel[eé]fono|m[oó]vil|Galaxy))",
+    r"|Enviado desde mi (?:iPhone|iPad|Android|celular|tel[eé]fono|m[oó]vil|Galaxy)"
+    r"|(?:Sent from|Enviado desde) (?:Yahoo Mail|Mail for Windows|Outlook|AOL|Gmail)"
+    r"|Get Outlook for (?:iOS|Android)|Obtener Outlook para (?:iOS|Android)"
+    r"|Sent (?:via|from) (?:the )?(?:Samsung|Galaxy|Verizon|AT&T|T-Mobile|BlackBerry)"
+    r"|Sent from my [\w&,. -]{1,60}$)",
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s+")
