@@ -219,6 +219,17 @@ READINGS = [
     ("Consideramos que no es el momento para una junta.", "declined"),
     ("No se preocupe, la junta se hará el martes 15.", "answer"),
     ("There's nothing to worry about, we'll meet on the 15th.", "answer"),
+    # more smaller things: a visit to observe, a consult, a progress check, support teams
+    ("I'd be glad to set up a time for you to observe Maya's reading group.", "informal"),
+    ("The SLP will observe Sam in class next week. Dates for the meeting to follow.", "answer"),
+    ("How about a consult with the SLP next week?", "informal"),
+    ("Could we start with a progress check with Ms. Lee?", "informal"),
+    ("Let's bring Maya's case to our Educational Support Team first.", "informal"),
+    ("I think the Building-Based Support Team is the right place to start.", "informal"),
+    # things kept as they are
+    ("At this time we are going to continue with the current plan.", "declined"),
+    ("We'll stay the course for now and check progress in February.", "declined"),
+    ("This was addressed at his IEP meeting in October and nothing has changed since.", "declined"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

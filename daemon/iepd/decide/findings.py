@@ -1,12 +1,13 @@
 """PURE: what the school found about the child's IEP, when it finds it fine as it is.
 
 "Sam's current IEP continues to meet his needs", "the goals remain appropriate", "no change
-to the IEP is proposed", "we'll keep things as they are for now", "el PEI sigue siendo
-adecuado": said in answer to a request for a meeting, each turns it down softly without
-naming the meeting. Alone it is a weak refusal (iepd says it is unsure); beside a meeting
-agreed to it is outweighed ("his IEP meets his needs, but of course we will meet"), and
-beside an offer the reply is an offer instead. Not when it is still to be decided ("to see
-whether his goals remain appropriate") or denied ("it no longer meets his needs").
+to the IEP is proposed", "we'll keep things as they are for now", "we'll continue with the
+current plan", "stay the course", "nothing has changed", "el PEI sigue siendo adecuado":
+said in answer to a request for a meeting, each turns it down softly without naming the
+meeting. Alone it is a weak refusal (iepd says it is unsure); beside a meeting agreed to it
+is outweighed ("his IEP meets his needs, but of course we will meet"), and beside an offer
+the reply is an offer instead. Not when it is still to be decided ("to see whether his goals
+remain appropriate") or denied ("it no longer meets his needs").
 """
 
 from __future__ import annotations
@@ -57,11 +58,27 @@ def _fine(tokens: tuple[Token, ...], index: int) -> bool:
     return False
 
 
+# "continue with the current plan", "stay the course", "mantener el plan actual"
+_KEEP = frozenset({"continue", "keep", "maintain", "stay", "seguir", "continuar", "mantener"})
+_CURRENT = frozenset({"current", "existing", "same", "course", "actual", "mismo", "misma"})
+_CHANGED = frozenset({"changed", "cambiado"})
+
+
+def _kept(lows: list[str], index: int) -> bool:
+    """True for "we'll continue with the current plan", "stay the course", "nothing has
+    changed": the school keeps things as they are."""
+    if lows[index] in _KEEP and any(low in _CURRENT for low in lows[index + 1 : index + 5]):
+        return True
+    return lows[index] in ("nothing", "nada") and any(
+        low in _CHANGED for low in lows[index + 1 : index + 4]
+    )
+
+
 def status_quo(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     lows = [token.low for token in tokens]
     for index in range(len(tokens)):
-        if tuple(lows[index : index + 3]) in _AS_IS:
+        if tuple(lows[index : index + 3]) in _AS_IS or _kept(lows, index):
             return Cue("refusal", False, sentence.text, "things kept as they are")
     if has(tokens, _UNDECIDED) or any(negator(token) for token in tokens):
         if not _no_change(tokens):

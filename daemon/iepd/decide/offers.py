@@ -64,6 +64,7 @@ _LESSER_KINDS = frozenset({
 })  # fmt: skip
 
 
+_OBSERVE = frozenset({"observe", "observar", "observation", "observacion"})
 # An IEP amended in writing, which needs the parent's agreement: always an offer.
 _AMEND = frozenset({"amend", "amendment", "amending", "enmienda", "enmendar"})
 
@@ -86,6 +87,8 @@ def _items(tokens: Sequence[Token]) -> list[int]:
             found.append(index)
         elif token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
             found.append(index)  # "please schedule a time with Ms. Okafor"
+        elif token.low in _OBSERVE and has(tokens[max(0, index - 3) : index], cues.TO_PARENT):
+            found.append(index)  # "a time for you to observe her reading group"
         elif token.is_(_AMEND) and (has(tokens, cues.SET_ASIDE) or has(tokens, cues.INSTEAD)):
             found.append(index)  # "we can amend his IEP without a meeting"
         elif token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
