@@ -230,6 +230,24 @@ READINGS = [
     ("At this time we are going to continue with the current plan.", "declined"),
     ("We'll stay the course for now and check progress in February.", "declined"),
     ("This was addressed at his IEP meeting in October and nothing has changed since.", "declined"),
+    # negations that refuse nothing: an interjection, two negations, a refusal denied, a
+    # negation whose clause ended, a wait for a date, the annual turned down, a habit
+    ("No, you don't need to bring anything to the meeting on Tuesday.", "answer"),
+    ("There's no reason we can't meet before break.", "answer"),
+    ("Nobody is refusing your request; we're scheduling the meeting now.", "answer"),
+    ("The SLP won't be available until Dec 15, so we'll hold the meeting then.", "answer"),
+    (
+        "We can't meet this week because of state testing. Next week is wide open though; "
+        "pick a day.",
+        "answer",
+    ),
+    ("We're not going to wait for the annual review; let's meet next week.", "answer"),
+    (
+        "We don't usually reconvene mid-year, but given the missed minutes we will. I'll send "
+        "dates.",
+        "answer",
+    ),
+    ("We don't usually reconvene mid-year.", "declined"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

@@ -98,6 +98,9 @@ def idiom(clause: Sequence[Token], position: int) -> bool:
     why = preceding == "why" or [t.low for t in clause[max(0, position - 2) : position]] == [
         "por", "que"
     ]  # fmt: skip
+    if clause[position].low == "no" and position + 1 < len(clause):
+        if clause[position + 1].after_comma:
+            return True  # "No, you don't need to bring anything": an answer, not a negation
     if following == "se" and position + 2 < len(clause):
         # "no se preocupe", "no sé si...", but not "no se llevará a cabo una junta"
         after = clause[position + 2]
@@ -122,14 +125,21 @@ def negation_before(clause: Sequence[Token], index: int, window: int = 8) -> int
 # Subjects that start a new clause after a comma: "your request was not ignored, I did read it".
 _SUBJECTS = frozenset({
     "i", "we", "he", "she", "they", "i'll", "we'll", "i've", "we've", "i'm", "we're", "she'll",
-    "he'll", "they'll", "yo", "nosotros", "ella", "el", "ellos",
+    "he'll", "they'll", "you", "you'll", "yo", "nosotros", "ella", "el", "ellos",
 })  # fmt: skip
+# Words that may stand between the comma and the new subject: ", so we'll hold it then".
+_JOINING = frozenset({"so", "and", "then", "but", "y", "entonces", "asi", "pero"})
 
 
 def _new_subject(tokens: Sequence[Token]) -> bool:
     """True when a comma and a new subject stand between a negation and what it would
     govern: the negation's clause has ended."""
-    return any(token.after_comma and token.low in _SUBJECTS for token in tokens)
+    return any(
+        token.low in _SUBJECTS
+        and (token.after_comma or (at > 0 and tokens[at - 1].after_comma
+                                   and tokens[at - 1].low in _JOINING))
+        for at, token in enumerate(tokens)
+    )  # fmt: skip
 
 
 def negated(clause: Sequence[Token], index: int, window: int = 8) -> bool:

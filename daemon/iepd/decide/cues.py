@@ -41,7 +41,8 @@ ONE = frozenset({"one", "it", "la", "lo"})  # "will not be convening one", "no l
 
 NEGATION = frozenset({
     "not", "no", "never", "nor", "neither", "none", "cannot", "unable", "nunca", "ni",
-    "tampoco", "jamas", "ningun", "ninguna", "ninguno", "imposible", "nadie",
+    "tampoco", "jamas", "ningun", "ninguna", "ninguno", "imposible", "nadie", "nobody",
+    "no_one",
     # typed from a phone without the apostrophe
     "dont", "wont", "didnt", "doesnt", "isnt", "arent", "wasnt", "couldnt", "wouldnt",
     "shouldnt", "havent", "hasnt",
@@ -285,7 +286,8 @@ PHRASES: tuple[str, ...] = (
     "email chain", "what if", "written notice", "notice of recommendation",
     "notice of proposed action", "notice of refused action", "notice of action",
     "notice of proposed or refused action=notice_of_action", "ill call=will_call",
-    "ill call u=will_call", "the right time=right_time", "the right step=right_step",
+    "ill call u=will_call", "no one", "no-one=no_one", "the right time=right_time",
+    "the right step=right_step",
     "the right next step=right_step", "the best step=right_step", "the best next step=right_step",
     "el momento=el_momento", "buen momento=el_momento", "el mejor momento=el_momento",
     "progress check=check_in", "progress check-in=check_in", "educational support team",

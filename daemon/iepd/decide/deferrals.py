@@ -11,6 +11,8 @@ break" agrees to the meeting.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from iepd.decide import cues
 from iepd.decide.clauses import (
     DEFER_VERBS,
@@ -25,6 +27,7 @@ from iepd.decide.clauses import (
     is_meeting_noun,
     meeting_named,
     mentions_meeting,
+    names_day_or_time,
     negator,
     only_if,
 )  # fmt: skip
@@ -47,9 +50,24 @@ def _clause_after(sentence: Sentence, index: int) -> tuple[Token, ...]:
     return ()
 
 
+def _annual_refused(tokens: Sequence[Token]) -> bool:
+    """True for "we're not going to wait for the annual review", "no need to wait until the
+    annual": waiting for the annual review is what is turned down."""
+    at = find(tokens, cues.ANNUAL)
+    return any(negator(token) for token in tokens[max(0, at - 6) : at]) and has(
+        tokens[max(0, at - 6) : at], cues.WAIT
+    )
+
+
+def _until_a_day(tokens: Sequence[Token], wait: int) -> bool:
+    return tokens[wait].low in ("until", "till", "hasta") and names_day_or_time(
+        tokens[wait + 1 : wait + 4]
+    )
+
+
 def deferral(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
-    if annual(tokens) and not offers_in(sentence):
+    if annual(tokens) and not offers_in(sentence) and not _annual_refused(tokens):
         return Cue("deferral", True, sentence.text, "left to the annual review")
     condition = find(tokens, cues.CONDITION)
     if condition >= 0:
@@ -60,6 +78,8 @@ def deferral(sentence: Sentence) -> Cue | None:
             # "we will reach out if a meeting becomes necessary"
             return Cue("deferral", True, sentence.text, "a meeting only if needed later")
     wait = find(tokens, cues.WAIT)
+    if wait >= 0 and _until_a_day(tokens, wait):
+        wait = -1  # "the SLP is out until Dec 15, so we'll hold the meeting then": a date
     if wait >= 0 and not any(negator(token) for token in tokens[max(0, wait - 2) : wait]):
         # within the clause: "we have to wait for the SLP's schedule, but we will hold it"
         waited = _clause_after(sentence, wait)[:11]

@@ -92,6 +92,10 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
         )
         if generic and token.is_(cues.REFUSE):
             continue  # "notice of any action the district proposes or refuses"
+        if negated(clause, index, window=4) and (
+            token.is_(cues.REFUSE) or token.is_(cues.DISAGREE)
+        ):
+            continue  # "nobody is refusing your request", "we're not declining"
         if token.is_(cues.REFUSE) and not (index > 0 and clause[index - 1].low in DETERMINERS):
             if any(other.is_(cues.REQUEST) for other in clause) or mentions_meeting(clause):
                 return "refused"
@@ -138,6 +142,8 @@ def _needs_something_else(clause: Sequence[Token], index: int) -> bool:
     meeting is what is (not) needed: "a meeting is not required to deliver the minutes"."""
     if index + 1 < len(clause) and clause[index + 1].low in ("you", "why", "usted", "por"):
         return True  # "no reason you can't bring an advocate to the meeting"
+    if any(negator(token) for token in clause[index + 2 : index + 4]):
+        return True  # "there's no reason we can't meet before break": two negations
     if index + 2 >= len(clause) or clause[index + 1].low not in ("to", "de"):
         return False
     before = clause[max(0, index - 5) : index]
@@ -166,7 +172,10 @@ def refusal(sentence: Sentence) -> Cue | None:
             found == "a meeting negated"
             or (found == "the request not granted" and not has(clause, cues.REQUEST))
         )
-        day_here = names_day_or_time(clause) or has(clause, _TIMES) or _that_time(clause)
+        day_here = (
+            names_day_or_time(clause) or has(clause, _TIMES) or _that_time(clause)
+            or _near_time(clause)
+        )  # fmt: skip
         if dated and (day_here or has_day_or_time(sentence)):
             other_clauses = day_here and len(sentence.clauses) > 1
             # "another" in "we won't hold another meeting" is the meeting refused
@@ -181,6 +190,9 @@ def refusal(sentence: Sentence) -> Cue | None:
                 return Cue("refusal", False, sentence.text, "not on that day")
         if dated and _later(clause):
             return Cue("affirm", False, sentence.text, "the meeting later, not refused")
+        if has(clause, _HABIT):
+            # "we don't usually reconvene mid-year, but...": a habit, which may be broken
+            return Cue("refusal", False, sentence.text, "not usually")
         return Cue("refusal", True, sentence.text, found)
     return None
 
@@ -206,6 +218,21 @@ _LATER = re.compile(
     r"|la pr[oó]xima semana|el pr[oó]ximo mes)\b",
     re.IGNORECASE,
 )
+
+
+_HABIT = frozenset({
+    "usually", "normally", "typically", "generally", "ordinarily", "often", "normalmente",
+    "generalmente", "usualmente", "habitualmente",
+})  # fmt: skip
+_NEAR = frozenset({"today", "tomorrow", "tonight", "hoy", "manana"})
+
+
+def _near_time(clause: Sequence[Token]) -> bool:
+    """True for "we can't meet this week", "no podemos esta semana": a time near, refused."""
+    pairs = {(a.low, b.low) for a, b in itertools.pairwise(clause)}
+    weeks = {(this, span) for this in ("this", "that", "next", "esta", "la") for span in
+             ("week", "month", "semana", "mes")}  # fmt: skip
+    return bool(pairs & weeks) or any(token.low in _NEAR for token in clause)
 
 
 def _that_time(clause: Sequence[Token]) -> bool:
@@ -262,6 +289,24 @@ def _than(tokens: Sequence[Token], index: int) -> bool:
     )
 
 
+_DAY_WORDS = frozenset({"day", "days", "time", "times", "date", "dates", "dia", "dias", "fecha"})
+
+
+def _day_asked(tokens: Sequence[Token]) -> bool:
+    """True for "pick a day", "what days work for you?", "¿qué día le queda mejor?": the
+    school asks the parent for a day (a smaller thing offered is read before)."""
+    for index, token in enumerate(tokens[:-1]):
+        after = tokens[index + 1 : index + 3]
+        if token.low in ("pick", "choose", "name", "escoja", "elija") and has(after, _DAY_WORDS):
+            return True
+        if token.low in ("what", "which", "que", "cual") and has(after, _DAY_WORDS):
+            return has(tokens[index + 2 : index + 6], frozenset({
+                "work", "works", "good", "best", "better", "convenient", "quedar", "convenir",
+                "funcionar", "mejor",
+            }))  # fmt: skip
+    return False
+
+
 def affirm(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     if annual(tokens) or offers_in(sentence) or conditional(tokens) or only_if(tokens):
@@ -292,6 +337,8 @@ def affirm(sentence: Sentence) -> Cue | None:
                 return Cue("affirm", True, sentence.text, "the meeting is set")
     if has_day_or_time(sentence) and (sentence.question or has(tokens, PROPOSES)):
         return Cue("affirm", False, sentence.text, "a date for the meeting")
+    if _day_asked(tokens):
+        return Cue("affirm", False, sentence.text, "a day asked for")
     dates = find(tokens, cues.DATES_TO_FOLLOW)
     if dates >= 0 and has(tokens, cues.SEND) and not any(negator(t) for t in tokens):
         return Cue("affirm", False, sentence.text, "dates to follow")
