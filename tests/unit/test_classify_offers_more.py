@@ -248,6 +248,17 @@ READINGS = [
         "answer",
     ),
     ("We don't usually reconvene mid-year.", "declined"),
+    # Spanish: yes is no condition, "no hay problema" no negation, calls and visits
+    ("Sí vamos a tener la junta, solo estoy coordinando horarios.", "answer"),
+    ("Si, claro. Vamos a tener la junta; estoy coordinando horarios.", "answer"),
+    ("No hay problema, con gusto nos reunimos. Le propongo el martes 15 a las 4.", "answer"),
+    ("Si gusta, le marco hoy después de las 4.", "informal"),
+    ("Con gusto la recibo en mi oficina el jueves para revisar el progreso de Maya.", "informal"),
+    (
+        "Recibimos su carta y le confirmo por escrito que la recibimos. La junta será el 16.",
+        "answer",
+    ),
+    ("Los servicios de Sam se están reponiendo; no habrá cambios en su PEI.", "declined"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

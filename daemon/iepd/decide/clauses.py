@@ -105,6 +105,8 @@ def idiom(clause: Sequence[Token], position: int) -> bool:
         # "no se preocupe", "no sé si...", but not "no se llevará a cabo una junta"
         after = clause[position + 2]
         return why or not (after.is_(cues.HOLD) or after.is_(INTRANSITIVE_MEET))
+    if following in ("hay", "habra", "es", "there's", "is") and position + 2 < len(clause):
+        following = clause[position + 2].low  # "no hay problema", "no es problema"
     return following in IDIOMS_AFTER or why
 
 

@@ -287,6 +287,8 @@ PHRASES: tuple[str, ...] = (
     "notice of proposed action", "notice of refused action", "notice of action",
     "notice of proposed or refused action=notice_of_action", "ill call=will_call",
     "ill call u=will_call", "no one", "no-one=no_one", "the right time=right_time",
+    "le marco=will_call", "la marco=will_call", "lo marco=will_call", "te marco=will_call",
+    "le llamo=will_call", "la llamo=will_call", "lo llamo=will_call", "te llamo=will_call",
     "the right step=right_step",
     "the right next step=right_step", "the best step=right_step", "the best next step=right_step",
     "el momento=el_momento", "buen momento=el_momento", "el mejor momento=el_momento",

@@ -91,8 +91,11 @@ def status_quo(sentence: Sentence) -> Cue | None:
 
 
 def _no_change(tokens: tuple[Token, ...]) -> bool:
-    """True for "no change to Sam's IEP is proposed", "no changes are needed"."""
+    """True for "no change to Sam's IEP is proposed", "no changes are needed", "no habrá
+    cambios en su PEI"."""
     for index, token in enumerate(tokens):
+        if negator(token) and has(tokens[index + 1 : index + 4], _CHANGE) and has(tokens, _PLAN):
+            return not has(tokens[:index], _UNDECIDED)
         if token.low in ("no", "ningun") and index + 1 < len(tokens):
             if tokens[index + 1].is_(_CHANGE) and has(
                 tokens[index + 2 : index + 9], _CHANGE_NOT_NEEDED

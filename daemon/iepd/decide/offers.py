@@ -22,6 +22,7 @@ from iepd.decide.clauses import (
     holds_meeting,
     idiom,
     is_meeting_noun,
+    names_day_or_time,
     negator,
 )  # fmt: skip
 from iepd.decide.sentences import Sentence, Token
@@ -64,6 +65,8 @@ _LESSER_KINDS = frozenset({
 })  # fmt: skip
 
 
+_RECEIVED = frozenset({"su", "sus", "la", "el", "los", "las", "un", "una", "carta", "solicitud"})
+_PLACES = frozenset({"oficina", "escuela", "salon", "direccion", "biblioteca", "aula", "office"})
 _OBSERVE = frozenset({"observe", "observar", "observation", "observacion"})
 # An IEP amended in writing, which needs the parent's agreement: always an offer.
 _AMEND = frozenset({"amend", "amendment", "amending", "enmienda", "enmendar"})
@@ -87,6 +90,13 @@ def _items(tokens: Sequence[Token]) -> list[int]:
             found.append(index)
         elif token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
             found.append(index)  # "please schedule a time with Ms. Okafor"
+        elif (
+            token.low.startswith("recib")
+            and _to_parent(tokens, index)
+            and not has(tokens[index + 1 : index + 3], _RECEIVED)
+            and (has(tokens[index + 1 : index + 6], _PLACES) or names_day_or_time(tokens[index:]))
+        ):
+            found.append(index)  # "con gusto la recibo en mi oficina el jueves"
         elif token.low in _OBSERVE and has(tokens[max(0, index - 3) : index], cues.TO_PARENT):
             found.append(index)  # "a time for you to observe her reading group"
         elif token.is_(_AMEND) and (has(tokens, cues.SET_ASIDE) or has(tokens, cues.INSTEAD)):

@@ -216,8 +216,18 @@ def tokenize(text: str, language: str) -> list[Token]:
             bare = _ENCLITIC.sub("", low)
             if bare != low:
                 lemma = lemmas.lemma(bare, language)
+        if _yes(word, text, found.start(), found.end()):
+            low = lemma = "yes"  # "Sí, vamos a tener la junta" is no condition
         tokens.append(Token(word, low, lemma, after_comma))
     return _join_phrases(tokens)
+
+
+def _yes(word: str, text: str, start: int, end: int) -> bool:
+    """True for the Spanish "sí" (yes), written with its accent or, typed without it, first
+    in the sentence and followed by a comma ("Si, claro")."""
+    if word.lower() == "sí":
+        return True
+    return word.lower() == "si" and not text[:start].strip(" ¡¿\"'") and text[end : end + 1] == ","
 
 
 def _clauses(text: str, language: str) -> tuple[tuple[Token, ...], ...]:
