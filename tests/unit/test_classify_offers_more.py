@@ -12,7 +12,7 @@ import pytest
 from iepd.decide.classify import classify
 from iepd.decide.excerpt import new_text
 from iepd.decide.matching import match
-from iepd.decide.sentences import split_sentences
+from iepd.decide.sentences import signature_line, split_sentences
 from iepd.inbox.parse import IncomingMessage, MessageParts
 from support.corpus_context import CONTEXT
 
@@ -354,3 +354,29 @@ HISTORIES = [
 @pytest.mark.parametrize("text", HISTORIES)
 def test_more_mail_programs_quote_the_parents_letter_and_it_is_cut(text: str) -> None:
     assert new_text(text) == "Ok"
+
+
+SIGNATURE_LINES = [
+    ("SST Coordinator / Student Support Team Chair", True),
+    ("Parent-Teacher Conference Coordinator", True),
+    ("MTSS Team Lead | Problem-Solving Team", True),
+    ("Call or text: 555-0100", True),
+    ("Coordinadora de Educación Especial", True),
+    ("principal says no mtg needed", False),  # the message itself, typed in lowercase
+    ("Text me at 555-0100 and we can talk.", False),
+    ("I can do a Student Support Team meeting Thursday", False),
+]
+
+
+@pytest.mark.parametrize(("line", "signature"), SIGNATURE_LINES)
+def test_a_signatures_title_and_number_are_not_read(line: str, signature: bool) -> None:
+    assert signature_line(line) is signature
+
+
+def test_a_title_in_a_signature_without_a_closing_offers_nothing() -> None:
+    text = (
+        "Hi Jordan,\n\nThe team will meet Dec 14 at 3:30 in room 12.\n\nDana Alvarez\n"
+        "SST Coordinator / Student Support Team Chair\nCall or text: 555-0100"
+    )
+    result = classify(message(text))
+    assert (result.klass, result.unsure) == ("answer", False), result.signals

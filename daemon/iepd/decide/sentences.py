@@ -243,12 +243,48 @@ def _clauses(text: str, language: str) -> tuple[tuple[Token, ...], ...]:
     return tuple(tuple(clause) for clause in clauses if clause)
 
 
+# A signature's lines, read when no closing stands above them: a title ("SST Coordinator /
+# Student Support Team Chair", "MTSS Team Lead") and a labelled number ("Call or text: 555").
+_TITLE_WORDS = frozenset({
+    "coordinator", "chair", "chairperson", "lead", "facilitator", "specialist", "coach",
+    "director", "principal", "teacher", "counselor", "psychologist", "pathologist", "slp",
+    "liaison", "secretary", "manager", "assistant", "administrator", "supervisor", "dean",
+    "interventionist", "coordinadora", "coordinador", "maestra", "maestro", "directora",
+    "consejera", "consejero", "enlace", "especialista", "terapeuta", "secretaria",
+})  # fmt: skip
+_CONTACT_LABEL = re.compile(
+    r"^\W*(?:phone|cell|tel|telephone|office|fax|mobile|direct(?: line)?|call or text"
+    r"|text or call|ext|tel[eé]fono|cel|celular|oficina|email|e-mail|correo)\b[^a-z]{0,3}"
+    r"[\s\S]{0,40}\d{3}",
+    re.IGNORECASE,
+)
+
+
+def signature_line(raw: str) -> bool:
+    """True for a line of a signature: a short title without a sentence's end, or a labelled
+    telephone number."""
+    if _CONTACT_LABEL.match(raw):
+        return True
+    words = [plain(word) for word in _WORD.findall(raw)]
+    if len(words) > 10 or raw.rstrip().endswith((".", "?", "!", ":")):
+        return False
+    if any(word in ("i", "we", "you", "yo", "usted", "please", "let's") for word in words):
+        return False
+    written = _WORD.findall(raw)
+    capitalised = sum(word[:1].isupper() or word[:1].isdigit() for word in written)
+    if capitalised * 5 < len(written) * 3:
+        return False  # "principal says no mtg needed" is the message, typed in lowercase
+    return any(word in _TITLE_WORDS for word in words)
+
+
 def read_sentences(text: str) -> list[Sentence]:
     """Given the new text of a reply, return its sentences, each tokenised in its own
     language (a Spanish paragraph under two English lines is read as Spanish)."""
     overall = language_of(text)
     sentences = []
     for raw in split_sentences(without_closing(text)):
+        if signature_line(raw):
+            continue
         words = [plain(word) for word in _WORD.findall(raw)]
         spanish = sum(word in _SPANISH for word in words)
         english = sum(word in _ENGLISH for word in words)
