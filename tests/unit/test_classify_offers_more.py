@@ -259,6 +259,15 @@ READINGS = [
         "answer",
     ),
     ("Los servicios de Sam se están reponiendo; no habrá cambios en su PEI.", "declined"),
+    # a smaller team that will meet with the parent is the smaller thing, dated
+    (
+        "Our Student Support Team will meet with you on Thursday at 8 to talk about Maya's "
+        "reading.",
+        "informal",
+    ),
+    ("I've scheduled a 504 meeting for Wednesday the 16th at 2:30.", "informal"),
+    # ...and the clause that holds the IEP meeting still agrees to it
+    ("The IEP team will meet Dec 14 at 3:30; the SST will also meet the week after.", "answer"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

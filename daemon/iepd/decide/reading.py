@@ -15,6 +15,8 @@ Given the sentences of the school's new text (``sentences.read_sentences``), ret
 - ``affirm``: the meeting agreed to or dated ("the team will meet", "we will hold the IEP
   meeting", "la junta quedó para el lunes 14", "would Friday Dec 11 at 8:00 work?").
 
+The refusal is read here; the deferral in ``deferrals``, the offer in ``offers``, the
+agreement in ``agreement`` and the IEP found fine as it is (a weak refusal) in ``findings``.
 ``weighing`` decides the class from all the cues of a message.
 """
 
@@ -25,37 +27,32 @@ import re
 from collections.abc import Sequence
 
 from iepd.decide import cues
+from iepd.decide.agreement import affirm
 from iepd.decide.clauses import (
     BE,
-    CONSIDERED,
     COUNTER,
     DETERMINERS,
     NO_DETERMINERS,
     NOUN_MODIFIERS,
-    PROPOSES,
     Cue,
     annual,
-    conditional,
     find,
     has,
     has_day_or_time,
-    holds_meeting,
     idiom,
     is_meet_verb,
     is_meeting_noun,
-    meeting_named,
     meeting_object,
     mentions_meeting,
     names_day_or_time,
     negated,
     negation_before,
     negator,
-    only_if,
     told_of_the_past,
 )  # fmt: skip
 from iepd.decide.deferrals import deferral
 from iepd.decide.findings import status_quo
-from iepd.decide.offers import offer, offers_in, set_aside, small_meeting, smaller
+from iepd.decide.offers import offer, set_aside, small_meeting
 from iepd.decide.sentences import Sentence, Token
 
 # ---- refusal -------------------------------------------------------------------------------
@@ -248,101 +245,6 @@ def _later(clause: Sequence[Token]) -> bool:
     if at < 0 or has(clause, cues.PREREQUISITE) or annual(clause):
         return False
     return bool(_LATER.search(" ".join(token.text for token in clause[at:])))
-
-
-# ---- affirmation ---------------------------------------------------------------------------
-
-
-_ASK = frozenset({"request", "requesting", "ask", "asking", "solicitar", "pedir"})
-
-
-def _asked_for(tokens: Sequence[Token]) -> bool:
-    """True for "I ask that the meeting be held promptly", "let me know when the meeting
-    will be held": a meeting asked for, not agreed to."""
-    for index, token in enumerate(tokens):
-        if token.low in ("i", "yo") and has(tokens[index + 1 : index + 4], _ASK):
-            return True
-        if token.low in ("know", "tell") and has(tokens[index + 1 : index + 3], _WHEN):
-            return True
-    return False
-
-
-_WHEN = frozenset({"when", "whether", "if", "cuando", "si"})
-
-
-def _compared(before: Sequence[Token]) -> bool:
-    """True for "far less paperwork than reconvening the team", "más fácil que juntar a todo
-    el equipo": the meeting named as the bigger thing, not agreed to. Not "more than happy
-    to schedule it"."""
-    at = next((i for i in range(len(before) - 1, -1, -1) if _than(before, i)), -1)
-    return at >= 0 and not any(t.is_(cues.OFFER) or t.is_(cues.AFFIRM) for t in before[at + 1 :])
-
-
-def _than(tokens: Sequence[Token], index: int) -> bool:
-    """ "than", or the "que" of "más fácil así que juntar al equipo"."""
-    if tokens[index].low == "than":
-        return True
-    more = tokens[max(0, index - 4) : index]
-    return tokens[index].low == "que" and any(
-        t.low in ("mas", "menos", "mejor", "peor") or t.low.startswith(("mas_", "menos_"))
-        for t in more
-    )
-
-
-_DAY_WORDS = frozenset({"day", "days", "time", "times", "date", "dates", "dia", "dias", "fecha"})
-
-
-def _day_asked(tokens: Sequence[Token]) -> bool:
-    """True for "pick a day", "what days work for you?", "¿qué día le queda mejor?": the
-    school asks the parent for a day (a smaller thing offered is read before)."""
-    for index, token in enumerate(tokens[:-1]):
-        after = tokens[index + 1 : index + 3]
-        if token.low in ("pick", "choose", "name", "escoja", "elija") and has(after, _DAY_WORDS):
-            return True
-        if token.low in ("what", "which", "que", "cual") and has(after, _DAY_WORDS):
-            return has(tokens[index + 2 : index + 6], frozenset({
-                "work", "works", "good", "best", "better", "convenient", "quedar", "convenir",
-                "funcionar", "mejor",
-            }))  # fmt: skip
-    return False
-
-
-def affirm(sentence: Sentence) -> Cue | None:
-    tokens = sentence.tokens
-    if annual(tokens) or offers_in(sentence) or conditional(tokens) or only_if(tokens):
-        return None
-    if has(tokens, cues.REFUSE) or has(tokens, cues.REFUSAL_NOUNS) or has(tokens, CONSIDERED):
-        return None  # "Other options considered: convening the team (rejected)"
-    if _asked_for(tokens):
-        return None  # the parent's own letter, quoted without a marker
-    held = holds_meeting(tokens)
-    before = tokens[max(0, held - 6) : max(0, held)]
-    set_aside = any(t.is_(cues.SET_ASIDE) or t.is_(cues.REQUEST) for t in before) or (
-        _compared(before)
-    )
-    named = has(tokens, cues.TEAM) or meeting_named(tokens)
-    with_parent = [t.low for t in tokens[held + 1 : held + 3]] in (
-        ["with", "you"],
-        ["con", "usted"],
-    )
-    team_named = has(tokens, cues.TEAM) or any(t.low in ("iep", "ard", "pei") for t in tokens)
-    if with_parent and not team_named:
-        named = False  # "Ms. Okafor would like to meet with you": see offers.small_meeting
-    if held >= 0 and not set_aside and named and not smaller(tokens):
-        return Cue("affirm", True, sentence.text, "the meeting agreed to")
-    for index, _ in enumerate(tokens):
-        if is_meeting_noun(tokens, index):
-            later = find(tokens, cues.SCHEDULED, index + 1, index + 8)
-            if later >= 0 and not negated(tokens, later, window=4):
-                return Cue("affirm", True, sentence.text, "the meeting is set")
-    if has_day_or_time(sentence) and (sentence.question or has(tokens, PROPOSES)):
-        return Cue("affirm", False, sentence.text, "a date for the meeting")
-    if _day_asked(tokens):
-        return Cue("affirm", False, sentence.text, "a day asked for")
-    dates = find(tokens, cues.DATES_TO_FOLLOW)
-    if dates >= 0 and has(tokens, cues.SEND) and not any(negator(t) for t in tokens):
-        return Cue("affirm", False, sentence.text, "dates to follow")
-    return None
 
 
 def _the_offered_one(cue: Cue | None, sentence: Sentence, before: Sequence[Cue]) -> Cue | None:
