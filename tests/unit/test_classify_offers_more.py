@@ -268,6 +268,17 @@ READINGS = [
     ("I've scheduled a 504 meeting for Wednesday the 16th at 2:30.", "informal"),
     # ...and the clause that holds the IEP meeting still agrees to it
     ("The IEP team will meet Dec 14 at 3:30; the SST will also meet the week after.", "answer"),
+    # two people meeting the parent, the team named only as what is set aside
+    ("Ms. Lee and I can meet with you Thursday at 3:30 to go over the makeup plan.", "informal"),
+    (
+        "The SLP and I would like to meet with you instead of convening the full team.",
+        "informal",
+    ),
+    (
+        "I'd like to meet with you and Sam's teacher first, before we involve the whole team.",
+        "informal",
+    ),
+    ("Dana and I will see you at the IEP meeting on the 14th at 3:30.", "answer"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

@@ -10,6 +10,7 @@ over with the team").
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from iepd.decide import cues
@@ -355,15 +356,24 @@ def small_meeting(sentence: Sentence) -> Cue | None:
     a refusal ("I'd be happy to meet with you Friday in my office")."""
     tokens = sentence.tokens
     index = holds_meeting(tokens)
-    if index < 0 or has(tokens, cues.TEAM) or annual(tokens):
+    # The team named as what is set aside is not the meeting offered: "the SLP and I would
+    # like to meet with you instead of convening the full team"
+    aside = next((at for at, t in enumerate(tokens) if t.is_(cues.INSTEAD)), len(tokens))
+    offered = tokens[:aside] if index < aside else tokens
+    if index < 0 or has(offered, cues.TEAM) or annual(tokens):
         return None
-    if any(token.low in ("iep", "ard", "pei") for token in tokens):
+    if any(token.low in ("iep", "ard", "pei") for token in offered):
         return None
-    if smaller(tokens):
+    if smaller(tokens) or _someone_and_i(offered):
         return Cue("offer", True, sentence.text, "a meeting with fewer people offered")
     if has(tokens, cues.OFFER) and _with_the_parent(tokens):
         return Cue("offer", False, sentence.text, "a smaller meeting offered")
     return None
+
+
+def _someone_and_i(tokens: Sequence[Token]) -> bool:
+    """True for "Ms. Lee and I can meet with you", "la maestra y yo": two people meet her."""
+    return any([a.low, b.low] in (["and", "i"], ["y", "yo"]) for a, b in itertools.pairwise(tokens))
 
 
 def _with_the_parent(tokens: Sequence[Token]) -> bool:
