@@ -279,6 +279,11 @@ READINGS = [
         "informal",
     ),
     ("Dana and I will see you at the IEP meeting on the 14th at 3:30.", "answer"),
+    # a few minutes, a ring, a call that might be the fastest way
+    ("Would you have a few minutes this week?", "informal"),
+    ("Are you around this afternoon? I could give you a quick ring.", "informal"),
+    ("I'm thinking a call might be the fastest way to sort this out.", "informal"),
+    ("This will only take a few minutes of the meeting. See you on the 14th at 3:30.", "answer"),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

@@ -109,8 +109,8 @@ TALK = frozenset({
     "call", "phone", "phone_call", "telephone", "chat", "talk", "consultation", "consulta",
     "conversation", "touch_base", "check_in", "sit_down", "catch_up", "zoom", "teams_call",
     "video_call", "google_meet", "talk_through", "will_call", "pickup", "drop_off", "dismissal",
-    "consult", "llamar", "llamada", "telefono", "marcar", "platicar", "conversar", "hablemos",
-    "hablarle",
+    "consult", "ring", "few_minutes", "llamar", "llamada", "telefono", "marcar", "platicar",
+    "conversar", "hablemos", "hablarle",
     "hablarlo", "platicarlo", "conversarlo", "reach_out_to_you", "reach_you", "discussion",
     "discusion", "connect", "facetime", "webex", "skype", "hangout", "atender", "charla",
     "platica", "conversacion", "videollamada", "pasar_por", "recoger", "salida",
@@ -167,7 +167,8 @@ OFFER = frozenset({
     "opening", "free", "available", "set_one_up", "feel_free", "welcome", "bienvenido",
     "bienvenida", "will_call", "poder", "proponer", "sugerir", "gustar", "parecer", "querer",
     "invitar", "si_gusta", "con_gusto", "le_parece", "conviene", "convenir", "quisiera", "best",
-    "quicker", "easier", "faster", "mas_facil", "mas_rapido", "practico",
+    "quicker", "easier", "faster", "mas_facil", "mas_rapido", "practico", "quickest",
+    "easiest", "fastest", "simplest", "simpler", "might",
     "what_if",
 })  # fmt: skip
 # The school and the parent together: "could we", "let's", "podemos", "platiquemos".
