@@ -284,6 +284,16 @@ READINGS = [
     ("Are you around this afternoon? I could give you a quick ring.", "informal"),
     ("I'm thinking a call might be the fastest way to sort this out.", "informal"),
     ("This will only take a few minutes of the meeting. See you on the 14th at 3:30.", "answer"),
+    # a talk left to the annual review is the annual review, not a talk offered now
+    (
+        "The current plan is working well for Maya. Let's talk more at her annual review.",
+        "declined",
+    ),
+    (
+        "His IEP continues to meet his needs in most areas, but we agree a meeting makes sense. "
+        "I'll send dates.",
+        "answer",
+    ),
     # once a smaller meeting is offered, "this meeting" is that one
     (
         "I'd suggest a meeting of the student support team. I have scheduled this meeting for "

@@ -29,7 +29,8 @@ from iepd.decide.clauses import (
     negator,
     only_if,
 )  # fmt: skip
-from iepd.decide.offers import offers_in, smaller
+from iepd.decide.fewer import smaller
+from iepd.decide.offers import offers_in
 from iepd.decide.sentences import Sentence, Token
 
 _ASK = frozenset({"request", "requesting", "ask", "asking", "solicitar", "pedir"})

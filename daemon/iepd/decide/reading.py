@@ -51,8 +51,9 @@ from iepd.decide.clauses import (
     told_of_the_past,
 )  # fmt: skip
 from iepd.decide.deferrals import deferral
+from iepd.decide.fewer import set_aside, small_meeting
 from iepd.decide.findings import status_quo
-from iepd.decide.offers import offer, set_aside, small_meeting
+from iepd.decide.offers import offer
 from iepd.decide.sentences import Sentence, Token
 
 # ---- refusal -------------------------------------------------------------------------------
