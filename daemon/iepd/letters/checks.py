@@ -61,21 +61,11 @@ def check_templates(config: Config) -> list[str]:
             )
             for kind in DRAFT_KINDS
         )
-        renders.extend(
-            partial(
-                render_reminder,
-                config,
-                kind,
-                request.id,
-                message_id=message_id,
-                date=sent_at,
-                context=sample_context(kind, sent_at),
-            )
-            for kind in REMINDER_KINDS
-        )
         # The words for a message iepd is unsure of are a branch of their own in the
         # reminder: an override can break them and still render the sure case.
         unsure = {"unsure": True, "deciding": ("We will get back to you about a meeting.",)}
+        reminders = [(kind, sample_context(kind, sent_at)) for kind in REMINDER_KINDS]
+        reminders += [(kind, {**sample_context(kind, sent_at), **unsure}) for kind in UNSURE_KINDS]
         renders.extend(
             partial(
                 render_reminder,
@@ -84,9 +74,9 @@ def check_templates(config: Config) -> list[str]:
                 request.id,
                 message_id=message_id,
                 date=sent_at,
-                context={**sample_context(kind, sent_at), **unsure},
+                context=context,
             )
-            for kind in UNSURE_KINDS
+            for kind, context in reminders
         )
         for render in renders:
             try:
