@@ -298,3 +298,7 @@ def test_the_attacks_not_played_above_are_refused_on_the_real_servers(
         kept = {row.message_id for row in store.messages_for(REQUEST)}
         assert parsed(made_up)["Message-ID"] not in kept
         assert store.verify() == []
+    # ... and the header check that dropped it logged it, once
+    made_up_lines = [line for line in stderr.splitlines() if "reminder iepd did not send" in line]
+    assert len(made_up_lines) == 1, stderr
+    assert str(parsed(made_up)["Message-ID"]) in made_up_lines[0]

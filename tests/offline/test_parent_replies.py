@@ -227,6 +227,24 @@ def test_the_parents_address_with_a_made_up_reference_is_ignored(
     assert request is not None and request.state != "closed"
 
 
+def test_the_header_check_logs_a_made_up_reference_once_and_leaves_it_unread(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The daemon reads the inbox header first: a made-up reference never reaches handle,
+    so the header check is where it is logged (the SPEC: "ignored and logged")."""
+    made_up = "<0123456789abcdef0123456789abcdef.iepd@family.example>"
+    headers = reply_to(made_up, "CLOSE my secret words").as_bytes().partition(b"\r\n\r\n")[0]
+
+    assert world.inbox.wants(headers) is False
+    assert world.inbox.wants(headers) is False  # a rescan looks at it again
+
+    lines = [record for record in caplog.records if "reminder iepd did not send" in record.message]
+    assert len(lines) == 1, caplog.text
+    assert lines[0].levelname == "WARNING"
+    assert "<command-1@family.example>" in lines[0].message
+    assert "secret words" not in caplog.text
+
+
 def test_a_replayed_command_is_neither_carried_out_nor_answered_again(world: World) -> None:
     command = reply_to(world.reminder_id("answer"), "SNED")
     assert world.handle(command, uid=100) == "refuse"

@@ -6,10 +6,16 @@ it is in a request's thread), and anything else to ``MessageRecorder`` (the scho
 The parent's copy in the inbox is kept as the Sent folder's is, with the inbox's UID
 ledger: the watcher records the UID only after the message was handed over and handled, so
 a kill before the record commits reads it again, and after it finds it recorded.
+
+A reply From the parent's address to a reminder iepd never sent (a made-up reference) is
+dropped by the header check, before it is fetched, and logged there: the SPEC's "ignored and
+logged". The check sees no UID, so the line names the Message-ID, once per run: a rescan or
+a reconnect looks at the same headers again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 
@@ -21,6 +27,12 @@ from iepd.inbox.record import MessageRecorder
 from iepd.inbox.replies import ParentReplies
 
 logger = logging.getLogger(__name__)
+
+UNKNOWN_REMINDER_REPLY = (
+    "a reply from the parent's address to an [iepd] reminder iepd did not send (its"
+    " In-Reply-To and References name none): ignored, not answered"
+)
+SHOWN_ID_CHARACTERS = 200  # a Message-ID is the sender's to write: cut in the log
 
 
 class InboxRouter:
@@ -40,6 +52,8 @@ class InboxRouter:
         self.parent_messages = parent_messages or ParentMessageRecorder(
             recorder.config, recorder.store, recorder.clock
         )
+        # The unknown reminder replies the header check logged (Message-ID, else a digest).
+        self._logged: set[str] = set()
 
     def refresh(self) -> None:
         self.recorder.refresh()
@@ -56,6 +70,14 @@ class InboxRouter:
             return True
         if route == "parent_message":
             return worth_fetching(headers, context)
+        if route == "unknown_reminder_reply":
+            # Fetched, it would only be logged and left: log it here and leave it unread.
+            key = headers.message_id or hashlib.sha256(header_bytes).hexdigest()
+            if key not in self._logged:
+                self._logged.add(key)
+                shown = (headers.message_id or "none")[:SHOWN_ID_CHARACTERS]
+                logger.warning("Message-ID %s: %s", shown, UNKNOWN_REMINDER_REPLY)
+            return False
         return self.recorder.wants(header_bytes)
 
     def handle(
@@ -74,11 +96,8 @@ class InboxRouter:
                                        uidvalidity=uidvalidity, uid=uid,
                                        internaldate=internaldate)  # fmt: skip
         if route == "unknown_reminder_reply":
-            logger.warning(
-                "uid %d: a reply from the parent's address to an [iepd] reminder iepd did not"
-                " send (its In-Reply-To and References name none): ignored",
-                uid,
-            )
+            shown = (message.message_id or "none")[:SHOWN_ID_CHARACTERS]
+            logger.warning("uid %d, Message-ID %s: %s", uid, shown, UNKNOWN_REMINDER_REPLY)
             return None
         if route == "parent_message":
             found = self.parent_messages.handle(raw=raw, mailbox=mailbox, uidvalidity=uidvalidity,
