@@ -24,10 +24,16 @@ from iepd.store.schema import format_time
 from support.daemon import run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family
 from support.mailboxes import mailbox, parsed, reminder_kinds, reply_to, school_mail
-from support.mailservers import Dovecot
+from support.mailservers import Dovecot, SmtpServer
 
 Daemon = subprocess.Popen[str]
 REQUEST = "sam-speech"
+MALLORY = "mallory@evil.example"
+# The school offers a call: iepd drafts `insist` and holds it for the parent's SEND.
+CALL_OFFER = (
+    "Thank you for reaching out about Sam. Rather than a meeting, I would be happy to "
+    "set up a quick phone call with you next week to talk about his speech sessions."
+)
 
 
 @pytest.fixture
@@ -115,12 +121,7 @@ def test_send_by_email_sends_the_draft_shown_once(
 ) -> None:
     wait_for(lambda: len(school_mail(dovecot, family)) == 1, "the letter")
     [letter] = school_mail(dovecot, family)
-    offer = reply_to(
-        letter,
-        family,
-        "Thank you for reaching out about Sam. Rather than a meeting, I would be happy to "
-        "set up a quick phone call with you next week to talk about his speech sessions.",
-    )
+    offer = reply_to(letter, family, CALL_OFFER)
     dovecot.deliver(family.parent, offer, mail_from=family.case_manager)
     wait_for(lambda: "draft_ready" in reminder_kinds(dovecot, family), "the draft_ready reminder")
     draft_ready = reminder(dovecot, family, "draft_ready")
@@ -238,19 +239,20 @@ def test_declined_then_close_by_email_correct_the_reading_and_end_the_request(
 
 
 def test_the_attacks_not_played_above_are_refused_on_the_real_servers(
-    family: Family, dovecot: Dovecot
+    family: Family, dovecot: Dovecot, smtp_server: SmtpServer
 ) -> None:
-    """A made-up reference from the parent's address, a command hidden in quoted text, a
-    command written in reply to the school's message instead of a reminder, and a command
-    to a reminder more than 30 days old: nothing is carried out; only the last one, which
-    passes the address and reference test, is answered (command_refused). A stranger's
-    command and a replayed one are played above (HELP, SEND)."""
+    """With a draft pending: a made-up reference from the parent's address, a command hidden
+    in quoted text, a command written in reply to the school's message instead of a
+    reminder, a stranger's SEND in reply to the draft_ready reminder, and a command to a
+    reminder more than 30 days old: nothing is carried out; only the last one, which passes
+    the address and reference test, is answered (command_refused). A stranger's CLOSE and
+    a replayed command are played above (HELP, SEND)."""
     result = run_iepd(family)  # the request and its `sent` reminder
     assert result.returncode == 0, result.stderr
     [letter] = school_mail(dovecot, family)
-    answer = reply_to(letter, family, "Thank you for your letter about Sam. We will be in touch.")
+    answer = reply_to(letter, family, CALL_OFFER)
     dovecot.deliver(family.parent, answer, mail_from=family.case_manager)
-    result = run_iepd(family)  # the `answer` reminder
+    result = run_iepd(family)  # the `informal` and the `draft_ready` (insist) reminders
     assert result.returncode == 0, result.stderr
     # the `sent` reminder was sent 31 days ago
     month_ago = format_time(datetime.now(UTC) - timedelta(days=31))
@@ -261,20 +263,23 @@ def test_the_attacks_not_played_above_are_refused_on_the_real_servers(
         ).rowcount
     assert changed == 1
     parent = f"Jordan Rivera <{family.parent}>"
-    made_up = command(reminder(dovecot, family, "answer"), "CLOSE", parent)
-    made_up = made_up.replace(
-        str(reminder(dovecot, family, "answer")["Message-ID"]).encode(),
+    informal = reminder(dovecot, family, "informal")
+    made_up = command(informal, "CLOSE", parent).replace(
+        str(informal["Message-ID"]).encode(),
         b"<0123456789abcdef0123456789abcdef.iepd@family.example>",
     )
-    quoted = command(reminder(dovecot, family, "answer"), "Looks fine to me.\n\n> CLOSE", parent)
+    quoted = command(informal, "Looks fine to me.\n\n> CLOSE", parent)
     to_the_school = command(parsed(answer), "CLOSE", parent)  # the school's message, not iepd's
+    draft_ready = reminder(dovecot, family, "draft_ready")
+    stranger = command(draft_ready, "SEND", f"Mallory <{MALLORY}>")  # the right In-Reply-To
     stale = command(reminder(dovecot, family, "sent"), "CLOSE", parent)
 
     daemon = start_daemon(family)
     try:
-        for reply in (made_up, quoted, to_the_school, stale):
-            dovecot.deliver(family.parent, reply, mail_from=family.parent)
-        # the inbox is read in order: once the stale CLOSE is answered, all four were read
+        for reply in (made_up, quoted, to_the_school, stranger, stale):
+            sender = MALLORY if reply is stranger else family.parent
+            dovecot.deliver(family.parent, reply, mail_from=sender)
+        # the inbox is read in order: once the stale CLOSE is answered, all five were read
         wait_for(lambda: "command_refused" in reminder_kinds(dovecot, family), "the refusal")
         time.sleep(4)  # several inbox catch-ups: an answer to any other would be here by now
     finally:
@@ -286,19 +291,33 @@ def test_the_attacks_not_played_above_are_refused_on_the_real_servers(
     [refused] = [m for m in mailbox(dovecot, family.parent, family.parent_password)
                  if m["X-IEPD-Kind"] == "command_refused"]  # fmt: skip
     assert "more than 30 days old" in " ".join(refused.get_body().get_content().split())
-    assert len(school_mail(dovecot, family)) == 1
+    assert len(school_mail(dovecot, family)) == 1  # the stranger's SEND sent no draft
+    # nothing went to the stranger: every message iepd submitted is on this server's record
+    assert any(family.parent in envelope.rcpt_tos for envelope in smtp_server.received)
+    assert not [envelope for envelope in smtp_server.received if MALLORY in envelope.rcpt_tos]
     with Store.open(family.state_dir) as store:
         request = store.get_request(REQUEST)
         assert request is not None and request.state not in ("closed", "sent")
         events = [event.kind for event in store.events(REQUEST)]
         assert events.count("command_received") == 1  # the stale CLOSE, refused
+        received = [e for e in store.events(REQUEST) if e.kind == "command_received"]
+        assert parsed(stale)["Message-ID"] == received[0].message_id
         assert "closed" not in events
+        # the draft waits for the parent's SEND, as before the stranger's
+        assert events.count("draft_created") == 1
+        assert "letter_sent" not in events and "draft_withdrawn" not in events
         assert events.count("reply_received") == 1  # the school's answer, and nothing else
         # the made-up reference is not even fetched: the headers show it answers no reminder
         kept = {row.message_id for row in store.messages_for(REQUEST)}
         assert parsed(made_up)["Message-ID"] not in kept
+        assert parsed(stranger)["Message-ID"] not in kept  # nor is the stranger's kept
         assert store.verify() == []
     # ... and the header check that dropped it logged it, once
     made_up_lines = [line for line in stderr.splitlines() if "reminder iepd did not send" in line]
     assert len(made_up_lines) == 1, stderr
     assert str(parsed(made_up)["Message-ID"]) in made_up_lines[0]
+    # the stranger's SEND is logged, with the reminder it named
+    stranger_lines = [line for line in stderr.splitlines() if MALLORY in line]
+    assert len(stranger_lines) == 1, stderr
+    assert "not one of the parent's addresses" in stranger_lines[0]
+    assert str(draft_ready["Message-ID"]) in stranger_lines[0]
