@@ -4,6 +4,7 @@ when iepd is sure, their text is exactly what it was."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ DECIDING = (
 )
 NOT_SURE = "iepd is not sure what the school meant"
 READ_IT = "Please read the school's whole message in your inbox yourself"
+MISREAD = "If iepd misread it, reply to this reminder with one word"
 
 
 def context(kind: str, **unsure: object) -> dict[str, object]:
@@ -93,7 +95,7 @@ def test_an_unsure_reminder_is_the_sure_one_with_the_note_added(tmp_path: Path, 
     unsure = body_of(reminder(config, kind, context(kind, unsure=True, deciding=DECIDING)))
 
     start = unsure.index(NOT_SURE)
-    end = unsure.index("\n\n", unsure.index(READ_IT)) + 2
+    end = unsure.index("\n\n", unsure.index(MISREAD)) + 2
     assert unsure[:start] + unsure[end:] == sure
 
 
@@ -114,10 +116,23 @@ def test_an_unsure_auto_reply_does_not_say_for_certain_that_no_person_wrote_it(
     assert "Going by that reading, iepd keeps waiting and will still follow up as planned" in unsure
 
 
-def test_an_unsure_reminder_offers_no_command_that_does_not_exist(tmp_path: Path) -> None:
-    body = flat(
-        body_of(reminder(make_config(tmp_path), "declined", context("declined", unsure=True)))
-    )
+@pytest.mark.parametrize("kind", UNSURE_KINDS)
+def test_an_unsure_reminder_says_how_to_correct_the_reading(tmp_path: Path, kind: str) -> None:
+    body = flat(body_of(reminder(make_config(tmp_path), kind, context(kind, unsure=True))))
 
-    assert "reclassify" not in body
+    assert MISREAD in body
+    assert "DECLINED (a refusal), INFORMAL" in body and "AUTO (an automatic reply)" in body
+    assert "iepd reclassify sam-request followed by declined, informal, answer or auto" in body
+
+
+def test_without_commands_by_email_an_unsure_reminder_offers_no_reply_to_correct_it(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path)
+    config = replace(config, assist=replace(config.assist, commands_by_email=False))
+
+    body = flat(body_of(reminder(config, "declined", context("declined", unsure=True))))
+
+    assert NOT_SURE in body
+    assert "DECLINED" not in body and "reclassify" not in body
     assert "iepd export" in body  # the one command this reminder named before

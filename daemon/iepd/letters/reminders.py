@@ -168,6 +168,7 @@ def render_reminder(
     within = config.assist.recap_correct_within
     variables.setdefault("correct_within", duration_words(within, False, language))
     variables["letter_in_your_language"] = _letter_in_parents_language(config, request_id, kind)
+    variables["commands_by_email"] = config.assist.commands_by_email
     body = render_template(config, f"reminder/{kind}.txt.j2", variables, language)
     message = new_message(message_id, date, config)
     message["From"] = address("iepd", config.parent.email, "parent")
