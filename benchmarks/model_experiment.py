@@ -49,9 +49,9 @@ sys.path.insert(0, str(ROOT / "daemon"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from iepd.decide.classify import SCAN_LIMIT, Classification, classify  # noqa: E402
-from iepd.decide.cues import NEGATION  # noqa: E402
 from iepd.decide.excerpt import new_text  # noqa: E402
 from iepd.decide.matching import is_candidate, match  # noqa: E402
+from iepd.decide.second_reading import FUNCTION_WORDS, features  # noqa: E402
 from iepd.decide.sentences import read_sentences  # noqa: E402
 from iepd.inbox.parse import parse_headers_only, parse_message  # noqa: E402
 from support.corpus_context import CONTEXT  # noqa: E402
@@ -62,19 +62,6 @@ DEVELOP = ("a", "d", "f", "i", "j")  # the only folders of tests/replies this sc
 CLASSES = ("answer", "declined", "informal")
 MIN_DOCUMENTS = 2  # a feature seen in fewer training messages is dropped
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)  # 1.01: never override
-# Function words, dropped by the "content lemmas" variants: with them kept, "the", "for" and
-# "a" were among the words that weighed most, which explains nothing to a parent.
-FUNCTION_WORDS = frozenset({
-    "the", "a", "an", "and", "or", "to", "of", "in", "on", "at", "for", "with", "by", "from",
-    "is", "be", "are", "was", "were", "it", "this", "that", "these", "those", "as", "so",
-    "i", "we", "you", "he", "she", "they", "me", "us", "him", "her", "his", "our", "your",
-    "my", "their", "its", "them", "there", "here", "have", "has", "had", "do", "does", "did",
-    "am", "if", "about", "up", "out", "just", "also", "all", "any", "some", "what", "which",
-    "who", "when", "hi", "hello", "dear", "thanks", "thank",
-    "de", "la", "que", "el", "en", "y", "los", "se", "del", "las", "por", "un", "para", "con",
-    "una", "su", "al", "lo", "como", "le", "ya", "este", "esta", "muy", "sobre", "nos",
-    "es", "son", "usted", "hola", "estimado", "estimada", "gracias",
-})  # fmt: skip
 _WORDLIKE = re.compile(r"[^\W\d_]")
 _CONFLICTS = ({"refusal", "deferral", "prior written notice"}, {"offer", "agrees"})
 
@@ -93,22 +80,10 @@ class Example:
 
 
 def text_features(text: str) -> frozenset[str]:
-    """Given a message's text, return the lemmas of its new text, a word after a negation in
-    its clause (up to a comma that starts over) marked ``not_``."""
-    features: set[str] = set()
-    for sentence in read_sentences(new_text(text[: SCAN_LIMIT * 4])[:SCAN_LIMIT]):
-        for clause in sentence.clauses:
-            negated = False
-            for token in clause:
-                if token.after_comma:
-                    negated = False
-                if token.is_(NEGATION) or token.low.endswith(("n't", "n’t")):
-                    negated = True
-                    features.add(token.lemma)
-                    continue
-                if _WORDLIKE.search(token.lemma):
-                    features.add(("not_" if negated else "") + token.lemma)
-    return frozenset(features)
+    """Given a message's text, return the features iepd's second reading reads (the lemmas of
+    its new text, negated ones marked ``not_``): the one function, so training and iepd agree."""
+    sentences = read_sentences(new_text(text[: SCAN_LIMIT * 4])[:SCAN_LIMIT])
+    return features(sentences, function_words=True)
 
 
 def cue_features(result: Classification) -> tuple[frozenset[str], bool]:
@@ -603,12 +578,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FOLDER,...",
         help="for the lead engineer only: aggregates on these held-out folders, no CV",
     )
+    parser.add_argument(
+        "--write-model",
+        metavar="PATH",
+        help="train the logistic model of content lemmas on all five development authors and the "
+        "corpus, and write it as iepd's second reading (daemon/iepd/decide/second_reading.json)",
+    )
     args = parser.parse_args(argv)
     # A warning would name a message (its Message-ID): figures only.
     logging.disable(logging.CRITICAL)
     began = time.perf_counter()
     examples = {author: load_author(author) for author in DEVELOP}
     examples["corpus"] = load_corpus()
+    if args.write_model:
+        model = CONTENT.train(training(examples, DEVELOP))
+        Path(args.write_model).write_text(model.to_json() + "\n", encoding="utf-8")
+        print(f"wrote {args.write_model}: {len(model.weights)} features")
+        return 0
     if args.held_out:
         folders = [Path(name.strip()) for name in args.held_out.split(",") if name.strip()]
         print(held_out_report(examples, folders))

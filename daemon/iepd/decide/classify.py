@@ -19,6 +19,7 @@ from typing import Literal
 from iepd.decide.excerpt import make_excerpt, new_text
 from iepd.decide.notices import prior_notice, smaller_meeting
 from iepd.decide.reading import read
+from iepd.decide.second_reading import second_reading
 from iepd.decide.sentences import read_sentences
 from iepd.decide.weighing import weigh
 from iepd.inbox.invites import Invite
@@ -98,6 +99,10 @@ class Classification:
     deciding: tuple[str, ...] = ()
 
 
+# How sure the second reading must be to decide where the rules are unsure (of 3 classes).
+SECOND_READING_DECIDES = 0.6
+
+
 def classify(message: IncomingMessage) -> Classification:
     """Given a (matched) message, return its class, the excerpt, the evidence, and for an
     invitation the meeting's start and place. Never raises."""
@@ -149,6 +154,28 @@ def _decide(
         signals.append("text converted from HTML")
     sentences = read_sentences(fresh)
     verdict = weigh(read(sentences), prior_notice(message.subject, sentences, message.parts))
+    second = second_reading(sentences)
+    if second is not None and second.klass != verdict.klass:
+        # The rules fit the mail they were built on; on mail nobody here read, where the two
+        # disagree the weight of the words was right more often. It decides only where the
+        # rules are unsure themselves, and only when it is clear (a barely preferred class
+        # of three is no reading); a sure reading it disagrees with is said unsure.
+        decides = verdict.unsure and second.probability >= SECOND_READING_DECIDES
+        klass = second.klass if decides else verdict.klass
+        percent = round(100 * second.probability)
+        return Classification(
+            klass,
+            excerpt,
+            signals=(
+                *signals,
+                *verdict.signals,
+                f"second reading, by the weight of its words: {second.klass} ({percent} %),"
+                f" words: {', '.join(second.weighed)}",
+                f"decided: {klass} (the rules and the second reading disagree)",
+            ),
+            unsure=True,
+            deciding=verdict.deciding,
+        )
     return Classification(
         verdict.klass,
         excerpt,

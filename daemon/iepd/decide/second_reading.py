@@ -1,0 +1,116 @@
+"""A second reading of a reply, by the weight of its words: a small linear model.
+
+The rules (reading, offers, weighing) read 100 % of the development authors right and about
+80 % of answers, refusals and offers written by authors nobody here read; a logistic
+regression over the same lemmas, trained on the development authors and the project's
+corpus, read 95 % of those (docs/classification.md, "A trained model: measured"). So the
+rules decide, and when this reading disagrees it wins and the reply is said unsure: the
+parent is told iepd is not sure, sees the sentences and the words that weighed, and can
+correct it with one word.
+
+The model is the file ``second_reading.json`` beside this module, written by
+``benchmarks/model_experiment.py --write-model`` from ``features`` below (the same function
+at training and here, so the two cannot drift). It is read on the first reply classified,
+never at start-up; about 80 kB on disk and half a MiB in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+from importlib import resources
+from typing import Literal, NamedTuple
+
+from iepd.decide.cues import NEGATION
+from iepd.decide.sentences import Sentence
+
+MODEL_FILE = "second_reading.json"
+Reading = Literal["answer", "declined", "informal"]
+CLASSES: tuple[Reading, ...] = ("answer", "declined", "informal")
+# Fewer known words than this and the model says nothing: a one-line reply is the rules'.
+MIN_KNOWN_FEATURES = 8
+_WORDLIKE = re.compile(r"[^\W\d_]")
+# Function words are left out: with them kept, "the", "for" and "a" were among the words that
+# weighed most, which explains nothing to a parent (and cross-validation lost nothing).
+FUNCTION_WORDS = frozenset({
+    "the", "a", "an", "and", "or", "to", "of", "in", "on", "at", "for", "with", "by", "from",
+    "is", "be", "are", "was", "were", "it", "this", "that", "these", "those", "as", "so",
+    "i", "we", "you", "he", "she", "they", "me", "us", "him", "her", "his", "our", "your",
+    "my", "their", "its", "them", "there", "here", "have", "has", "had", "do", "does", "did",
+    "am", "if", "about", "up", "out", "just", "also", "all", "any", "some", "what", "which",
+    "who", "when", "hi", "hello", "dear", "thanks", "thank",
+    "de", "la", "que", "el", "en", "y", "los", "se", "del", "las", "por", "un", "para", "con",
+    "una", "su", "al", "lo", "como", "le", "ya", "este", "esta", "muy", "sobre", "nos",
+    "es", "son", "usted", "hola", "estimado", "estimada", "gracias",
+})  # fmt: skip
+
+
+class SecondReading(NamedTuple):
+    klass: Reading
+    probability: float
+    weighed: tuple[str, ...]  # the words that weighed most for it, readable
+
+
+def features(sentences: list[Sentence], *, function_words: bool = False) -> frozenset[str]:
+    """Given the sentences of a reply's new text, return its lemmas but function words, a
+    word after a negation in its clause (up to a comma that starts over) marked ``not_``
+    (``function_words``: keep them too, as the experiment's plain variants do)."""
+    found: set[str] = set()
+    for sentence in sentences:
+        for clause in sentence.clauses:
+            negated = False
+            for token in clause:
+                if token.after_comma:
+                    negated = False
+                if token.is_(NEGATION) or token.low.endswith(("n't", "n’t")):
+                    negated = True
+                    found.add(token.lemma)
+                    continue
+                if _WORDLIKE.search(token.lemma) and (
+                    function_words or token.lemma not in FUNCTION_WORDS
+                ):
+                    found.add(("not_" if negated else "") + token.lemma)
+    return frozenset(found)
+
+
+class _Model(NamedTuple):
+    bias: dict[str, float]
+    weights: dict[str, dict[str, float]]  # feature -> class -> weight
+
+
+@cache
+def _model() -> _Model | None:
+    try:
+        text = resources.files("iepd.decide").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return None  # an install without it reads by the rules alone
+    data = json.loads(text)
+    return _Model(dict(data["bias"]), {k: dict(v) for k, v in data["weights"].items()})
+
+
+def second_reading(sentences: list[Sentence]) -> SecondReading | None:
+    """Given the sentences of a reply's new text, return the model's class, its probability
+    and the words that weighed most for it; None when the model is missing or too few of the
+    reply's words are known to it."""
+    model = _model()
+    if model is None:
+        return None
+    known = [feature for feature in features(sentences) if feature in model.weights]
+    if len(known) < MIN_KNOWN_FEATURES:
+        return None
+    scale = 1 / math.sqrt(len(known))  # as in training: each message scaled to unit length
+    scores = dict(model.bias)
+    for feature in known:
+        for klass, weight in model.weights[feature].items():
+            scores[klass] += weight * scale
+    top = max(scores.values())
+    exps = {klass: math.exp(score - top) for klass, score in scores.items()}
+    chosen, runner = sorted(CLASSES, key=lambda klass: -scores[klass])[:2]
+    weighed = sorted(
+        known,
+        key=lambda f: -(model.weights[f].get(chosen, 0.0) - model.weights[f].get(runner, 0.0)),
+    )
+    words = tuple(word.replace("not_", "not ").replace("_", " ") for word in weighed[:5])
+    return SecondReading(chosen, exps[chosen] / sum(exps.values()), words)
