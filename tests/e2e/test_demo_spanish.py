@@ -50,8 +50,10 @@ def messages(folder: Path, user: str, name: str = "INBOX") -> list[EmailMessage]
 
 
 def schools_lines_removed(text: str) -> str:
-    """Without what the school wrote: its subject ("Asunto:") and the quoted lines."""
-    kept = [line for line in text.splitlines() if not line.startswith(("Asunto:", ">"))]
+    """Without what the school wrote: its subject ("Asunto:"), the quoted lines, and the
+    sentences an unsure reminder quotes (indented) for the parent to read."""
+    school = ("Asunto:", ">", "    ")
+    kept = [line for line in text.splitlines() if not line.startswith(school)]
     return "\n".join(kept)
 
 
