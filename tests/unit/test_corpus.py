@@ -51,6 +51,8 @@ def test_corpus_message_classifies_as_expected(name: str) -> None:
     reading_of_no_reply = not expected["request"] and expected["class"] in READINGS
     if not reading_of_no_reply:
         assert result.klass == expected["class"], result.signals
+    if expected["request"]:  # its reminder reads as before: no unsure words added
+        assert not result.unsure, result.signals
     if "meeting_start" in expected:
         assert result.meeting_start == datetime.fromisoformat(expected["meeting_start"])
         assert result.meeting_start is not None
