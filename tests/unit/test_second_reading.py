@@ -11,6 +11,7 @@ import pytest
 from test_classify_cues import message
 
 from iepd.decide import classify as classify_module
+from iepd.decide import second_reading as second_reading_module
 from iepd.decide.classify import SECOND_READING_DECIDES, classify
 from iepd.decide.second_reading import SecondReading, _model, features, second_reading
 from iepd.decide.sentences import read_sentences
@@ -95,3 +96,19 @@ def test_a_sure_reading_is_never_changed_by_the_second_one(monkeypatch: pytest.M
 
     assert result.klass == "declined"
     assert result.unsure
+
+
+@pytest.mark.parametrize("content", ["{", '{"bias": {}}', '{"bias": {"answer": 1}, "weights": 3}'])
+def test_a_damaged_model_file_leaves_the_reading_to_the_rules(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: str
+) -> None:
+    (tmp_path / "second_reading.json").write_text(content, encoding="utf-8")
+    monkeypatch.setattr(second_reading_module.resources, "files", lambda package: tmp_path)
+    _model.cache_clear()
+    try:
+        assert _model() is None
+        text = "We do not believe an IEP meeting is necessary. " * 5
+        assert second_reading(read_sentences(text)) is None
+    finally:
+        monkeypatch.undo()
+        _model.cache_clear()

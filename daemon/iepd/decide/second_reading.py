@@ -82,12 +82,18 @@ class _Model(NamedTuple):
 
 @cache
 def _model() -> _Model | None:
+    # An install without it, or with a damaged copy, reads by the rules alone.
     try:
         text = resources.files("iepd.decide").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    except OSError:
-        return None  # an install without it reads by the rules alone
-    data = json.loads(text)
-    return _Model(dict(data["bias"]), {k: dict(v) for k, v in data["weights"].items()})
+        data = json.loads(text)
+        bias: dict[str, float] = {k: float(data["bias"][k]) for k in CLASSES}
+        weights = {
+            str(feature): {str(k): float(w) for k, w in row.items()}
+            for feature, row in data["weights"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return _Model(bias, weights)
 
 
 def second_reading(sentences: list[Sentence]) -> SecondReading | None:
