@@ -23,7 +23,7 @@ from iepd.store.database import Store
 from iepd.store.schema import format_time
 from support.daemon import run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family
-from support.mailboxes import mailbox, parsed, reminder_kinds, reply_to, school_mail
+from support.mailboxes import command, mailbox, parsed, reminder_kinds, reply_to, school_mail
 from support.mailservers import Dovecot, SmtpServer
 
 Daemon = subprocess.Popen[str]
@@ -57,22 +57,6 @@ def reminder(dovecot: Dovecot, family: Family, kind: str) -> EmailMessage:
         if message["X-IEPD-Kind"] == kind
     ]
     return found
-
-
-def command(reminder: EmailMessage, body: str, sender: str) -> bytes:
-    """The parent's reply to a reminder, as a mail program writes it: the command on top,
-    the reminder quoted below."""
-    reply = EmailMessage(policy=email.policy.SMTP)
-    reply["From"] = sender
-    reply["To"] = str(reminder["From"])
-    reply["Subject"] = "Re: " + str(reminder["Subject"])
-    reply["Message-ID"] = email.utils.make_msgid(domain="family.example")
-    reply["In-Reply-To"] = str(reminder["Message-ID"])
-    reply["References"] = str(reminder["Message-ID"])
-    reply["Date"] = email.utils.formatdate(localtime=True)
-    quoted = "\n".join(f"> {line}" for line in reminder.get_body().get_content().splitlines())
-    reply.set_content(f"{body}\n\nOn a day, iepd wrote:\n{quoted}\n")
-    return reply.as_bytes()
 
 
 def school_answered(dovecot: Dovecot, family: Family) -> None:

@@ -22,7 +22,7 @@ import pytest
 from iepd.store.database import Store
 from support.daemon import run_iepd, start_daemon, stop_daemon, wait_for
 from support.family import Family
-from support.mailboxes import mailbox, parsed, reminder_kinds, reply_to, school_mail
+from support.mailboxes import command, mailbox, parsed, reminder_kinds, reply_to, school_mail
 from support.mailservers import Dovecot
 
 Daemon = subprocess.Popen[str]
@@ -93,21 +93,6 @@ def about_the_school(dovecot: Dovecot, family: Family) -> list[EmailMessage]:
         for message in mailbox(dovecot, family.parent, family.parent_password)
         if message["X-IEPD-Kind"] and str(message["X-IEPD-Kind"]) not in ours
     ]
-
-
-def command(reminder: EmailMessage, body: str, sender: str) -> bytes:
-    """The parent's reply to a reminder: the command on top, the reminder quoted below."""
-    reply = EmailMessage(policy=email.policy.SMTP)
-    reply["From"] = sender
-    reply["To"] = str(reminder["From"])
-    reply["Subject"] = "Re: " + str(reminder["Subject"])
-    reply["Message-ID"] = email.utils.make_msgid(domain="family.example")
-    reply["In-Reply-To"] = str(reminder["Message-ID"])
-    reply["References"] = str(reminder["Message-ID"])
-    reply["Date"] = email.utils.formatdate(localtime=True)
-    quoted = "\n".join(f"> {line}" for line in reminder.get_body().get_content().splitlines())
-    reply.set_content(f"{body}\n\nOn a day, iepd wrote:\n{quoted}\n")
-    return reply.as_bytes()
 
 
 def text(message: EmailMessage) -> str:

@@ -1,5 +1,5 @@
-"""What reached the test mailboxes on Dovecot, read back as messages, and the school's
-replies a test delivers there."""
+"""What reached the test mailboxes on Dovecot, read back as messages, and the replies (the
+school's, the parent's commands) a test delivers there."""
 
 from __future__ import annotations
 
@@ -61,4 +61,20 @@ def reply_to(letter: EmailMessage, family: Family, body: str, **headers: str) ->
     for name, value in headers.items():
         reply[name.replace("_", "-")] = value
     reply.set_content(body)
+    return reply.as_bytes()
+
+
+def command(reminder: EmailMessage, body: str, sender: str) -> bytes:
+    """The parent's reply to a reminder, as a mail program writes it: the command on top,
+    the reminder quoted below."""
+    reply = EmailMessage(policy=email.policy.SMTP)
+    reply["From"] = sender
+    reply["To"] = str(reminder["From"])
+    reply["Subject"] = "Re: " + str(reminder["Subject"])
+    reply["Message-ID"] = email.utils.make_msgid(domain="family.example")
+    reply["In-Reply-To"] = str(reminder["Message-ID"])
+    reply["References"] = str(reminder["Message-ID"])
+    reply["Date"] = email.utils.formatdate(localtime=True)
+    quoted = "\n".join(f"> {line}" for line in reminder.get_body().get_content().splitlines())
+    reply.set_content(f"{body}\n\nOn a day, iepd wrote:\n{quoted}\n")
     return reply.as_bytes()
