@@ -7,7 +7,6 @@ again; and the parent's reply to a reminder stays a command, never a parent_mess
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import email.utils
@@ -19,38 +18,17 @@ from pathlib import Path
 import pytest
 
 from iepd.config.load import load_config
-from iepd.run.daemon import Daemon
 from iepd.run.snapshots import snapshots
 from iepd.store.database import Store
 from iepd.store.files import sha256_hex
 from iepd.trail.export import export_request
+from support.daemon import run_once_here
 from support.family import Family
 from support.mailboxes import mailbox, parsed, school_mail
 from support.mailservers import Dovecot
+from support.offline import Clock
 
 REQUEST = "sam-speech"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def run_once(family: Family, clock: Clock) -> None:
-    """`iepd run --once` in this process, with the family's environment."""
-    saved = {key: os.environ.get(key) for key in family.environ()}
-    os.environ.update(family.environ())
-    try:
-        asyncio.run(Daemon(family.config_path, clock).run(once=True))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def parents_message(family: Family, letter: EmailMessage, body: str) -> bytes:
@@ -92,19 +70,19 @@ def recorded(family: Family, message_id: str) -> tuple[list[str | None], list[by
 def test_the_parents_copy_in_the_inbox_is_recorded_once_and_restarts_the_clock(
     family: Family, dovecot: Dovecot
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     sent = parents_message(family, letter, "Dear Ms. Alvarez,\nAny news about the meeting?\n")
     copy = as_delivered(sent, family)
     dovecot.append(family.parent, family.parent_password, "INBOX", copy)
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
     # The server renumbers the inbox: it is read again, and nothing is recorded twice.
     dovecot.set_uidvalidity_change(family.parent, "INBOX")
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     message_id = str(parsed(sent)["Message-ID"])
     events, copies, mailboxes = recorded(family, message_id)
@@ -130,23 +108,23 @@ def test_the_parents_copy_in_the_inbox_is_recorded_once_and_restarts_the_clock(
 def test_the_same_message_in_sent_and_in_the_inbox_is_recorded_once(
     family: Family, dovecot: Dovecot, first: str
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     sent = parents_message(family, letter, "Could you tell me the date of Sam's meeting?\n")
     copies = {"Sent": sent, "INBOX": as_delivered(sent, family)}
     second = "INBOX" if first == "Sent" else "Sent"
     dovecot.append(family.parent, family.parent_password, first, copies[first], ["\\Seen"])
-    run_once(family, clock)
+    run_once_here(family, clock)
     dovecot.append(family.parent, family.parent_password, second, copies[second], ["\\Seen"])
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
     # Both at once, read in one run: the Sent folder first, then the inbox.
     both = parents_message(family, letter, "And could the speech therapist be there?\n")
     dovecot.append(family.parent, family.parent_password, "INBOX", as_delivered(both, family))
     dovecot.append(family.parent, family.parent_password, "Sent", both, ["\\Seen"])
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     message_id = str(parsed(sent)["Message-ID"])
     events, stored, mailboxes = recorded(family, message_id)
@@ -159,12 +137,12 @@ def test_the_same_message_in_sent_and_in_the_inbox_is_recorded_once(
 def test_the_export_holds_the_parents_copy_from_the_inbox(
     family: Family, dovecot: Dovecot, tmp_path: Path
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     copy = as_delivered(parents_message(family, letter, "Any news about Sam's meeting?\n"), family)
     dovecot.append(family.parent, family.parent_password, "INBOX", copy)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     out = tmp_path / "export"
     with Store.open(family.state_dir) as store:
@@ -181,13 +159,13 @@ def test_the_export_holds_the_parents_copy_from_the_inbox(
 def test_iepds_own_letter_copied_into_the_inbox_is_not_recorded_again(
     family: Family, dovecot: Dovecot
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     # The parent's provider filed a copy of the letter in the inbox as well (a Bcc, a rule).
     dovecot.append(family.parent, family.parent_password, "INBOX", letter.as_bytes())
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         rows = [r for r in store.messages_for(REQUEST) if r.message_id == letter["Message-ID"]]
@@ -198,8 +176,8 @@ def test_iepds_own_letter_copied_into_the_inbox_is_not_recorded_again(
 def test_the_parents_reply_to_a_reminder_stays_a_command(family: Family, dovecot: Dovecot) -> None:
     """The reply to the `sent` reminder, in the letter's thread and copied to the school
     (so it would pass every parent_message rule): a command, recorded and answered once."""
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     [reminder] = [
         message
@@ -221,9 +199,9 @@ def test_the_parents_reply_to_a_reminder_stays_a_command(family: Family, dovecot
     dovecot.append(family.parent, family.parent_password, "INBOX", as_delivered(raw, family))
     dovecot.append(family.parent, family.parent_password, "Sent", raw, ["\\Seen"])
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         events = store.events(REQUEST)
@@ -242,8 +220,8 @@ def test_the_schools_reply_read_with_the_parents_message_is_in_its_thread(
     """The parent's new message (not a reply) and the school's answer to it alone, naming
     no child, read in the same run: the answer is matched by the thread the parent's
     message just joined."""
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     question = EmailMessage(policy=email.policy.SMTP)
     question["From"] = f"Jordan Rivera <{family.parent}>"
     question["To"] = family.case_manager
@@ -265,7 +243,7 @@ def test_the_schools_reply_read_with_the_parents_message_is_in_its_thread(
     answer.set_content("Thank you, I will look into it and write back.\n")
     dovecot.deliver(family.parent, answer.as_bytes())
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         kinds = [(event.kind, event.message_id) for event in store.events(REQUEST)]

@@ -29,30 +29,10 @@ from iepd.store.database import Store
 from iepd.store.files import sha256_hex
 from iepd.trail.export import export_request
 from iepd.trail.timeline import load_trail
+from support.daemon import run_once_here
 from support.family import Family, speech_request
 from support.mailservers import Dovecot
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def run_once(family: Family, clock: Clock) -> None:
-    """`iepd run --once` in this process, with the family's environment."""
-    saved = {key: os.environ.get(key) for key in family.environ()}
-    os.environ.update(family.environ())
-    try:
-        asyncio.run(Daemon(family.config_path, clock).run(once=True))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+from support.offline import Clock
 
 
 def parsed(raw: bytes) -> EmailMessage:
@@ -83,8 +63,8 @@ def written_by_hand(family: Family, to: str, body: str, letter: EmailMessage | N
 def test_the_parents_reply_in_the_thread_is_recorded_once_and_iepds_own_letter_not_again(
     family: Family, dovecot: Dovecot, tmp_path: Path
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     letter_id = str(letter["Message-ID"])
     [iepds_copy] = dovecot.messages(family.parent, family.parent_password, "Sent")
@@ -97,12 +77,12 @@ def test_the_parents_reply_in_the_thread_is_recorded_once_and_iepds_own_letter_n
     for raw in (reply, unrelated):
         dovecot.append(family.parent, family.parent_password, "Sent", raw, ["\\Seen"])
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
     clock.now += timedelta(minutes=5)
-    run_once(family, clock)
+    run_once_here(family, clock)
     # The server renumbers the Sent folder: it is read again, and nothing is recorded twice.
     dovecot.set_uidvalidity_change(family.parent, "Sent")
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     reply_id = str(parsed(reply)["Message-ID"])
     with Store.open(family.state_dir) as store:
@@ -140,12 +120,12 @@ def test_the_parents_reply_in_the_thread_is_recorded_once_and_iepds_own_letter_n
 def test_the_export_holds_the_parents_message(
     family: Family, dovecot: Dovecot, tmp_path: Path
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     reply = written_by_hand(family, family.case_manager, "Any news about Sam's meeting?\n", letter)
     dovecot.append(family.parent, family.parent_password, "Sent", reply, ["\\Seen"])
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         config = load_config(family.config_path, dict(os.environ) | family.environ())
@@ -169,8 +149,8 @@ def test_the_sent_folder_is_read_right_before_a_follow_up_goes_out(
     """The daemon, not --once: the parent's message is sent while the daemon idles on the
     inbox (its refresh minutes away); the follow-up falling due makes it look at the Sent
     folder first, so the parent's message is in the record before any follow-up."""
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     reply = written_by_hand(family, family.case_manager, "Any news about the meeting?\n", letter)
     reply_id = str(parsed(reply)["Message-ID"])
@@ -227,12 +207,12 @@ async def wait_until(condition: Callable[[], bool], task: asyncio.Task[int]) -> 
 def test_the_schools_reply_to_the_parents_own_message_is_in_the_requests_thread(
     family: Family, dovecot: Dovecot
 ) -> None:
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     # A new message, not a reply: it belongs to the request by naming Sam and his meeting.
     question = written_by_hand(family, family.case_manager, "When is Sam's IEP meeting?\n", None)
     dovecot.append(family.parent, family.parent_password, "Sent", question, ["\\Seen"])
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     # The school answers that message alone, naming no child.
     answer = EmailMessage(policy=email.policy.SMTP)
@@ -244,7 +224,7 @@ def test_the_schools_reply_to_the_parents_own_message_is_in_the_requests_thread(
     answer["Date"] = email.utils.formatdate(localtime=True)
     answer.set_content("Thank you, I will look into it and write back.\n")
     dovecot.deliver(family.parent, answer.as_bytes())
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         kinds = [(event.kind, event.message_id) for event in store.events("sam-speech")]
@@ -256,8 +236,8 @@ def test_the_parents_message_about_a_request_the_post_delivered_is_recorded(
     make_family: Callable[..., Family], dovecot: Dovecot
 ) -> None:
     family = make_family(requests=[speech_request(extra="hold = true")])
-    clock = Clock()
-    run_once(family, clock)
+    clock = Clock(datetime.now(UTC))
+    run_once_here(family, clock)
     for flags in (["--tracking", "9400111", "--date", "2026-11-02"], ["--delivered", "2026-11-04"]):
         done = subprocess.run(
             [sys.executable, "-m", "iepd", "--config", str(family.config_path), "mailed",
@@ -269,7 +249,7 @@ def test_the_parents_message_about_a_request_the_post_delivered_is_recorded(
     note = written_by_hand(family, family.case_manager, "Did you get my letter about Sam's IEP?\n",
                            None)  # fmt: skip
     dovecot.append(family.parent, family.parent_password, "Sent", note, ["\\Seen"])
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         kinds = [(event.kind, event.message_id) for event in store.events("sam-speech")]
@@ -282,9 +262,9 @@ def test_the_schools_clock_restarts_from_the_parents_own_message(
     """After an answer with no date, ask_for_date (itself the follow-up) is due
     followup_after later; the parent's own message in the thread, sent after that was due
     but read before it went out, moves it to followup_after after the parent's message."""
-    clock = Clock()
+    clock = Clock(datetime.now(UTC))
     clock.now -= timedelta(days=10)
-    run_once(family, clock)
+    run_once_here(family, clock)
     [letter] = school_mail(dovecot, family)
     answer = EmailMessage(policy=email.policy.SMTP)
     answer["From"] = f"Dana Alvarez <{family.case_manager}>"
@@ -297,7 +277,7 @@ def test_the_schools_clock_restarts_from_the_parents_own_message(
     answer.set_content("Thank you for your letter about Sam. We will look into it.\n")
     dovecot.deliver(family.parent, answer.as_bytes())
     clock.now += timedelta(hours=1)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     def next_step() -> tuple[str, datetime | None] | None:
         with Store.open(family.state_dir) as store:
@@ -313,7 +293,7 @@ def test_the_schools_clock_restarts_from_the_parents_own_message(
     reply = written_by_hand(family, family.case_manager, "Could you tell me the date?\n", letter)
     dovecot.append(family.parent, family.parent_password, "Sent", reply, ["\\Seen"])
     clock.now = datetime.now(UTC) + timedelta(minutes=1)
-    run_once(family, clock)
+    run_once_here(family, clock)
 
     with Store.open(family.state_dir) as store:
         [written] = [

@@ -1,10 +1,12 @@
 """`iepd` as a real process (``python -m iepd``) against the test servers, and systemd's side
 of its ``NOTIFY_SOCKET``: a SIGKILL, a full disk or a leaked password is observed exactly as
-a user would meet it.
+a user would meet it. Also one pass of the daemon in the test's own process, on a clock the
+test moves (``run_once_here``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import socket
@@ -13,10 +15,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from iepd.run.daemon import Daemon
 from iepd.store.database import Store
 from support.family import Family
 
@@ -31,6 +35,20 @@ def environ(family: Family, extra: Mapping[str, str] | None = None) -> dict[str,
     env = family.environ({"PATH": os.environ["PATH"], "HOME": str(family.root)})
     env.update(extra or {})
     return env
+
+
+def run_once_here(family: Family, clock: Callable[[], datetime]) -> None:
+    """`iepd run --once` in this process, with the family's environment and ``clock``."""
+    saved = {key: os.environ.get(key) for key in family.environ()}
+    os.environ.update(family.environ())
+    try:
+        asyncio.run(Daemon(family.config_path, clock).run(once=True))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run_iepd(
