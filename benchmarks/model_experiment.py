@@ -58,7 +58,12 @@ from support.corpus_context import CONTEXT  # noqa: E402
 
 REPLIES = ROOT / "tests" / "replies"
 CORPUS = ROOT / "tests" / "corpus"
-DEVELOP = ("a", "d", "f", "i", "j")  # the only folders of tests/replies this script opens
+DEVELOP = ("a", "d", "f", "i", "j")  # the authors the rules were tuned on
+# Held out in earlier rounds, measured there, and since used to train the second reading:
+# fresh authors (benchmarks/classification.py, HELD_OUT) measure it now. With DEVELOP, the
+# only folders of tests/replies this script opens.
+SEEN = ("b", "c", "e", "g", "h", "k", "l", "m")
+TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")
 MIN_DOCUMENTS = 2  # a feature seen in fewer training messages is dropped
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)  # 1.01: never override
@@ -136,8 +141,8 @@ def load_folder(folder: Path) -> list[Example]:
 
 
 def load_author(author: str) -> list[Example]:
-    if author not in DEVELOP:  # the rule of the split: held-out authors are never opened
-        raise SystemExit(f"refusing to read author {author!r}: not a development author")
+    if author not in TRAINING:  # the rule of the split: held-out authors are never opened
+        raise SystemExit(f"refusing to read author {author!r}: a held-out author")
     return load_folder(REPLIES / author)
 
 
@@ -395,7 +400,7 @@ def held_out_report(examples: dict[str, list[Example]], folders: Sequence[Path])
     the rules' unsure or conflicting messages), never a message's name, text or outcome.
     Each run spends a look at those authors."""
     for folder in folders:
-        if folder.resolve().parent == REPLIES.resolve() and folder.name in DEVELOP:
+        if folder.resolve().parent == REPLIES.resolve() and folder.name in TRAINING:
             raise SystemExit(f"{folder} is a development author: it trains every model here")
     items = training(examples, DEVELOP)
     models = {variant.name: variant.train(items) for variant in VARIANTS}
@@ -581,20 +586,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-model",
         metavar="PATH",
-        help="train the logistic model of content lemmas on all five development authors and the "
-        "corpus, and write it as iepd's second reading (daemon/iepd/decide/second_reading.json)",
+        help="train the logistic model of content lemmas on every training author (DEVELOP and "
+        "SEEN) and the corpus, and write it as iepd's second reading "
+        "(daemon/iepd/decide/second_reading.json)",
     )
     args = parser.parse_args(argv)
     # A warning would name a message (its Message-ID): figures only.
     logging.disable(logging.CRITICAL)
     began = time.perf_counter()
-    examples = {author: load_author(author) for author in DEVELOP}
-    examples["corpus"] = load_corpus()
     if args.write_model:
-        model = CONTENT.train(training(examples, DEVELOP))
+        examples = {author: load_author(author) for author in TRAINING}
+        examples["corpus"] = load_corpus()
+        model = CONTENT.train(training(examples, TRAINING))
         Path(args.write_model).write_text(model.to_json() + "\n", encoding="utf-8")
         print(f"wrote {args.write_model}: {len(model.weights)} features")
         return 0
+    examples = {author: load_author(author) for author in DEVELOP}
+    examples["corpus"] = load_corpus()
     if args.held_out:
         folders = [Path(name.strip()) for name in args.held_out.split(",") if name.strip()]
         print(held_out_report(examples, folders))

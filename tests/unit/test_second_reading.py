@@ -1,6 +1,7 @@
 """The second reading (decide/second_reading.py): the weight of a reply's words, by a small
-model trained on the development authors. Where it disagrees with the rules the reply is said
-unsure; it decides only where the rules are unsure themselves and it is clear."""
+model trained on the replies written apart from the project. Where it disagrees with the rules
+and has words enough to weigh, it decides when it is clear or the rules are unsure; the reply
+is said unsure unless it is clearer still."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from test_classify_cues import message
 
 from iepd.decide import classify as classify_module
 from iepd.decide import second_reading as second_reading_module
-from iepd.decide.classify import SECOND_READING_DECIDES, classify
+from iepd.decide.classify import (
+    SECOND_READING_DECIDES,
+    SECOND_READING_SURE,
+    SECOND_READING_WORDS,
+    Classification,
+    classify,
+)
 from iepd.decide.second_reading import SecondReading, _model, features, second_reading
 from iepd.decide.sentences import read_sentences
 
@@ -54,48 +61,83 @@ def test_a_sure_reading_the_words_disagree_with_stays_and_is_said_unsure() -> No
 
 # An agreement and a refusal: the rules read a refusal and say they are unsure.
 UNSURE_TEXT = "The team will meet on Dec 14. We do not think a meeting is needed."
+ENOUGH = SECOND_READING_WORDS
+
+
+def read_with(monkeypatch: pytest.MonkeyPatch, text: str, second: SecondReading) -> Classification:
+    monkeypatch.setattr(classify_module, "second_reading", lambda sentences: second)
+    return classify(message(text))
 
 
 @pytest.mark.parametrize(
-    ("reading", "probability", "decides"),
+    ("probability", "known", "klass", "unsure"),
     [
-        ("informal", SECOND_READING_DECIDES, True),
-        ("informal", SECOND_READING_DECIDES - 0.01, False),
+        (0.40, ENOUGH, "informal", True),  # the rules are unsure: any second reading decides
+        (SECOND_READING_SURE, ENOUGH, "informal", False),  # ... and a clear one is sure
+        (0.99, ENOUGH - 1, "declined", True),  # too few words: the rules' reading stays
     ],
 )
-def test_where_the_rules_are_unsure_a_clear_second_reading_decides(
-    monkeypatch: pytest.MonkeyPatch, reading: str, probability: float, decides: bool
+def test_where_the_rules_are_unsure_the_second_reading_decides(
+    monkeypatch: pytest.MonkeyPatch, probability: float, known: int, klass: str, unsure: bool
 ) -> None:
     rules = classify(message(UNSURE_TEXT))
-    assert rules.unsure and rules.klass != reading  # the case this test is about
+    assert rules.unsure and rules.klass == "declined"  # the case this test is about
 
-    monkeypatch.setattr(
-        classify_module,
-        "second_reading",
-        lambda sentences: SecondReading(reading, probability, ("call", "chat")),
+    result = read_with(
+        monkeypatch, UNSURE_TEXT, SecondReading("informal", probability, ("call", "chat"), known)
     )
-    result = classify(message(UNSURE_TEXT))
 
-    assert result.klass == (reading if decides else rules.klass)
-    assert result.unsure
+    assert (result.klass, result.unsure) == (klass, unsure)
     assert "words: call, chat" in result.signals[-2]
 
 
-def test_a_sure_reading_is_never_changed_by_the_second_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "We do not believe an IEP meeting is necessary at this time."
-    assert classify(message(text)) == classify(message(text))  # deterministic
-    rules = classify(message(text))
+SURE_TEXT = "We do not believe an IEP meeting is necessary at this time."
+
+
+@pytest.mark.parametrize(
+    ("probability", "known", "klass", "unsure"),
+    [
+        (0.99, ENOUGH, "answer", False),  # clear, with words enough: it decides, and is sure
+        (SECOND_READING_DECIDES, ENOUGH, "answer", True),  # it decides, not sure enough
+        (SECOND_READING_DECIDES - 0.01, ENOUGH, "declined", True),  # it only doubts
+        (0.99, ENOUGH - 1, "declined", True),  # a short reply is the rules' to decide
+    ],
+)
+def test_a_sure_reading_is_changed_only_by_a_clear_second_reading_with_words_enough(
+    monkeypatch: pytest.MonkeyPatch, probability: float, known: int, klass: str, unsure: bool
+) -> None:
+    assert classify(message(SURE_TEXT)) == classify(message(SURE_TEXT))  # deterministic
+    rules = classify(message(SURE_TEXT))
     assert not rules.unsure and rules.klass == "declined"
 
-    monkeypatch.setattr(
-        classify_module,
-        "second_reading",
-        lambda sentences: SecondReading("answer", 0.99, ("meeting",)),
+    result = read_with(
+        monkeypatch, SURE_TEXT, SecondReading("answer", probability, ("meeting",), known)
     )
-    result = classify(message(text))
 
-    assert result.klass == "declined"
-    assert result.unsure
+    assert (result.klass, result.unsure) == (klass, unsure)
+    assert result.signals[-1] == f"decided: {klass} (the rules and the second reading disagree)"
+
+
+@pytest.mark.parametrize(("known", "unsure"), [(ENOUGH, False), (ENOUGH - 1, True)])
+def test_a_clear_second_reading_that_agrees_makes_an_unsure_reading_sure(
+    monkeypatch: pytest.MonkeyPatch, known: int, unsure: bool
+) -> None:
+    result = read_with(
+        monkeypatch, UNSURE_TEXT, SecondReading("declined", SECOND_READING_SURE, ("not",), known)
+    )
+
+    assert (result.klass, result.unsure) == ("declined", unsure)
+
+
+def test_where_the_rules_read_nothing_the_second_reading_never_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "Sam's class will visit the science museum, and the bus leaves at nine. " * 3
+    assert classify(message(text)).signals == ("decided: answer",)  # nothing read
+
+    result = read_with(monkeypatch, text, SecondReading("declined", 0.99, ("museum",), 40))
+
+    assert (result.klass, result.unsure) == ("answer", True)
 
 
 @pytest.mark.parametrize("content", ["{", '{"bias": {}}', '{"bias": {"answer": 1}, "weights": 3}'])
