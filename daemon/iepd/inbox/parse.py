@@ -17,10 +17,11 @@ from email import policy
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from types import MappingProxyType
 
 from iepd.decide.excerpt import html_to_text
+from iepd.inbox.addresses import sender
 from iepd.inbox.bounces import Failures, find_failures
 from iepd.inbox.invites import Invite, read_invites
 
@@ -237,10 +238,9 @@ def _read_headers(parsed: Message, problems: list[str]) -> tuple[dict[str, str],
 def _read_from(value: str | None, problems: list[str]) -> tuple[str, str | None]:
     if not value:
         return "", None
-    name, address = parseaddr(value[:2000])
+    name, address = sender(value[:2000])
     _, clean_name = decode_header_value("from", name, problems)
-    address = "".join(address.split()).lower()
-    return clean_name, (address or None)
+    return clean_name, address
 
 
 def _read_addresses(value: str | None, problems: list[str]) -> tuple[str, ...]:
