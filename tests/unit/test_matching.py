@@ -205,9 +205,6 @@ def test_match_by_sender_needs_the_school_and_one_named_child(
 NEVER_CASES = [
     ("list_id", dict(headers={"list-id": "<families.lists.district.example>"})),
     ("list_unsubscribe", dict(headers={"list-unsubscribe": "<mailto:u@district.example>"})),
-    ("precedence_bulk_unthreaded", dict(headers={"precedence": "bulk"})),
-    ("precedence_junk_unthreaded", dict(headers={"precedence": "JUNK"})),
-    ("precedence_list_unthreaded", dict(headers={"precedence": "list"})),
     ("iepd_reminder", dict(headers={"x-iepd-kind": "answer"}, in_reply_to=(A1,))),
     ("parent_own_mail_threaded", dict(sender="jordan@family.example", in_reply_to=(A1,))),
     ("list_mail_even_when_threaded", dict(headers={"list-id": "<l>"}, in_reply_to=(A1,))),
@@ -223,6 +220,18 @@ def test_match_never_takes_list_bulk_parent_or_iepd_mail(
     incoming = message(**fields)  # type: ignore[arg-type]
     assert match(incoming, CTX) is None
     assert not is_candidate(replace(incoming, text=""), CTX)
+
+
+@pytest.mark.parametrize("precedence", ["bulk", "JUNK", "list"])
+def test_match_never_takes_unthreaded_mail_marked_bulk_to_nobody_or_to_many(
+    precedence: str,
+) -> None:
+    # Fetched (a bulk-marked message from the school may hold an invitation, which only its
+    # body shows), then set aside.
+    incoming = message(headers={"precedence": precedence}, text="Sam's IEP meeting")
+    assert match(incoming, CTX) is None
+    to_many = replace(incoming, to_addrs=("jordan@family.example", "pat@family2.example"))
+    assert match(to_many, CTX) is None
 
 
 def test_match_with_parent_address_in_other_case_still_excludes_the_parent() -> None:

@@ -5,11 +5,12 @@ system, a lunch-balance alert, a district-wide closure: all come from the school
 some from the case manager herself, many name the child. None answers the parent's letter.
 Each sign below is enough alone, and the reason given names the header or the words.
 
-Mail to many (a bulk or campaign header, ten or more recipients, the parent only in Bcc, a
-greeting to families, a newsletter's footer) is set aside whatever it says. Mail from a
+Mail to many (a list, bulk or campaign header, ten or more recipients, the parent only in
+Bcc, a greeting to families, a newsletter's footer) is set aside whatever it says. Mail from a
 system (a no-reply address, a student-information system, ``Auto-Submitted:
-auto-generated``, "please do not reply") is set aside unless it is about the request itself:
-a compliance office's system may send the prior written notice. Kept always: a calendar
+auto-generated``, ``Precedence: bulk`` to the parent alone, "please do not reply") is set
+aside unless it is about the request itself: a compliance office's system may send the prior
+written notice, a notice system the notice of the meeting. Kept always: a calendar
 invitation (a district's meeting-notice system sends the IEP meeting's date from a no-reply
 address), an auto-reply (a vacation program marks its reply ``Precedence: bulk``) and a
 reply ("Re: ..."), which no broadcast is; ``classify`` tells them apart.
@@ -90,10 +91,15 @@ _FORM_ABOUT_THE_CHILD = re.compile(
     re.IGNORECASE,
 )
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|rv|r|sv|antw|ref)\s*(?:\[\d+\])?\s*:", re.I)
-# A system's message about the request itself.
+# A system's message about the request itself. The notice of the meeting goes by many names
+# ("Notice of Meeting", Pennsylvania's "Invitation to Participate in the IEP Team Meeting");
+# named bare, the meeting is the IEP team's, and a PTA's or a board's must say so.
 _ABOUT_THE_REQUEST = re.compile(
-    r"prior written notice|notice of (?:the )?(?:iep|ard|team|committee|admission)[\w ,()-]{0,40}"
-    r"meeting|your (?:written )?request|parent(?:'s|s')? request|request (?:for|dated|of) (?:an?"
+    r"prior written notice|(?:notice|invitation) (?:of|to) (?:participate in |attend )?(?:the |an?"
+    r" )?(?:(?:iep|ard|team|committee|admission|cse|ppt)\b[\w ,()-]{0,40})?meeting"
+    r"|(?:aviso|notificaci[oó]n|invitaci[oó]n) (?:de|a|para) (?:participar en |asistir a )?(?:la"
+    r" |una )?(?:reuni[oó]n|junta) (?:del?|de la) (?:equipo|comit[eé]|iep|pei|ard|admisi[oó]n)"
+    r"|your (?:written )?request|parent(?:'s|s')? request|request (?:for|dated|of) (?:an?"
     r" )?(?:iep|ard|meeting)|meeting request|aviso previo|notificaci[oó]n previa"
     r"|su solicitud|solicitud (?:de|del|para) (?:una |la )?(?:junta|reuni[oó]n)",
     re.IGNORECASE,
@@ -165,18 +171,22 @@ def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> st
 
 def _to_many(message: IncomingMessage, parent_addresses: Iterable[str]) -> str | None:
     headers = message.headers
+    parents = {address.lower() for address in parent_addresses}
+    addressed = set(message.to_addrs) | set(message.cc_addrs)
     precedence = headers.get("precedence", "").strip().lower()
-    if precedence in _BULK_PRECEDENCE:
+    # A notification system marks all it sends "bulk", the notice about one child to one
+    # parent too: addressed to her alone, it is a system's message (_from_a_system).
+    if precedence in _BULK_PRECEDENCE and not (
+        precedence == "bulk" and addressed and addressed <= parents
+    ):
         return f"Precedence: {precedence}"
     found = next((name for name in headers if _CAMPAIGN_HEADER.match(name)), None)
     if found:
         return f"mass-mailing header {found}"
-    addressed = set(message.to_addrs) | set(message.cc_addrs)
     if len(addressed) >= MANY_RECIPIENTS:
         return f"addressed to {len(addressed)} recipients"
     if "undisclosed" in headers.get("to", "").lower():
         return "addressed to undisclosed recipients"
-    parents = {address.lower() for address in parent_addresses}
     if parents and addressed and not parents & addressed:
         if message.from_addr in addressed:
             return "sent to the sender's own address, the parent only in Bcc"
@@ -213,6 +223,8 @@ def _from_a_system(message: IncomingMessage) -> str | None:
     headers = message.headers
     if headers.get("auto-submitted", "").split(";")[0].strip().lower() == "auto-generated":
         return "Auto-Submitted: auto-generated (a notification)"
+    if headers.get("precedence", "").strip().lower() == "bulk":
+        return "Precedence: bulk, to the parent alone (a notification)"
     address = message.from_addr or ""
     local, _, domain = address.partition("@")
     if _NO_REPLY.search(local):

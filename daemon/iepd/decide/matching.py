@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 Reason = Literal["thread", "bounce", "sender_names_child", "sole_open_request"]
 
-_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting|junta|reuni[oó]n)\b", re.IGNORECASE)
 # What a message about the request speaks of, in its subject or its new text. A teacher's
 # note about a field-trip slip names the child and is from the school, and is no answer.
@@ -89,11 +88,9 @@ def is_candidate(headers_only: IncomingMessage, ctx: MatchContext) -> bool:
         return True
     if _looks_like_bounce(headers_only) or _bounce_subject(headers_only):
         return True
-    if _is_bulk(headers_only):
-        return False
-    # The other signs of mass or system mail (bulk.reason) are read only once the
-    # whole message is here: a meeting-notice system sends its invitation from a no-reply
-    # address, and only the body shows the invitation.
+    # The signs of mass or system mail (bulk.reason) are read only once the whole message is
+    # here: a meeting-notice system sends its invitation from a no-reply address marked
+    # Precedence: bulk, and only the body shows the invitation.
     return bool(_school_requests(headers_only, ctx))
 
 
@@ -133,11 +130,6 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
         if not bulk.is_auto_reply(message):
             return "list mail"
     return None
-
-
-def _is_bulk(message: IncomingMessage) -> bool:
-    precedence = message.headers.get("precedence", "").strip().lower()
-    return precedence in _BULK_PRECEDENCE and not bulk.is_auto_reply(message)
 
 
 # The IEP named only as what a teacher follows every day ("per her IEP accommodations I'll
