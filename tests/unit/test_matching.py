@@ -171,6 +171,19 @@ SENDER_CASES = [
         None,
     ),
     (
+        "another_groups_meeting_is_not_the_one_asked_for",
+        dict(
+            sender="druiz@district.example",
+            text="Sam's band rental form is due. Also, a short band parent meeting on Thursday.",
+        ),
+        None,
+    ),
+    (
+        "the_pta_meeting_in_spanish_neither",
+        dict(sender="druiz@district.example", text="Sam: la reunión de la PTA es el jueves."),
+        None,
+    ),
+    (
         "case_manager_names_child_about_something_else",
         dict(text="Sam left his jacket in my room, it's in the lost and found."),
         None,

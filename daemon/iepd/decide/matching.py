@@ -143,13 +143,25 @@ _EVERYDAY_IEP = re.compile(
 )
 
 
+# Another group's meeting ("a short band parent meeting on Thursday", "the PTA meeting") is
+# not the one the parent asked for.
+_OTHER_MEETING = re.compile(
+    r"\b(?:band|choir|orchestra|booster|boosters|pta|pto|ptsa|ptc|board|faculty|club|athletic"
+    r"|sports?|team parent|coach(?:es)?|field trip|scout)(?: parents?)?(?: club)?"
+    r" (?:meetings?|mtg)\b"
+    r"|\b(?:junta|reuni[oó]n) (?:de (?:la |el |los )?)?"
+    r"(?:banda|pta|pto|mesa directiva|padres de la banda)\b",
+    re.IGNORECASE,
+)
+
+
 def on_topic(message: IncomingMessage) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, the services, a call), in English or Spanish."""
     fresh = _EVERYDAY_IEP.sub(" ", new_text(message.text[:TEXT_SCAN_LIMIT]))
-    return any(
-        pattern.search(message.subject) or pattern.search(fresh) for pattern in (_ON_TOPIC, _ESE)
-    )
+    fresh = _OTHER_MEETING.sub(" ", fresh)
+    subject = _OTHER_MEETING.sub(" ", message.subject)
+    return any(pattern.search(subject) or pattern.search(fresh) for pattern in (_ON_TOPIC, _ESE))
 
 
 def _looks_like_bounce(message: IncomingMessage) -> bool:
