@@ -336,3 +336,31 @@ def test_a_spanish_failure_notice_from_the_mail_system_is_a_bounce() -> None:
     )
     result = classify(incoming)
     assert (result.klass, result.bounced_recipient) == ("bounce", "dalvarez@district.example")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "I am out of the office until Monday, December 7 with limited access to email.\n\n"
+            "*** This is an automated response. ***",
+            "auto_reply",
+        ),
+        (
+            "Estoy fuera de la oficina hasta el lunes. Este es un mensaje automático.",
+            "auto_reply",
+        ),
+        # A system's notice says it is automated, and carries the school's answer.
+        (
+            "This is an automated message from the special education office. An IEP team "
+            "meeting for Sam has been scheduled for December 14 at 3:30 pm.",
+            "answer",
+        ),
+        # A person away for a day, answering: no declaration, no auto-reply.
+        ("I will be out of the office Friday, but we can meet Monday at 3:30.", "answer"),
+    ],
+)
+def test_an_auto_reply_with_no_header_and_a_reply_subject_is_known_by_what_it_says(
+    text: str, expected: str
+) -> None:
+    assert classify(message(text)).klass == expected

@@ -84,6 +84,12 @@ OOF_WORDING = _any(
     r"\b(?:este es un|esta es una) (?:mensaje|respuesta) autom[aá]tic[oa]",
 )
 
+SAYS_AUTOMATIC = _any(
+    r"\bthis (?:is|was) an? auto(?:mated|matic)(?:ally generated)? (?:reply|response|message"
+    r"|e-?mail|notification)\b",
+    r"\b(?:este es un|esta es una) (?:mensaje|respuesta|correo) autom[aá]tic[oa]",
+)
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -306,6 +312,13 @@ def _is_auto_reply(
     rule = "mailbox rules" in headers.get("x-ms-exchange-generated-message-source", "").lower()
     if (suppress or rule) and "x-ms-exchange-inbox-rules-loop" in headers:
         signals.append("Exchange out-of-office headers")
+        return True
+    # A system's notice says it is automated too: only with an absence besides is it one.
+    away = OOF_WORDING.search(SAYS_AUTOMATIC.sub(" ", fresh))
+    if not has_invite and SAYS_AUTOMATIC.search(fresh) and away:
+        # "I am out of the office until Monday. *** This is an automated response. ***" in
+        # the thread, with no header and no subject to show it: it says so itself.
+        signals.append("says it is an automatic reply, out of the office")
         return True
     weak_subject = bool(OOF_SUBJECT.search(message.subject))
     wording = bool(OOF_WORDING.search(fresh))
