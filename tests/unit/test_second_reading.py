@@ -1,7 +1,7 @@
 """The second reading (decide/second_reading.py): the weight of a reply's words, by a small
-model trained on the replies written apart from the project. Where it disagrees with the rules
-and has words enough to weigh, it decides when it is clear or the rules are unsure; the reply
-is said unsure unless it is clearer still."""
+model trained on the replies written apart from the project. It speaks only with words enough
+to weigh; where it disagrees with the rules it decides when it is clear or the rules are
+unsure, and the reply is said unsure unless it is clearer still."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from iepd.decide import second_reading as second_reading_module
 from iepd.decide.classify import (
     SECOND_READING_DECIDES,
     SECOND_READING_SURE,
-    SECOND_READING_WORDS,
+    SECOND_READING_WHEN_UNSURE,
     Classification,
     classify,
 )
@@ -61,7 +61,6 @@ def test_a_sure_reading_the_words_disagree_with_stays_and_is_said_unsure() -> No
 
 # An agreement and a refusal: the rules read a refusal and say they are unsure.
 UNSURE_TEXT = "The team will meet on Dec 14. We do not think a meeting is needed."
-ENOUGH = SECOND_READING_WORDS
 
 
 def read_with(monkeypatch: pytest.MonkeyPatch, text: str, second: SecondReading) -> Classification:
@@ -70,21 +69,21 @@ def read_with(monkeypatch: pytest.MonkeyPatch, text: str, second: SecondReading)
 
 
 @pytest.mark.parametrize(
-    ("probability", "known", "klass", "unsure"),
+    ("probability", "klass", "unsure"),
     [
-        (0.40, ENOUGH, "informal", True),  # the rules are unsure: any second reading decides
-        (SECOND_READING_SURE, ENOUGH, "informal", False),  # ... and a clear one is sure
-        (0.99, ENOUGH - 1, "declined", True),  # too few words: the rules' reading stays
+        (SECOND_READING_WHEN_UNSURE, "informal", True),  # the rules are unsure: it decides
+        (SECOND_READING_SURE, "informal", False),  # ... and a clear one is sure
+        (SECOND_READING_WHEN_UNSURE - 0.01, "declined", True),  # barely preferred: no reading
     ],
 )
 def test_where_the_rules_are_unsure_the_second_reading_decides(
-    monkeypatch: pytest.MonkeyPatch, probability: float, known: int, klass: str, unsure: bool
+    monkeypatch: pytest.MonkeyPatch, probability: float, klass: str, unsure: bool
 ) -> None:
     rules = classify(message(UNSURE_TEXT))
     assert rules.unsure and rules.klass == "declined"  # the case this test is about
 
     result = read_with(
-        monkeypatch, UNSURE_TEXT, SecondReading("informal", probability, ("call", "chat"), known)
+        monkeypatch, UNSURE_TEXT, SecondReading("informal", probability, ("call", "chat"))
     )
 
     assert (result.klass, result.unsure) == (klass, unsure)
@@ -95,38 +94,38 @@ SURE_TEXT = "We do not believe an IEP meeting is necessary at this time."
 
 
 @pytest.mark.parametrize(
-    ("probability", "known", "klass", "unsure"),
+    ("probability", "klass", "unsure"),
     [
-        (0.99, ENOUGH, "answer", False),  # clear, with words enough: it decides, and is sure
-        (SECOND_READING_DECIDES, ENOUGH, "answer", True),  # it decides, not sure enough
-        (SECOND_READING_DECIDES - 0.01, ENOUGH, "declined", True),  # it only doubts
-        (0.99, ENOUGH - 1, "declined", True),  # a short reply is the rules' to decide
+        (0.99, "answer", False),  # clear: it decides, and is sure
+        (SECOND_READING_DECIDES, "answer", True),  # it decides, not sure enough
+        (SECOND_READING_DECIDES - 0.01, "declined", True),  # it only doubts
     ],
 )
-def test_a_sure_reading_is_changed_only_by_a_clear_second_reading_with_words_enough(
-    monkeypatch: pytest.MonkeyPatch, probability: float, known: int, klass: str, unsure: bool
+def test_a_sure_reading_is_changed_only_by_a_clear_second_reading(
+    monkeypatch: pytest.MonkeyPatch, probability: float, klass: str, unsure: bool
 ) -> None:
     assert classify(message(SURE_TEXT)) == classify(message(SURE_TEXT))  # deterministic
     rules = classify(message(SURE_TEXT))
     assert not rules.unsure and rules.klass == "declined"
 
-    result = read_with(
-        monkeypatch, SURE_TEXT, SecondReading("answer", probability, ("meeting",), known)
-    )
+    result = read_with(monkeypatch, SURE_TEXT, SecondReading("answer", probability, ("meeting",)))
 
     assert (result.klass, result.unsure) == (klass, unsure)
     assert result.signals[-1] == f"decided: {klass} (the rules and the second reading disagree)"
 
 
-@pytest.mark.parametrize(("known", "unsure"), [(ENOUGH, False), (ENOUGH - 1, True)])
 def test_a_clear_second_reading_that_agrees_makes_an_unsure_reading_sure(
-    monkeypatch: pytest.MonkeyPatch, known: int, unsure: bool
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result = read_with(
-        monkeypatch, UNSURE_TEXT, SecondReading("declined", SECOND_READING_SURE, ("not",), known)
-    )
+    second = SecondReading("declined", SECOND_READING_SURE, ("not",))
 
-    assert (result.klass, result.unsure) == ("declined", unsure)
+    assert read_with(monkeypatch, UNSURE_TEXT, second).unsure is False
+
+
+def test_a_short_reply_is_the_rules_to_decide() -> None:
+    text = "We do not believe an IEP meeting is necessary. Call me with questions."
+
+    assert second_reading(read_sentences(text)) is None
 
 
 def test_where_the_rules_read_nothing_the_second_reading_never_decides(
@@ -135,7 +134,7 @@ def test_where_the_rules_read_nothing_the_second_reading_never_decides(
     text = "Sam's class will visit the science museum, and the bus leaves at nine. " * 3
     assert classify(message(text)).signals == ("decided: answer",)  # nothing read
 
-    result = read_with(monkeypatch, text, SecondReading("declined", 0.99, ("museum",), 40))
+    result = read_with(monkeypatch, text, SecondReading("declined", 0.99, ("museum",)))
 
     assert (result.klass, result.unsure) == ("answer", True)
 
