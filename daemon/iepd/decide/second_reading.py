@@ -3,14 +3,15 @@
 The rules (reading, offers, weighing) read every development author right but only about
 85 % of answers, refusals and offers by authors they were not tuned on; a logistic regression
 over the same lemmas, trained on the other authors, read 93 % of those, and the two combined
-as ``classify`` combines them 95 % (docs/classification.md, "How the two readings combine").
+as ``classify`` combines them 95 % (leave-one-author-out; docs/classification.md, "How the
+two readings combine").
 The model explains itself: the evidence records its class, how sure it is and the five words
 that weighed most, and a parent told iepd is not sure can correct it with one word.
 
 The model is the file ``second_reading.json`` beside this module, written by
 ``benchmarks/model_experiment.py --write-model`` from ``features`` below (the same function
 at training and here, so the two cannot drift). It is read on the first reply classified,
-never at start-up; about 130 kB on disk and under a MiB in memory.
+never at start-up; about 150 kB on disk and under a MiB in memory.
 """
 
 from __future__ import annotations
