@@ -79,7 +79,12 @@ def test_classify_ignores_wording_in_quoted_history(text: str) -> None:
 
 AUTO_REPLIES = [
     (dict(headers={"auto-submitted": "auto-replied"}), "auto_reply"),
-    (dict(headers={"auto-submitted": "auto-generated; owner-email=x@y"}), "auto_reply"),
+    # Generated, with nothing of an absence: read by its words (a ticket desk's update), unsure
+    (dict(headers={"auto-submitted": "auto-generated; owner-email=x@y"}), "answer"),
+    (
+        dict(headers={"auto-submitted": "auto-generated"}, text="I am away until January 4."),
+        "auto_reply",
+    ),
     (dict(headers={"auto-submitted": "no"}), "answer"),
     (dict(headers={"x-autoreply": "yes"}), "auto_reply"),
     (dict(headers={"x-autorespond": "Out of office"}), "auto_reply"),

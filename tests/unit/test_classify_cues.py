@@ -364,3 +364,47 @@ def test_an_auto_reply_with_no_header_and_a_reply_subject_is_known_by_what_it_sa
     text: str, expected: str
 ) -> None:
     assert classify(message(text)).klass == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "headers", "expected"),
+    [
+        # A ticket desk's update: generated, and carrying a person's answer.
+        (
+            "Request SPED-1187 has been updated.\n\nAdditional comments - M. Webb:\n"
+            "The IEP team will not reconvene at this time; we do not believe a meeting is "
+            "necessary.",
+            {"auto-submitted": "auto-generated"},
+            "declined",
+        ),
+        # A portal's "replied" notice, with its footer: a person's answer still.
+        (
+            "Dana Alvarez replied to your conversation.\n\nWe can hold the IEP meeting on "
+            "Monday, December 14 at 3:30.\n\nThis is an automated notification. Replies are "
+            "not monitored.",
+            {"auto-submitted": "auto-generated"},
+            "answer",
+        ),
+        # Generated, and away: an out-of-office.
+        (
+            "I am out of the office until January 4 with no access to email.",
+            {"auto-submitted": "auto-generated"},
+            "auto_reply",
+        ),
+        # An unattended mailbox says so, with Outlook's header and a reply subject.
+        (
+            "Ms. Alvarez is on extended leave and this mailbox is not being monitored. Your "
+            "message has not been forwarded.",
+            {"x-auto-response-suppress": "DR, OOF, AutoReply"},
+            "auto_reply",
+        ),
+    ],
+)
+def test_an_automatic_header_or_wording_is_weighed_against_what_the_message_carries(
+    text: str, headers: dict[str, str], expected: str
+) -> None:
+    result = classify(message(text, headers=headers))
+
+    assert result.klass == expected
+    # Read by its words where nobody may have written it: never sure.
+    assert result.unsure == (expected != "auto_reply")

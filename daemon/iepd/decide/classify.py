@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -90,6 +90,18 @@ SAYS_AUTOMATIC = _any(
     r"\b(?:este es un|esta es una) (?:mensaje|respuesta|correo) autom[aá]tic[oa]",
 )
 
+# "Ms. Alvarez is on extended leave and this mailbox is not being monitored": said of a
+# mailbox, never by a person answering (a portal's "replies are not monitored" is not this).
+NOT_MONITORED = _any(
+    r"\b(?:this|the|my) (?:mailbox|inbox|e-?mail(?: address| account)?) is not (?:being )?"
+    r"(?:monitored|checked|attended)",
+    r"\b(?:este|el) (?:buz[oó]n|correo)(?: electr[oó]nico)? no (?:es|est[aá]|ser[aá]) "
+    r"(?:monitoreado|supervisado|revisado|atendido)",
+)
+
+# Read by its words, but nobody may have written it: said unsure whatever the words say.
+GENERATED = "Auto-Submitted: auto-generated, read by its words: it may carry no person's answer"
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -126,7 +138,10 @@ def classify(message: IncomingMessage) -> Classification:
     try:
         excerpt = make_excerpt(message.text)
         fresh = new_text(message.text[: SCAN_LIMIT * 4])[:SCAN_LIMIT]
-        return _decide(message, excerpt, fresh, signals)
+        result = _decide(message, excerpt, fresh, signals)
+        if GENERATED in result.signals and not result.unsure:
+            result = replace(result, unsure=True)
+        return result
     except Exception as error:  # a pure function, but hostile text must never crash the watcher
         logger.warning("classification failed for %s: %r", message.message_id, error)
         return Classification("answer", "", signals=(f"classification failed: {error!r}",))
@@ -288,10 +303,18 @@ def _is_auto_reply(
 ) -> bool:
     headers = message.headers
     auto_submitted = headers.get("auto-submitted", "").split(";")[0].strip().lower()
+    if "x-iepd-kind" in headers:
+        signals.append("iepd's own reminder")  # never matched; generated, and no answer
+        return True
     if auto_submitted and auto_submitted != "no":
         if auto_submitted == "auto-generated" and has_invite:
             # Meeting-notice systems mark their invitations auto-generated; the date matters.
             signals.append("Auto-Submitted: auto-generated on an invitation")
+            return False
+        if auto_submitted == "auto-generated" and not _away(fresh, message.subject):
+            # A ticket desk's update or a portal's "Dana Alvarez replied" is generated, and
+            # carries a person's answer; an out-of-office so marked says it is away.
+            signals.append(GENERATED)
             return False
         signals.append(f"Auto-Submitted: {auto_submitted}")
         return True
@@ -307,8 +330,11 @@ def _is_auto_reply(
     if (suppress or rule) and "x-ms-exchange-inbox-rules-loop" in headers:
         signals.append("Exchange out-of-office headers")
         return True
+    if not has_invite and NOT_MONITORED.search(fresh) and (suppress or _away(fresh, "")):
+        signals.append("an unattended mailbox says so")
+        return True
     # A system's notice says it is automated too: only with an absence besides is it one.
-    away = OOF_WORDING.search(SAYS_AUTOMATIC.sub(" ", fresh))
+    away = _away(fresh, "")
     if not has_invite and SAYS_AUTOMATIC.search(fresh) and away:
         # "I am out of the office until Monday. *** This is an automated response. ***" in
         # the thread, with no header and no subject to show it: it says so itself.
@@ -320,3 +346,13 @@ def _is_auto_reply(
         signals.append("out-of-office subject" + (" and wording" if wording else " and headers"))
         return True
     return False
+
+
+def _away(fresh: str, subject: str) -> bool:
+    """True when the text (beyond a notice's "this is an automated message") or the subject
+    says that someone is away or the mailbox unattended."""
+    return bool(
+        OOF_WORDING.search(SAYS_AUTOMATIC.sub(" ", fresh))
+        or NOT_MONITORED.search(fresh)
+        or OOF_SUBJECT.search(subject)
+    )
