@@ -299,6 +299,7 @@ TEAM_WORD_CASES = [
     ("an_ist", "Maya's IST will look at her data.", True),
     ("procedural_safeguards", "A copy of the procedural safeguards for Sam.", True),
     ("an_amendment", "We can amend Sam's goals in writing.", True),
+    ("michigans_iept", "Sam Rivera IEPT\nFriday, December 18, 8:00 AM", True),
     ("a_word_ending_in_ist", "Maya was the soloist at the winter concert.", False),
     ("the_soccer_team", "Sam made the team! Practice is Tuesday.", False),
     ("a_ppt_in_lowercase", "sams class ppt on volcanoes is due friday", False),

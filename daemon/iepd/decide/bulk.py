@@ -13,7 +13,10 @@ aside unless it is about the request itself: a compliance office's system may se
 written notice, a notice system the notice of the meeting. Kept always: a calendar
 invitation (a district's meeting-notice system sends the IEP meeting's date from a no-reply
 address), an auto-reply (a vacation program marks its reply ``Precedence: bulk``) and a
-reply ("Re: ..."), which no broadcast is; ``classify`` tells them apart.
+reply ("Re: ..."), which no broadcast is; ``classify`` tells them apart. A system's copy of
+one staff member's message to the parent alone (:func:`relays_a_person`: a portal's "New
+message from Dana Alvarez", a help desk's "New response") is set aside here too, and
+``matching`` takes it as her own email would be taken, naming the child.
 """
 
 from __future__ import annotations
@@ -114,6 +117,53 @@ _GROUP = re.compile(
     r"famil|parent|padres|guardian|everyone|(?:^|[._-])all(?:$|[._-])|grade|class|list"
     r"|group|staff|community|students|news|pta|pto|sepac|todos"
 )
+# A person's name as a platform prints it ("Dana Alvarez", "Ms. Alvarez", "Patricia
+# Benavídez"), on one line: two to four capitalised words, or a title and one or two.
+_PERSON = (
+    r"(?<![\w'’-])(?P<person>(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sr|Sra|Srta)\.?[ \t]+[A-ZÁÉÍÓÚÑÜ][\w'’-]+"
+    r"(?:[ \t]+[A-ZÁÉÍÓÚÑÜ][\w'’-]+)?)|[A-ZÁÉÍÓÚÑÜ][\w'’-]+(?:[ \t]+[A-ZÁÉÍÓÚÑÜ][\w'’.-]*){1,3})"
+)
+# What a platform's copy of one person's message says in its From name or subject: "Dana
+# Alvarez via Skyward", "New message from Dana Alvarez", "Nuevo mensaje de Ana Ruiz".
+_RELAYED_BY_NAME = (
+    re.compile(rf"^\s*{_PERSON}[ \t]+(?i:via|v[ií]a)[ \t]+\S"),
+    re.compile(
+        rf"(?i:\b(?:new[ \t]+|nuevo[ \t]+)?(?:message|mensaje)[ \t]+(?:from|de)[ \t]+){_PERSON}"
+    ),
+)
+# ... and in its text: "Dana Alvarez (Lincoln) sent you a message", "sent to Jordan Rivera by
+# Dana Alvarez using Campus Messenger", "Ana Ruiz le envió un mensaje".
+_RELAYED_IN_TEXT = (
+    re.compile(
+        rf"{_PERSON}(?:[ \t]*\([^)\n]{{0,60}}\))?[ \t]+(?i:(?:has[ \t]+)?sent[ \t]+you[ \t]+a"
+        r"[ \t]+(?:new[ \t]+|private[ \t]+|direct[ \t]+)?message"
+        r"|le[ \t]+(?:ha[ \t]+)?envi[oó][ \t]+un[ \t]+(?:nuevo[ \t]+)?mensaje)"
+    ),
+    re.compile(
+        r"(?i:\bsent[ \t]+to[ \t]+)[^\n]{1,60}?(?i:[ \t]+by[ \t]+)"
+        rf"{_PERSON}[ \t]+(?i:using|via|through)\b"
+    ),
+)
+# An office, a school or a system relayed is no person ("Lincoln Student Services via ...").
+_INSTITUTION = re.compile(
+    r"\b(?:schools?|elementary|middle|high|academy|district|isd|usd|office|department|dept"
+    r"|services?|cent(?:er|re)|team|staff|admin\w*|portal|campus|support|desk|care|nutrition"
+    r"|attendance|transportation|counseling|library|connect|messenger|notifications?|alerts?"
+    r"|escuela|distrito|oficina|departamento|servicios?|equipo)\b",
+    re.IGNORECASE,
+)
+# A help desk's case ("Dialogue #RB-2026-118422", "Case No. HD-55012") and the heading of a
+# staff member's answer in it; a change of status alone answers nothing.
+_TICKET = re.compile(
+    r"\b(?:ticket|case|dialogue|dialog|incident|inquiry|enquiry|request|solicitud|caso)"
+    r"[ \t]*(?:#|no\.|number|n[uú]mero)[ \t]*:?[ \t]*[A-Z]{0,6}-?\d[\w-]*",
+    re.IGNORECASE,
+)
+_STAFF_RESPONSE = re.compile(
+    r"^[\s\-=_*#|]*((?:new|latest|staff|agent)[ \t]+(?:response|reply|comment)|resolution"
+    r"|(?:nueva[ \t]+)?respuesta(?:[ \t]+del[ \t]+personal)?|resoluci[oó]n)[ \t]*:?[\s\-=_*#|]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 MANY_RECIPIENTS = 10
 TEXT_LIMIT = 20_000
 
@@ -169,9 +219,49 @@ def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> st
     return _from_a_system(message)
 
 
-def _to_many(message: IncomingMessage, parent_addresses: Iterable[str]) -> str | None:
-    headers = message.headers
+def relays_a_person(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> str | None:
+    """Given a message (whole, or its headers) and the parent's addresses, return the sign that
+    a school's system relays one staff member's own message to the parent alone ("Dana Alvarez
+    via Skyward", "New message from Dana Alvarez", a help desk's "New response"), or None.
+
+    Such a copy wears a system's marks (a no-reply address, ``Auto-Submitted``, "notification
+    settings", ``List-Unsubscribe``) and is still the staff member's answer, as her own email
+    would be. Mail to many is never one: a list, a campaign header, anyone but the parent
+    addressed, a greeting to families. An office or a school is no person; a help desk counts
+    only with a staff member's response in it, not a bare change of status."""
     parents = {address.lower() for address in parent_addresses}
+    addressed = set(message.to_addrs) | set(message.cc_addrs)
+    if not addressed or not addressed <= parents or _sent_to_many(message, parents):
+        return None
+    text = message.text[:TEXT_LIMIT]
+    for where, words in (("sender", message.from_name), ("subject", message.subject)):
+        for pattern in _RELAYED_BY_NAME:
+            found = pattern.search(words)
+            if found and _a_person(found.group("person")):
+                return f'relays a person\'s message ({where}: "{found.group(0).strip()}")'
+    for pattern in _RELAYED_IN_TEXT:
+        for found in pattern.finditer(text[:3000]):
+            if _a_person(found.group("person")):
+                return f'relays a person\'s message: "{found.group(0).strip()}"'
+    ticket = _TICKET.search(message.subject) or _TICKET.search(text[:3000])
+    response = _STAFF_RESPONSE.search(text)
+    if ticket and response:
+        return f'a help desk\'s {response.group(1).lower()} on "{ticket.group(0)}"'
+    return None
+
+
+def _a_person(name: str) -> bool:
+    return not _INSTITUTION.search(name)
+
+
+def _to_many(message: IncomingMessage, parent_addresses: Iterable[str]) -> str | None:
+    parents = {address.lower() for address in parent_addresses}
+    return _sent_to_many(message, parents) or _said_to_many(message)
+
+
+def _sent_to_many(message: IncomingMessage, parents: set[str]) -> str | None:
+    """The signs that no copy relaying one person's message to the parent can wear."""
+    headers = message.headers
     addressed = set(message.to_addrs) | set(message.cc_addrs)
     precedence = headers.get("precedence", "").strip().lower()
     # A notification system marks all it sends "bulk", the notice about one child to one
@@ -193,11 +283,19 @@ def _to_many(message: IncomingMessage, parent_addresses: Iterable[str]) -> str |
         group = next((a for a in addressed if _GROUP.search(a.partition("@")[0])), None)
         if group:
             return f"sent to a group ({group}), the parent only in Bcc"
-    text = message.text[:TEXT_LIMIT]
-    greeting = _TO_MANY.search(text[:2000])
+    greeting = _TO_MANY.search(message.text[:2000])
     if greeting and not _everyone_is_the_team(message, parents, greeting.group(1)):
         return f'written to many: "{greeting.group(0).strip()}"'
-    says = _SENT_TO_MANY.search(text)
+    return None
+
+
+def _said_to_many(message: IncomingMessage) -> str | None:
+    """The marks a mailing service puts on all it sends: a newsletter's, and a platform's copy
+    of one person's message too (:func:`relays_a_person`)."""
+    if "list-unsubscribe" in message.headers:
+        # matching sets such mail aside before asking here, unless it relays one person.
+        return "List-Unsubscribe (a mailing service)"
+    says = _SENT_TO_MANY.search(message.text[:TEXT_LIMIT])
     if says:
         return f'a mass mailing: "{says.group(0)}"'
     return None

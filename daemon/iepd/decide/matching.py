@@ -5,9 +5,11 @@ return plain data; nothing here reads a clock, a database or the network. The ru
 (SPEC "Watching"): a message in a request's thread belongs to it; a bounce belongs to the
 request whose Message-ID its returned original carries; otherwise mail from the school that
 names the child, or that asks about an IEP meeting when its sender has exactly one open
-request. List and bulk mail, the parent's own mail and iepd's reminders never match. When
-the evidence points at two requests, the answer is None: a wrong match would stop the
-follow-ups of a request the school never answered.
+request. List and bulk mail, the parent's own mail and iepd's reminders never match (a
+school system's copy of one staff member's message to the parent is hers, if it names the
+child and speaks of the request: ``bulk.relays_a_person``). When the evidence points at two
+requests, the answer is None: a wrong match would stop the follow-ups of a request the
+school never answered.
 """
 
 from __future__ import annotations
@@ -108,11 +110,17 @@ def match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     if request is not None:
         return Match(request.request_id, "thread")
     set_aside = bulk.reason(message, ctx.parent_addresses)
-    if set_aside is not None:
-        logger.info("message %s not matched, mass or system mail: %s", message.message_id,
-                    set_aside)  # fmt: skip
-        return None
-    return _sender_match(message, ctx)
+    if set_aside is None:
+        return _sender_match(message, ctx)
+    relayed = bulk.relays_a_person(message, ctx.parent_addresses)
+    found = _sender_match(message, ctx, relayed=True) if relayed else None
+    if found is not None:
+        logger.info("message %s is a system's mail (%s) that %s", message.message_id, set_aside,
+                    relayed)  # fmt: skip
+        return found
+    logger.info("message %s not matched, mass or system mail: %s", message.message_id,
+                set_aside)  # fmt: skip
+    return None
 
 
 def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
@@ -126,8 +134,13 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
         return "a letter iepd sent"
     if "list-id" in message.headers or "list-unsubscribe" in message.headers:
         # A group mailbox's auto-reply carries the group's List-Id, and still answers the
-        # parent's own letter; a post to a list never marks itself an auto-reply.
-        if not bulk.is_auto_reply(message):
+        # parent's own letter; a post to a list never marks itself an auto-reply. A portal
+        # puts List-Unsubscribe on its copy of one person's message too: bulk.reason and
+        # the sender rule judge that once the whole message is here.
+        relayed = "list-id" not in message.headers and bulk.relays_a_person(
+            message, ctx.parent_addresses
+        )
+        if not bulk.is_auto_reply(message) and not relayed:
             return "list mail"
     return None
 
@@ -158,10 +171,14 @@ _OTHER_MEETING = re.compile(
 def on_topic(message: IncomingMessage) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, the services, a call), in English or Spanish."""
-    fresh = _EVERYDAY_IEP.sub(" ", new_text(message.text[:TEXT_SCAN_LIMIT]))
-    fresh = _OTHER_MEETING.sub(" ", fresh)
-    subject = _OTHER_MEETING.sub(" ", message.subject)
-    return any(pattern.search(subject) or pattern.search(fresh) for pattern in (_ON_TOPIC, _ESE))
+    return _on_topic_text(message.subject) or _on_topic_text(
+        new_text(message.text[:TEXT_SCAN_LIMIT])
+    )
+
+
+def _on_topic_text(text: str) -> bool:
+    text = _OTHER_MEETING.sub(" ", _EVERYDAY_IEP.sub(" ", text))
+    return any(pattern.search(text) for pattern in (_ON_TOPIC, _ESE))
 
 
 def _looks_like_bounce(message: IncomingMessage) -> bool:
@@ -246,7 +263,11 @@ def _names(child_name: str, message: IncomingMessage, text: str) -> bool:
     )
 
 
-def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
+def _sender_match(
+    message: IncomingMessage, ctx: MatchContext, *, relayed: bool = False
+) -> Match | None:
+    """``relayed``: a school system's copy of one staff member's message (bulk.relays_a_person),
+    which must name the child: a broadcast copied to every parent names none."""
     candidates = _school_requests(message, ctx)
     if not candidates:
         return None
@@ -263,8 +284,10 @@ def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     if named:
         (child,) = named
         chosen = [request for request in candidates if request.child_id == child]
-        if len(chosen) == 1 and _speaks_of(message, chosen[0]):
+        if len(chosen) == 1 and _speaks_of(message, chosen[0], relayed=relayed):
             return Match(chosen[0].request_id, "sender_names_child")
+        return None
+    if relayed:
         return None
     asks = _ASKS_ABOUT_MEETING.search(message.subject) or _ASKS_ABOUT_MEETING.search(text)
     if asks and len(candidates) == 1:
@@ -272,8 +295,10 @@ def _sender_match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
     return None
 
 
-def _speaks_of(message: IncomingMessage, request: OpenRequest) -> bool:
+def _speaks_of(message: IncomingMessage, request: OpenRequest, *, relayed: bool = False) -> bool:
     if on_topic(message) or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT):
+        return True
+    if relayed and _on_topic_text(mentions.relayed_text(message, TEXT_SCAN_LIMIT)):
         return True
     if bulk.is_auto_reply(message):
         return True

@@ -32,6 +32,8 @@ _TEAM_WORDS = re.compile(
     r"|(?:whole|full|entire|complete) (?:iep |ard |sped )?team"
     r"|todo el equipo|(?:el )?equipo (?:completo|entero|del pei)"
     r"|(?:ur|yr) (?:e-?mail|note|message|letter|request)"
+    # Michigan's IEP Team meeting: "Sam Rivera IEPT".
+    r"|iept"
     # Other states' words for the team, its notices and its forms.
     r"|written notice|norep|notice of recommended|case conference|permission to evaluate"
     r"|procedural safeguards|parent(?:al|s')? rights|garant[ií]as procesales"
@@ -48,6 +50,12 @@ _DOCUMENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _FILE_SEPARATORS = re.compile(r"[_.\-+]+")
+# A portal's line above the message it relays as a quotation: "Dana Alvarez sent you a message:".
+_RELAY_LINE = re.compile(
+    r"(?:sent you a (?:new |private |direct )?message|le envi[oó] un (?:nuevo )?mensaje)"
+    r"\b[^\n]{0,80}:\s*$",
+    re.IGNORECASE,
+)
 # What a request is about, found in the parent's own words (her concern, the service, the
 # evaluation's areas) and in the school's, English and Spanish. Bare "read" is left out ("I'll
 # read the questions aloud" is an accommodation), and so is "lee" (a name as often as "reads").
@@ -151,3 +159,22 @@ def speaks_of_the_areas(message: IncomingMessage, areas: tuple[str, ...], scan_l
         for area in areas
         if area in AREAS
     )
+
+
+def relayed_text(message: IncomingMessage, scan_limit: int) -> str:
+    """Given a message and how much of its text to read, return the quoted lines right under
+    a portal's "Dana Alvarez sent you a message:", unquoted, or "". A portal shows the message
+    it relays as a quotation, which :func:`~iepd.decide.excerpt.new_text` drops as history."""
+    lines = message.text[:scan_limit].splitlines()
+    for index, line in enumerate(lines):
+        if not _RELAY_LINE.search(line):
+            continue
+        quoted: list[str] = []
+        for following in lines[index + 1 :]:
+            stripped = following.strip()
+            if stripped.startswith(">"):
+                quoted.append(stripped[1:].strip())
+            elif stripped or quoted:
+                break
+        return "\n".join(quoted)
+    return ""
