@@ -408,3 +408,14 @@ def test_an_automatic_header_or_wording_is_weighed_against_what_the_message_carr
     assert result.klass == expected
     # Read by its words where nobody may have written it: never sure.
     assert result.unsure == (expected != "auto_reply")
+
+
+def test_the_message_a_portal_relays_as_a_quotation_is_read() -> None:
+    text = (
+        "Dana Alvarez sent you a message:\n\n"
+        "> I don't think we need the whole team for this. Could you call me tomorrow\n"
+        "> after school instead? We can talk through Sam's speech minutes.\n\n"
+        "View the message in the portal. Replies to this email are not monitored."
+    )
+
+    assert classify(message(text)).klass == "informal"

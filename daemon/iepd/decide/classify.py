@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from iepd.decide.excerpt import make_excerpt, new_text
+from iepd.decide.mentions import relayed_text
 from iepd.decide.notices import prior_notice, smaller_meeting
 from iepd.decide.reading import read
 from iepd.decide.second_reading import second_reading
@@ -138,6 +139,9 @@ def classify(message: IncomingMessage) -> Classification:
     try:
         excerpt = make_excerpt(message.text)
         fresh = new_text(message.text[: SCAN_LIMIT * 4])[:SCAN_LIMIT]
+        # A portal quotes the message it relays under "Dana Alvarez sent you a message:":
+        # that quotation is the school's words, not history.
+        fresh = (fresh + "\n\n" + relayed_text(message, SCAN_LIMIT * 4)).strip()[:SCAN_LIMIT]
         result = _decide(message, excerpt, fresh, signals)
         if GENERATED in result.signals and not result.unsure:
             result = replace(result, unsure=True)
