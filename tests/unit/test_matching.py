@@ -179,6 +179,24 @@ SENDER_CASES = [
         None,
     ),
     (
+        "a_public_records_notice_speaks_of_no_request",
+        dict(
+            sender="lferrer@district.example",
+            text="Sam's concert call time is Thursday at 5:30.\n\nPUBLIC RECORDS NOTICE: most "
+            "written communications are public records available upon request.",
+        ),
+        None,
+    ),
+    (
+        "an_answer_above_a_public_records_notice_still_speaks_of_it",
+        dict(
+            sender="dalvarez@district.example",
+            text="We can hold Sam's IEP meeting on Monday.\n\nPUBLIC RECORDS NOTICE: most "
+            "written communications are public records available upon request.",
+        ),
+        Match("sam-speech", NAMES),
+    ),
+    (
         "the_pta_meeting_in_spanish_neither",
         dict(sender="druiz@district.example", text="Sam: la reunión de la PTA es el jueves."),
         None,

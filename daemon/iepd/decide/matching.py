@@ -154,8 +154,14 @@ _EVERYDAY_IEP = re.compile(
     r"(?: (?:accommodations?|modifications?))?",
     re.IGNORECASE,
 )
-
-
+# A signature's confidentiality or public-records notice ("... available to the public and
+# media upon request") speaks of no request: its paragraph is left out.
+_LEGAL_NOTICE = re.compile(
+    r"(?:^|\n\s*\n)[^\n]*(?:public records|confidential(?:ity)?(?: notice)?|privileged"
+    r"|intended (?:only|solely) for|ferpa|aviso de confidencialidad|registros p[uú]blicos)"
+    r"[\s\S]*?(?=\n\s*\n|$)",
+    re.IGNORECASE,
+)
 # Another group's meeting ("a short band parent meeting on Thursday", "the PTA meeting") is
 # not the one the parent asked for.
 _OTHER_MEETING = re.compile(
@@ -171,9 +177,8 @@ _OTHER_MEETING = re.compile(
 def on_topic(message: IncomingMessage) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, the services, a call), in English or Spanish."""
-    return _on_topic_text(message.subject) or _on_topic_text(
-        new_text(message.text[:TEXT_SCAN_LIMIT])
-    )
+    fresh = new_text(message.text[:TEXT_SCAN_LIMIT])
+    return _on_topic_text(message.subject) or _on_topic_text(_LEGAL_NOTICE.sub(" ", fresh))
 
 
 def _on_topic_text(text: str) -> bool:
