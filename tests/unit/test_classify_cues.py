@@ -253,6 +253,15 @@ def test_a_calendar_invitation_to_something_smaller_is_informal(summary: str) ->
 
 
 @pytest.mark.parametrize(
+    "summary",
+    ["Conferencia de caso - Maya Rivera", "ARC meeting - Sam", "PPT for Sam", "CSC meeting"],
+)
+def test_a_calendar_invitation_to_the_meeting_by_a_states_name_is_an_invite(summary: str) -> None:
+    parts = MessageParts(invites=(Invite("REQUEST", START, None, summary),))
+    assert classify(message("", parts=parts)).klass == "invite"
+
+
+@pytest.mark.parametrize(
     ("subject", "text"),
     [
         ("Fuera de la oficina", "Estoy fuera de la oficina hasta el lunes 7 de diciembre."),
@@ -382,6 +391,14 @@ def test_an_auto_reply_with_no_header_and_a_reply_subject_is_known_by_what_it_sa
             "Dana Alvarez replied to your conversation.\n\nWe can hold the IEP meeting on "
             "Monday, December 14 at 3:30.\n\nThis is an automated notification. Replies are "
             "not monitored.",
+            {"auto-submitted": "auto-generated"},
+            "answer",
+        ),
+        # A learning platform's copy of a teacher's message, above its no-reply footer.
+        (
+            "Dana Alvarez sent you a message\n\nI have your request and sent it to our IEP "
+            "facilitator; she will set up the IEP meeting and send you dates.\n\nPlease do "
+            "not reply to this email. This mailbox is not monitored.",
             {"auto-submitted": "auto-generated"},
             "answer",
         ),

@@ -87,7 +87,7 @@ OOF_WORDING = _any(
 
 SAYS_AUTOMATIC = _any(
     r"\bthis (?:is|was) an? auto(?:mated|matic)(?:ally generated)? (?:reply|response|message"
-    r"|e-?mail|notification)\b",
+    r"|e-?mail|notification|acknowledge?ment)\b",
     r"\b(?:este es un|esta es una) (?:mensaje|respuesta|correo) autom[aá]tic[oa]",
 )
 
@@ -315,13 +315,14 @@ def _is_auto_reply(
             # Meeting-notice systems mark their invitations auto-generated; the date matters.
             signals.append("Auto-Submitted: auto-generated on an invitation")
             return False
-        if auto_submitted == "auto-generated" and not _away(fresh, message.subject):
-            # A ticket desk's update or a portal's "Dana Alvarez replied" is generated, and
-            # carries a person's answer; an out-of-office so marked says it is away.
-            signals.append(GENERATED)
-            return False
-        signals.append(f"Auto-Submitted: {auto_submitted}")
-        return True
+        # A ticket desk's update or a portal's "Dana Alvarez replied" is generated, and
+        # carries a person's answer; an out-of-office so marked says it is away.
+        generated = auto_submitted == "auto-generated" and not _away(fresh, message.subject)
+        if not generated:
+            signals.append(f"Auto-Submitted: {auto_submitted}")
+            return True
+    else:
+        generated = False
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
         if name in headers and headers[name].strip().lower() not in ("no", "false", "0"):
             signals.append(name)
@@ -349,14 +350,19 @@ def _is_auto_reply(
     if weak_subject and (wording or suppress):
         signals.append("out-of-office subject" + (" and wording" if wording else " and headers"))
         return True
+    if generated:
+        signals.append(GENERATED)
     return False
 
 
 def _away(fresh: str, subject: str) -> bool:
     """True when the text (beyond a notice's "this is an automated message") or the subject
-    says that someone is away or the mailbox unattended."""
+    says that someone is away, or an automatic reply that its mailbox is unattended. An
+    unmonitored mailbox alone is no absence: a portal's footer says so under a teacher's
+    message."""
+    unattended = NOT_MONITORED.search(fresh) and SAYS_AUTOMATIC.search(fresh)
     return bool(
         OOF_WORDING.search(SAYS_AUTOMATIC.sub(" ", fresh))
-        or NOT_MONITORED.search(fresh)
+        or unattended
         or OOF_SUBJECT.search(subject)
     )

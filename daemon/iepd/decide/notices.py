@@ -87,13 +87,22 @@ def _bare_notice(sentences: Sequence[Sentence], parts: MessageParts) -> str | No
     return None
 
 
+# The IEP meeting by the names states give it: Texas's ARD, Kentucky's ARC, Connecticut's
+# PPT, Michigan's IEPT, Indiana's case conference committee (CCC), DoDEA's case study
+# committee (CSC), Puerto Rico's COMPU; "conference" alone is Illinois's IEP conference.
+_THE_MEETING = frozenset(
+    {"iep", "ard", "pei", "arc", "ppt", "iept", "ccc", "csc", "compu", "annual", "anual"}
+)
+
+
 def smaller_meeting(summary: str) -> str | None:
     """Given a calendar event's title, return what smaller thing it names (a call, an SST, a
     check-in) when it names neither the IEP nor the ARD meeting, else None."""
     tokens = tokenize(summary, language_of(summary))
-    if any(token.low in ("iep", "ard", "pei", "annual", "anual") for token in tokens):
+    if any(token.low in _THE_MEETING for token in tokens):
         return None
     for token in tokens:
-        if (token.is_(cues.LESSER_MEETING) and token.low != "conference") or token.is_(cues.TALK):
+        lesser = token.is_(cues.LESSER_MEETING) and token.low not in ("conference", "conferencia")
+        if lesser or token.is_(cues.TALK):
             return token.text
     return None
