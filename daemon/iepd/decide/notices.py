@@ -88,11 +88,9 @@ def _bare_notice(sentences: Sequence[Sentence], parts: MessageParts) -> str | No
 
 
 # The IEP meeting by the names states give it: Texas's ARD, Kentucky's ARC, Connecticut's
-# PPT, Michigan's IEPT, Indiana's case conference committee (CCC), DoDEA's case study
-# committee (CSC), Puerto Rico's COMPU; "conference" alone is Illinois's IEP conference.
-_THE_MEETING = frozenset(
-    {"iep", "ard", "pei", "arc", "ppt", "iept", "ccc", "csc", "compu", "annual", "anual"}
-)
+# PPT, Michigan's IEPT, Indiana's case conference committee (CCC); "conference" alone is
+# Illinois's IEP conference.
+_THE_MEETING = frozenset({"iep", "ard", "pei", "arc", "ppt", "iept", "ccc", "annual", "anual"})
 
 
 def smaller_meeting(summary: str) -> str | None:
