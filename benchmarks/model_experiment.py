@@ -65,7 +65,7 @@ DEVELOP = ("a", "d", "f", "i", "j")  # the authors the rules were tuned on
 SEEN = (
     *("b", "c", "e", "g", "h", "k", "l", "m"),
     *("n", "o", "p", "q", "r", "s", "t", "u", "v", "w"),
-    *("x", "y", "z", "za", "zb"),
+    *("x", "y", "z", "za", "zb", "zc", "zd", "ze", "zf", "zg"),
 )
 TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")
