@@ -111,7 +111,7 @@ def test_match_in_thread_returns_the_request_iepd_sent(
 SENDER_CASES = [
     (
         "case_manager_names_first_name",
-        dict(text="Sam's speech sessions"),
+        dict(text="Can we meet about Sam's speech sessions?"),
         Match("sam-speech", NAMES),
     ),
     (
@@ -126,12 +126,12 @@ SENDER_CASES = [
     ),
     (
         "school_subdomain_address",
-        dict(sender="t@lincoln.district.example", text="maya: dates for the meeting"),
+        dict(sender="t@lincoln.district.example", text="maya: dates for the IEP meeting"),
         Match("maya-reading", NAMES),
     ),
     (
         "both_named_subject_decides",
-        dict(subject="Sam", text="Sam and Maya: meeting dates"),
+        dict(subject="Sam", text="Sam and Maya: IEP meeting dates"),
         Match("sam-speech", NAMES),
     ),
     ("both_named_in_subject_is_ambiguous", dict(subject="Sam and Maya"), None),

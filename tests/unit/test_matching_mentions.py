@@ -163,7 +163,8 @@ def test_two_siblings_of_one_initial_in_a_file_are_both_named() -> None:
 
 
 # What the letter was about (OpenRequest.areas, from the parent's concern) counts when the very
-# people it went to write of it; from anyone else at the school it is a teacher's note.
+# people it went to ask to talk of it (test_matching_topic.py: a progress report does not);
+# from anyone else at the school it is a teacher's note.
 READING_MAYA = replace(MAYA, areas=("reading",))
 AREA_CTX = replace(CTX, requests=(replace(SAM, areas=("speech",)), READING_MAYA))
 AREA_CASES = [
@@ -174,7 +175,10 @@ AREA_CASES = [
     ),
     (
         "the_principal_on_mayas_fluency",
-        dict(sender="mbrooks@hamiltonms.example", text="Maya's fluency numbers came back."),
+        dict(
+            sender="mbrooks@hamiltonms.example",
+            text="Maya's fluency numbers came back. Can we talk?",
+        ),
         Match("maya-reading", NAMES),
     ),
     (

@@ -29,20 +29,24 @@ logger = logging.getLogger(__name__)
 Reason = Literal["thread", "bounce", "sender_names_child", "sole_open_request"]
 
 _ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting|junta|reuni[oó]n)\b", re.IGNORECASE)
-# What a message about the request speaks of, in its subject or its new text. A teacher's
-# note about a field-trip slip names the child and is from the school, and is no answer.
+# What a message about the request itself speaks of, in its subject or its new text: the
+# IEP or the team's meeting, the parent's letter, request, e-mail or concerns, a notice. A
+# word of the request's area or a meeting of unknown kind is only a weak sign
+# (mentions.weak_signs): a teacher's note about a field-trip slip, the speech teacher's
+# practice calendar, the counselor's lunch group name the child and are from the school.
 _ON_TOPIC = re.compile(
-    r"\b(?:iep|ard|pei|504|meeting|meetings|meet|mtg|junta|juntas|reuni[oó]n|reunir\w*"
-    r"|committee|comit[eé]|request\w*|solicit\w*|letter|carta|therap\w+|terapia\w*|speech"
-    r"|habla|evaluation|evaluaci[oó]n|assessment|special education|educaci[oó]n especial"
-    r"|case manager|prior written notice|notice of (?:meeting|ard)|aviso previo"
-    r"|notificaci[oó]n previa|pwn|your concerns?|sus? preocupaci[oó]n(?:es)?|sst"
-    r"|your (?:e-?mail|note|message)|su (?:correo|mensaje)|sped|special ed"
-    r"|exceptional (?:student|children)|(?:student|pupil|special) services)\b",
+    r"\b(?:iep|ard|pei|504|committee|comit[eé]|request\w*|solicit\w*|letter|carta"
+    r"|prior written notice|notice of (?:meeting|ard)|aviso previo|notificaci[oó]n previa|pwn"
+    r"|your concerns?|sus? preocupaci[oó]n(?:es)?|sst|(?:your|ur) (?:e-?mails?|notes?|messages?)"
+    r"|sus? (?:correos?|mensajes?)"
+    # The parent's own contact, as the school tells it: "Dana mentioned you emailed about
+    # Sam's speech", "you had some concerns about Maya's reading".
+    r"|you (?:had |have )?(?:reached out|e-?mailed|wrote|written to|contacted)"
+    r"|you (?:were|have been) (?:worried|concerned)"
+    r"|you (?:had|raised|shared|expressed|mentioned) (?:some |a few |a )?concerns?"
+    r"|(?:me|nos) escribi[oó])\b",
     re.IGNORECASE,
 )
-# Exceptional Student Education, only in capitals: "ese" is Spanish for "that".
-_ESE = re.compile(r"\bESE\b")
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery status notification|returned mail|failure notice|mail delivery"
     r"|delivery (has )?failed|could not be delivered|delayed mail|delivery delayed",
@@ -149,7 +153,8 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
 # read the questions aloud") is not the request spoken of.
 _EVERYDAY_IEP = re.compile(
     r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the) iep"
-    r"|iep (?:accommodations?|modifications?|supports?|testing|seating)"
+    r"|iep (?:accommodations?|modifications?|supports?|testing|seating|goals?|progress)"
+    r"(?: reports?)?"
     r"|(?:accommodations?|modifications?) (?:in|on|from) (?:his|her|their|the) iep)\b"
     r"(?: (?:accommodations?|modifications?))?",
     re.IGNORECASE,
@@ -174,16 +179,23 @@ _OTHER_MEETING = re.compile(
 )
 
 
-def on_topic(message: IncomingMessage) -> bool:
+def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
-    the letter, the services, a call), in English or Spanish."""
+    the letter, a notice), in English or Spanish: a word of the request itself, the child's
+    own meeting, or weak signs of two kinds (mentions.weak_signs; ``areas`` are the
+    request's, and count as a service)."""
     fresh = new_text(message.text[:TEXT_SCAN_LIMIT])
-    return _on_topic_text(message.subject) or _on_topic_text(_LEGAL_NOTICE.sub(" ", fresh))
+    text = f"{message.subject}\n\n{_LEGAL_NOTICE.sub(' ', fresh)}"
+    return _on_topic_text(text, child_name, areas)
 
 
-def _on_topic_text(text: str) -> bool:
+def _on_topic_text(text: str, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
     text = _OTHER_MEETING.sub(" ", _EVERYDAY_IEP.sub(" ", text))
-    return any(pattern.search(text) for pattern in (_ON_TOPIC, _ESE))
+    if _ON_TOPIC.search(text):
+        return True
+    if child_name and mentions.names_the_meeting_of(child_name, text):
+        return True
+    return len(mentions.weak_signs(text, areas)) >= 2
 
 
 def _looks_like_bounce(message: IncomingMessage) -> bool:
@@ -301,16 +313,20 @@ def _sender_match(
 
 
 def _speaks_of(message: IncomingMessage, request: OpenRequest, *, relayed: bool = False) -> bool:
-    if on_topic(message) or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT):
+    named, areas = request.child_name, request.areas
+    if on_topic(message, named, areas) or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT):
         return True
-    if relayed and _on_topic_text(mentions.relayed_text(message, TEXT_SCAN_LIMIT)):
+    relayed_text = mentions.relayed_text(message, TEXT_SCAN_LIMIT) if relayed else ""
+    if relayed_text and _on_topic_text(relayed_text, named, areas):
         return True
     if bulk.is_auto_reply(message):
         return True
-    # The very people the letter went to, writing of what it was about ("call me tonight?
-    # easier to talk thru mayas reading"); from anyone else at the school, "Maya's reading
-    # log" is a teacher's note.
+    # The very people the letter went to, asking to talk of what it was about ("call me
+    # tonight? easier to talk thru mayas reading"); from anyone else at the school, "Maya's
+    # reading log" is a teacher's note, and from them too the quarter's progress report.
     addressees = (request.case_manager.lower(), request.principal.lower())
-    return message.from_addr in addressees and mentions.speaks_of_the_areas(
-        message, request.areas, TEXT_SCAN_LIMIT
+    return (
+        message.from_addr in addressees
+        and mentions.speaks_of_the_areas(message, request.areas, TEXT_SCAN_LIMIT)
+        and mentions.offers_to_talk(message, TEXT_SCAN_LIMIT)
     )

@@ -44,9 +44,10 @@ _TEAM_WORDS = re.compile(
 _TEAM_NAMES = re.compile(r"\b(?:CSE|PPT|IST|PTE|NOREP|SELPA)\b|\bthe Team\b")
 _SAID_OF_THE_TEAM = (_TEAM_WORDS, _TEAM_NAMES)
 # A file attached by the school that is a notice, a plan or a form of the request.
+# "Rivera_Sam_IEP_Progress_Q2.pdf" is the quarter's report on the goals, no document of it.
 _DOCUMENT_WORDS = re.compile(
-    r"(?<![a-z])(?:pwn|iep|pei|ard|norep|pwe|prior written|notice of|evaluation|consent"
-    r"|aviso previo|notificacion previa)(?![a-z])",
+    r"(?<![a-z])(?:pwn|iep(?! progress)|pei|ard|norep|pwe|prior written|notice of|evaluation"
+    r"|consent|aviso previo|notificacion previa)(?![a-z])",
     re.IGNORECASE,
 )
 _FILE_SEPARATORS = re.compile(r"[_.\-+]+")
@@ -78,6 +79,32 @@ AREAS: dict[str, re.Pattern[str]] = {
         r"|missed (?:sessions|minutes|services)|servicios compensatorios|sesiones perdidas",
     }.items()
 }  # fmt: skip
+
+
+# Words that speak of the request only beside a word of another kind: "speech" alone is the
+# speech teacher's practice calendar, a "meeting" alone the peer mediators' orientation,
+# "special education" alone a signature's title, an "evaluación" alone the yearly English
+# test. The meeting to discuss the speech, a notice from the special-education office: two.
+_WEAK_SIGNS: dict[str, re.Pattern[str]] = {
+    kind: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    for kind, words in {
+        "meeting": r"meetings?|meet|mtg|juntas?|reuni[oó]n|reunir\w*|conferences?|conferencia"
+        r"|discuss\w*|talk (?:with you )?about|call (?:me|you)(?: [\w'-]+){0,3}? about"
+        r"|give you a call|hablar|platicar|llamarl[aeo]",
+        "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",
+        "office": r"special education|educaci[oó]n especial|sped|special ed"
+        r"|exceptional (?:student|children)|(?:student|pupil|special) services|case manager",
+        "document": r"notices?|correspondence|aviso|notificaci[oó]n",
+    }.items()
+}  # fmt: skip
+# Exceptional Student Education, only in capitals: "ese" is Spanish for "that".
+_ESE = re.compile(r"\bESE\b")
+_TALK = re.compile(
+    r"\b(?:call|talk|chat|meet|discuss|touch base|hablar|hablamos|llam[ae]\w*|platic\w*)\b",
+    re.IGNORECASE,
+)
+_MEETING = r"(?i:meetings?|mtg|juntas?|reuni[oó]n|conferences?|conferencia)"
+_ABOUT = r"(?i:for|about|on|regarding|de|para|sobre)"
 
 
 @lru_cache(maxsize=128)
@@ -142,6 +169,51 @@ def speaks_of_the_team(message: IncomingMessage, scan_limit: int) -> bool:
         _DOCUMENT_WORDS.search(_FILE_SEPARATORS.sub(" ", attachment))
         for attachment in message.parts.attachments
     )
+
+
+@lru_cache(maxsize=128)
+def _meeting_of_patterns(child_name: str) -> tuple[re.Pattern[str], ...]:
+    words = child_name.split()
+    if not words:
+        return ()
+    first = words[0]
+    name = re.escape(first) + (rf"(?:\s+{re.escape(words[-1])})?" if len(words) > 1 else "")
+    flags = 0 if first.lower() in WORD_NAMES else re.IGNORECASE
+    return (
+        re.compile(rf"(?<!\w){name}(?:['’]?s)?\s+(?:[\w-]+\s+){{0,2}}?{_MEETING}(?!\w)", flags),
+        re.compile(rf"(?<!\w){_MEETING}\s+(?:[\w-]+\s+){{0,2}}?{_ABOUT}\s+{name}(?!\w)", flags),
+    )
+
+
+def names_the_meeting_of(child_name: str, text: str) -> bool:
+    """Given a child's full name and a text, return True when the text speaks of the child's
+    own meeting ("sams mtg", "Maya CSC mtg", "the meeting for Sam", "la reunión de COMPU de
+    Sam"), not merely of a meeting and of the child ("an orientation meeting... Maya")."""
+    return any(pattern.search(text) for pattern in _meeting_of_patterns(child_name))
+
+
+def weak_signs(text: str, areas: tuple[str, ...] = ()) -> frozenset[str]:
+    """Given a text and the areas of a request, return the kinds of weak sign it bears:
+    "meeting" (a meeting of unknown kind, a talk about), "service" (speech, therapy, an
+    evaluation, one of the request's areas), "office" (special education, a case manager,
+    counted only beside a document) and "document" (a notice, correspondence)."""
+    found = {kind for kind, words in _WEAK_SIGNS.items() if words.search(text)}
+    if _ESE.search(text):
+        found.add("office")
+    if any(AREAS[area].search(text) for area in areas if area in AREAS):
+        found.add("service")
+    if "document" not in found:
+        # The office is most often the title under a teacher's name ("Special Education
+        # Teacher" below a progress report): it counts only for the office's own notice.
+        found.discard("office")
+    return frozenset(found)
+
+
+def offers_to_talk(message: IncomingMessage, scan_limit: int) -> bool:
+    """Given a message and how much of its text to read, return True when its subject or new
+    text asks for a call or a talk ("call me tonight? easier to talk thru mayas reading")."""
+    fresh = new_text(message.text[:scan_limit])
+    return bool(_TALK.search(message.subject) or _TALK.search(fresh))
 
 
 def areas_of(*texts: str) -> tuple[str, ...]:

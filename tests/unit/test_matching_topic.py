@@ -1,0 +1,195 @@
+"""matching and mentions: whether a fresh message from the school speaks of the request itself,
+as a careful parent reads it, or only uses a word of its area (issue 14). A word of the
+request (the IEP, the parent's letter or e-mail, a notice of meeting) is enough alone; a weak
+sign (a meeting of unknown kind, the area, a signature's title, a notice) needs another kind
+beside it, or the child's own meeting (pure, table-driven; the world of test_matching.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from test_matching import CTX, MAYA, SAM, message
+
+from iepd.decide import mentions
+from iepd.decide.matching import Match, match
+from iepd.inbox.parse import MessageParts
+
+NAMES = "sender_names_child"
+SLP = "kostrander@district.example"
+COUNSELOR = "counselor7@hamiltonms.example"
+TEACHER = "mporter@district.example"
+AREA_CTX = replace(
+    CTX, requests=(replace(SAM, areas=("speech",)), replace(MAYA, areas=("reading",)))
+)
+
+CASES = [
+    # One weak sign alone: the area, a meeting of another kind, a title under the name.
+    (
+        "the_speech_teachers_homework_packet",
+        dict(
+            sender=SLP,
+            subject="Speech homework - Sam",
+            text="Sam's speech packet is in his "
+            "folder, ten minutes a night.\n\nKelli Ostrander\nSpeech-Language Pathologist",
+        ),
+        None,
+    ),
+    (
+        "a_student_council_orientation_meeting",
+        dict(
+            sender=COUNSELOR,
+            subject="Maya - student council",
+            text="Maya was elected! There is an orientation meeting for new members and "
+            "their families on Monday at 3:30 in room 12.",
+        ),
+        None,
+    ),
+    (
+        "detentions_and_a_required_parent_conference",
+        dict(
+            sender="ap@hamiltonms.example",
+            subject="Maya Rivera - detentions",
+            text="Maya has three detentions this month; a parent conference is required. "
+            "Could you come in Monday at 8?",
+        ),
+        None,
+    ),
+    (
+        "a_title_in_the_signature_under_a_library_note",
+        dict(
+            sender=TEACHER,
+            text="Sam's library book is overdue.\n\nMs. Porter\nSpecial Education Teacher",
+        ),
+        None,
+    ),
+    (
+        "an_evaluacion_of_english_alone",
+        dict(
+            sender="ell@hamiltonms.example",
+            subject="Evaluación de inglés - Maya",
+            text="Maya tomará la evaluación anual de inglés en febrero.",
+        ),
+        None,
+    ),
+    # Two kinds together: the meeting about the area, the office's notice.
+    (
+        "a_meeting_about_the_speech",
+        dict(sender=SLP, text="Could we meet next week to go over Sam's speech?"),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "a_call_about_the_therapy",
+        dict(sender=SLP, text="I'd like to call you this week about Sam's therapy minutes."),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "the_sped_offices_notice",
+        dict(
+            sender="sped.secretary@hamiltonms.example",
+            subject="Maya Rivera",
+            text="Please find attached a notice from the Special Education office.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    # The child's own meeting, or the parent's contact, is enough alone.
+    (
+        "the_meeting_for_maya",
+        dict(sender=TEACHER, text="The meeting for Maya moved to Tuesday."),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "la_reunion_de_sam",
+        dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "maya_csc_mtg",
+        dict(sender=TEACHER, subject="Invitation: Maya CSC mtg", text="Friday 8:15 AM"),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "you_emailed_about_sam",
+        dict(sender=TEACHER, text="Dana mentioned you emailed about Sam. Catch me at pickup!"),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "you_had_concerns_about_maya",
+        dict(sender=COUNSELOR, text="I heard you had some concerns about Maya this fall."),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "your_emails_plural",
+        dict(sender=TEACHER, text="She got both of your emails about Sam."),
+        Match("sam-speech", NAMES),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "fields", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_a_fresh_message_speaks_of_the_request_not_merely_of_its_area(
+    case: str, fields: dict[str, object], expected: Match | None
+) -> None:
+    assert match(message(**fields), CTX) == expected, case  # type: ignore[arg-type]
+
+
+AREA_CASES = [
+    # From the case manager too, the area needs an offer to talk: the quarter's progress report
+    # on the goals is no answer, and neither is "IEP progress report" nor its attached file.
+    (
+        "the_case_managers_progress_report",
+        dict(
+            subject="Sam's IEP progress report",
+            text="Attached is Sam's IEP progress report. His articulation goal is on track.",
+            parts=MessageParts(attachments=("Rivera_Sam_IEP_Progress_Q2.pdf",)),
+        ),
+        None,
+    ),
+    (
+        "the_principal_on_mayas_fluency_without_a_talk",
+        dict(sender="mbrooks@hamiltonms.example", text="Maya's fluency numbers came back."),
+        None,
+    ),
+    (
+        "the_case_manager_asks_to_talk_of_the_area",
+        dict(subject="Maya", text="can you call me? id like to talk thru mayas fluency"),
+        Match("maya-reading", NAMES),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "fields", "expected"), AREA_CASES, ids=[c[0] for c in AREA_CASES])
+def test_the_area_from_the_people_the_letter_went_to_needs_an_offer_to_talk(
+    case: str, fields: dict[str, object], expected: Match | None
+) -> None:
+    assert match(message(**fields), AREA_CTX) == expected, case  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Speech-Language Pathologist", {"service"}),
+        ("Special Education Teacher", set()),
+        ("a notice from the ESE department", {"office", "document"}),
+        ("the orientation meeting", {"meeting"}),
+        ("let's talk about his fluency", {"meeting", "service"}),
+    ],
+)
+def test_weak_signs_by_kind(text: str, kinds: set[str]) -> None:
+    assert mentions.weak_signs(text, ("reading",)) == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("does fri 8am still work for sams mtg?", True),
+        ("Sam's IEP meeting", True),
+        ("the meeting for Sam Rivera", True),
+        ("an orientation meeting for the new mediators; Sam said yes", False),
+        ("Sam's speech group moved to the library", False),
+        ("una reunión con la maestra de Sam", False),
+        ("I will meet you there", False),
+    ],
+)
+def test_names_the_meeting_of_the_child(text: str, spoken: bool) -> None:
+    assert mentions.names_the_meeting_of("Sam Rivera", text) is spoken
