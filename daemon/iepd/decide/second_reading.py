@@ -11,7 +11,7 @@ that weighed most, and a parent told iepd is not sure can correct it with one wo
 The model is the file ``second_reading.json`` beside this module, written by
 ``benchmarks/model_experiment.py --write-model`` from ``features`` below (the same function
 at training and here, so the two cannot drift). It is read on the first reply classified,
-never at start-up; about 150 kB on disk and under a MiB in memory.
+never at start-up; about 200 kB on disk and about a MiB in memory.
 """
 
 from __future__ import annotations
