@@ -197,6 +197,24 @@ SENDER_CASES = [
         Match("sam-speech", NAMES),
     ),
     (
+        "what_her_iep_gives_on_a_test_is_not_the_request",
+        dict(
+            sender="tboyd@district.example",
+            text="Sam can make up the reading test Wednesday; he gets his extended time "
+            "from his IEP as always.",
+        ),
+        None,
+    ),
+    (
+        "una_adaptacion_de_su_iep_en_la_excursion_tampoco",
+        dict(
+            sender="lortega@district.example",
+            text="Falta la autorización de Sam para la excursión. Si necesita alguna "
+            "adaptación de su IEP, la maestra irá con el grupo.",
+        ),
+        None,
+    ),
+    (
         "the_pta_meeting_in_spanish_neither",
         dict(sender="druiz@district.example", text="Sam: la reunión de la PTA es el jueves."),
         None,

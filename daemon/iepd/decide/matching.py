@@ -155,7 +155,12 @@ _EVERYDAY_IEP = re.compile(
     r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the) iep"
     r"|iep (?:accommodations?|modifications?|supports?|testing|seating|goals?|progress)"
     r"(?: reports?)?"
-    r"|(?:accommodations?|modifications?) (?:in|on|from) (?:his|her|their|the) iep)\b"
+    r"|(?:accommodations?|modifications?) (?:in|on|from) (?:his|her|their|the) iep"
+    # what the child's IEP gives during a test or a trip ("her extended time from her IEP",
+    # "anything she needs from her IEP on the trip", "una adaptación de su IEP")
+    r"|from (?:his|her|their) iep(?! (?:meeting|team|conference|mtg)s?\b)"
+    r"|(?:adaptaci[oó]n|adaptaciones|acomodos?|acomodaciones) (?:de|en|del) (?:su |el )?"
+    r"(?:iep|pei))\b"
     r"(?: (?:accommodations?|modifications?))?",
     re.IGNORECASE,
 )
