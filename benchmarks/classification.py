@@ -49,9 +49,10 @@ SEEN = (
     *("b", "c", "e", "g", "h", "k", "l", "m"),
     *("n", "o", "p", "q", "r", "s", "t", "u", "v", "w"),
     *("x", "y", "z", "za", "zb", "zc", "zd", "ze", "zf", "zg"),
+    *("zh", "zi", "zj", "zk", "zl"),
 )
 # Written after the second reading was trained on the others, committed unread: the measure.
-HELD_OUT = ("zh", "zi", "zj", "zk", "zl")
+HELD_OUT = ("zm", "zn", "zo", "zp", "zq")
 GROUPS = (
     (f"develop ({', '.join(DEVELOP)})", DEVELOP),
     (f"seen, train the second reading ({', '.join(SEEN)})", SEEN),
