@@ -29,7 +29,7 @@ from iepd.store.database import Store
 from iepd.store.files import sha256_hex
 from iepd.trail.export import export_request
 from iepd.trail.timeline import load_trail
-from support.daemon import run_once_here
+from support.daemon import family_environment, run_once_here
 from support.family import Family, speech_request
 from support.mailservers import Dovecot
 from support.offline import Clock
@@ -174,16 +174,8 @@ def test_the_sent_folder_is_read_right_before_a_follow_up_goes_out(
         await task
         return kinds()
 
-    saved = {key: os.environ.get(key) for key in family.environ()}
-    os.environ.update(family.environ())
-    try:
+    with family_environment(family):
         events = asyncio.run(scenario())
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     parent_at = events.index(("parent_message", reply_id))
     assert not [kind for kind, _ in events[:parent_at] if kind == "followup_sent"]
 

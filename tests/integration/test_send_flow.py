@@ -7,17 +7,15 @@ where the SPEC says.
 
 from __future__ import annotations
 
-import asyncio
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from iepd.errors import MailServerError
-from iepd.run.daemon import Daemon
 from iepd.run.one_pass import utc_now
 from iepd.store.database import Store
+from support.daemon import run_once_here
 from support.family import CHILD_NAME, Family, speech_request
 from support.mailboxes import mailbox, parsed, school_mail
 from support.mailservers import Dovecot, SmtpServer
@@ -39,16 +37,7 @@ def run_once(family: Family, clock: Clock | None = None, password: str | None = 
         family.parent_password = password
     family.write()
     family.parent_password = right
-    saved = {key: os.environ.get(key) for key in family.environ()}
-    os.environ.update(family.environ())
-    try:
-        asyncio.run(Daemon(family.config_path, clock or utc_now).run(once=True))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    run_once_here(family, clock or utc_now)
     return Store.open(family.state_dir)
 
 

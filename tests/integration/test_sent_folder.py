@@ -7,7 +7,6 @@ Each runs the daemon's own `iepd run --once` in this process, with a clock the t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import email
 import email.policy
@@ -29,8 +28,8 @@ from iepd.config.model import ImapSettings
 from iepd.errors import MailServerError
 from iepd.mail.credentials import Secret
 from iepd.mail.imap_check import check_imap
-from iepd.run.daemon import Daemon
 from iepd.store.database import OutgoingRow, Store
+from support.daemon import run_once_here
 from support.family import Family, new_family
 from support.mailservers import (
     CYRUS_NAMESPACE,
@@ -93,16 +92,7 @@ def family_on(
 
 def run_once(family: Family, clock: Clock) -> Store:
     """Run `iepd run --once` in this process and return the store it left."""
-    saved = {key: os.environ.get(key) for key in family.environ()}
-    os.environ.update(family.environ())
-    try:
-        asyncio.run(Daemon(family.config_path, clock).run(once=True))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    run_once_here(family, clock)
     return Store.open(family.state_dir)
 
 

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -37,18 +38,25 @@ def environ(family: Family, extra: Mapping[str, str] | None = None) -> dict[str,
     return env
 
 
-def run_once_here(family: Family, clock: Callable[[], datetime]) -> None:
-    """`iepd run --once` in this process, with the family's environment and ``clock``."""
+@contextmanager
+def family_environment(family: Family) -> Iterator[None]:
+    """This process's environment as the family's daemon sees it, restored on leaving."""
     saved = {key: os.environ.get(key) for key in family.environ()}
     os.environ.update(family.environ())
     try:
-        asyncio.run(Daemon(family.config_path, clock).run(once=True))
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def run_once_here(family: Family, clock: Callable[[], datetime]) -> None:
+    """`iepd run --once` in this process, with the family's environment and ``clock``."""
+    with family_environment(family):
+        asyncio.run(Daemon(family.config_path, clock).run(once=True))
 
 
 def run_iepd(
