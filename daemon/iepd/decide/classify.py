@@ -335,11 +335,11 @@ def _is_auto_reply(
     if (suppress or rule) and "x-ms-exchange-inbox-rules-loop" in headers:
         signals.append("Exchange out-of-office headers")
         return True
-    if not has_invite and NOT_MONITORED.search(fresh) and (suppress or _away(fresh, "")):
+    away = _away(fresh, "")
+    if not has_invite and NOT_MONITORED.search(fresh) and (suppress or away):
         signals.append("an unattended mailbox says so")
         return True
     # A system's notice says it is automated too: only with an absence besides is it one.
-    away = _away(fresh, "")
     if not has_invite and SAYS_AUTOMATIC.search(fresh) and away:
         # "I am out of the office until Monday. *** This is an automated response. ***" in
         # the thread, with no header and no subject to show it: it says so itself.
