@@ -99,6 +99,16 @@ CASES = [
         Match("maya-reading", NAMES),
     ),
     (
+        "a_reading_club_that_meets_at_lunch",
+        dict(
+            sender="librarian@hamiltonms.example",
+            subject="Winter Reading Club invitation for Maya",
+            text="Maya is invited to our Winter Reading Club. We meet during lunch on "
+            "Tuesdays and Thursdays; students read and talk about it with a small group.",
+        ),
+        None,
+    ),
+    (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
         Match("sam-speech", NAMES),
@@ -150,6 +160,34 @@ AREA_CASES = [
         dict(sender="mbrooks@hamiltonms.example", text="Maya's fluency numbers came back."),
         None,
     ),
+    # "Meet" of a group's standing time or of a goal is no meeting asked for.
+    (
+        "the_speech_group_will_meet_in_the_library",
+        dict(
+            subject="Sam - speech group location Thursday",
+            text="Sam's speech group will meet in the library this Thursday while room 114 "
+            "is being painted.",
+        ),
+        None,
+    ),
+    (
+        "on_track_to_meet_his_articulation_goal",
+        dict(
+            subject="RE: Question about Sam's progress report",
+            text="The IEP report covers Sam's articulation goals. SP means he is on track to "
+            "meet that goal by his annual. Let me know if you have other questions.",
+        ),
+        None,
+    ),
+    (
+        "accommodations_provided_as_listed_in_her_iep",
+        dict(
+            subject="Benchmark testing next week",
+            text="Maya's accommodations will be provided during testing as they are listed "
+            "in her IEP.",
+        ),
+        None,
+    ),
     (
         "the_case_manager_asks_to_talk_of_the_area",
         dict(subject="Maya", text="can you call me? id like to talk thru mayas fluency"),
@@ -173,6 +211,8 @@ def test_the_area_from_the_people_the_letter_went_to_needs_an_offer_to_talk(
         ("a notice from the ESE department", {"office", "document"}),
         ("the orientation meeting", {"meeting"}),
         ("let's talk about his fluency", {"meeting", "service"}),
+        ("pupils talk about it with a small group", set()),
+        ("the club meets on Tuesdays", set()),
     ],
 )
 def test_weak_signs_by_kind(text: str, kinds: set[str]) -> None:

@@ -155,7 +155,12 @@ _EVERYDAY_IEP = re.compile(
     r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the) iep"
     r"|iep (?:accommodations?|modifications?|supports?|testing|seating|goals?|progress)"
     r"(?: reports?)?"
+    r"|(?:the|his|her|their) iep reports?"
     r"|(?:accommodations?|modifications?) (?:in|on|from) (?:his|her|their|the) iep"
+    # what the IEP already says, followed in class or at a test ("provided as they are
+    # listed in her IEP")
+    r"|(?:listed|written|outlined|stated|included|noted|documented|spelled out) (?:in|on)"
+    r" (?:his|her|their|the) iep(?! (?:meeting|team|conference|mtg)s?\b)"
     # what the child's IEP gives during a test or a trip ("her extended time from her IEP",
     # "anything she needs from her IEP on the trip", "una adaptación de su IEP")
     r"|from (?:his|her|their) iep(?! (?:meeting|team|conference|mtg)s?\b)"
@@ -172,18 +177,6 @@ _LEGAL_NOTICE = re.compile(
     r"[\s\S]*?(?=\n\s*\n|$)",
     re.IGNORECASE,
 )
-# Another group's meeting ("a short band parent meeting on Thursday", "the PTA meeting") is
-# not the one the parent asked for.
-_OTHER_MEETING = re.compile(
-    r"\b(?:band|choir|orchestra|booster|boosters|pta|pto|ptsa|ptc|board|faculty|club|athletic"
-    r"|sports?|team parent|coach(?:es)?|field trip|scout)(?: parents?)?(?: club)?"
-    r" (?:meetings?|mtg)\b"
-    r"|\b(?:junta|reuni[oó]n) (?:de (?:la |el |los )?)?"
-    r"(?:banda|pta|pto|mesa directiva|padres de la banda)\b",
-    re.IGNORECASE,
-)
-
-
 def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, a notice), in English or Spanish: a word of the request itself, the child's
@@ -195,7 +188,7 @@ def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, .
 
 
 def _on_topic_text(text: str, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
-    text = _OTHER_MEETING.sub(" ", _EVERYDAY_IEP.sub(" ", text))
+    text = mentions.OTHER_MEETINGS.sub(" ", _EVERYDAY_IEP.sub(" ", text))
     if _ON_TOPIC.search(text):
         return True
     if child_name and mentions.names_the_meeting_of(child_name, text):

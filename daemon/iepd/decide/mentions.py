@@ -89,7 +89,10 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
     kind: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
     for kind, words in {
         "meeting": r"meetings?|meet|mtg|juntas?|reuni[oó]n|reunir\w*|conferences?|conferencia"
-        r"|discuss\w*|talk (?:with you )?about|call (?:me|you)(?: [\w'-]+){0,3}? about"
+        # not pupils' talk in class: "talk about it with a small group"
+        r"|discuss\w*|talk (?:with you )?about(?![^.\n]{0,30}\bwith (?:a|the|their|his|her)"
+        r" (?:small )?(?:groups?|class|partners?|classmates?|peers?)\b)"
+        r"|call (?:me|you)(?: [\w'-]+){0,3}? about"
         r"|give you a call|hablar|platicar|llamarl[aeo]",
         "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",
         "office": r"special education|educaci[oó]n especial|sped|special ed"
@@ -97,6 +100,26 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
         "document": r"notices?|correspondence|aviso|notificaci[oó]n",
     }.items()
 }  # fmt: skip
+# Another group's meeting ("a short band parent meeting on Thursday", "the PTA meeting") is
+# not the one the parent asked for; matching and :func:`offers_to_talk` leave them out.
+OTHER_MEETINGS = re.compile(
+    r"\b(?:band|choir|orchestra|booster|boosters|pta|pto|ptsa|ptc|board|faculty|club|athletic"
+    r"|sports?|team parent|coach(?:es)?|field trip|scout)(?: parents?)?(?: club)?"
+    r" (?:meetings?|mtg)\b"
+    # a club's or a group's own meetings ("Sam's speech group will meet in the library",
+    # "We meet during lunch on Tuesdays and Thursdays"): a recurring time is never the one
+    # meeting asked for
+    r"|\b(?:club|group|class(?:es)?|sessions?)(?: will| would| also)? meets?\b"
+    r"|\bmeets?\b(?=[^.\n]{0,40}\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days"
+    r"|every (?:week|day|morning|afternoon)|each week|weekly|during lunch|at lunch))"
+    # and "meet" in another sense: "on track to meet that goal by his annual"
+    r"|\bmeet(?:s|ing)? (?:(?:all|each|both|that|this|these|those|the|his|her|their|its|our"
+    r"|your) ){1,2}(?:[\w-]+ )?(?:goals?|objectives?|benchmarks?|standards?|expectations?"
+    r"|criteria|needs|requirements?|deadlines?|targets?)\b"
+    r"|\b(?:junta|reuni[oó]n) (?:de (?:la |el |los )?)?"
+    r"(?:banda|pta|pto|mesa directiva|padres de la banda)\b",
+    re.IGNORECASE,
+)
 # Exceptional Student Education, only in capitals: "ese" is Spanish for "that".
 _ESE = re.compile(r"\bESE\b")
 _TALK = re.compile(
@@ -212,8 +235,8 @@ def weak_signs(text: str, areas: tuple[str, ...] = ()) -> frozenset[str]:
 def offers_to_talk(message: IncomingMessage, scan_limit: int) -> bool:
     """Given a message and how much of its text to read, return True when its subject or new
     text asks for a call or a talk ("call me tonight? easier to talk thru mayas reading")."""
-    fresh = new_text(message.text[:scan_limit])
-    return bool(_TALK.search(message.subject) or _TALK.search(fresh))
+    fresh = OTHER_MEETINGS.sub(" ", new_text(message.text[:scan_limit]))
+    return bool(_TALK.search(OTHER_MEETINGS.sub(" ", message.subject)) or _TALK.search(fresh))
 
 
 def areas_of(*texts: str) -> tuple[str, ...]:
