@@ -25,6 +25,7 @@ SAM = OpenRequest(
     case_manager="dalvarez@district.example",
     principal="lchen@district.example",
     school_domains=("district.example",),
+    staff_names=("Dana Alvarez", "Lee Chen"),
     areas=areas_of(SAM_CONCERN),
 )
 MAYA = OpenRequest(
@@ -35,6 +36,7 @@ MAYA = OpenRequest(
     case_manager="dalvarez@district.example",
     principal="mbrooks@hamiltonms.example",
     school_domains=("district.example", "hamiltonms.example"),
+    staff_names=("Dana Alvarez", "Marcus Brooks"),
     areas=areas_of(MAYA_CONCERN),
 )
 CONTEXT = MatchContext(parent_addresses=frozenset({"jordan@family.example"}), requests=(SAM, MAYA))

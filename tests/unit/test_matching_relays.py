@@ -212,3 +212,71 @@ def test_mail_with_list_unsubscribe_that_relays_nobody_is_still_not_fetched() ->
         headers={"list-unsubscribe": "<https://district.example/unsubscribe>"},
     )
     assert not is_candidate(headers_only, CTX)
+
+
+# A platform outside the school's domains (ParentSquare, Remind, Schoology) vouches for nobody;
+# the name it relays does when it is the case manager's or the principal's, as configured.
+STAFF_CTX = MatchContext(
+    parent_addresses=CTX.parent_addresses,
+    requests=(replace(SAM, staff_names=("Dana Alvarez", "Lee Chen")),),
+)
+OUTSIDE = dict(
+    sender="donotreply@parentsquare.example",
+    from_name="Dana Alvarez via ParentSquare",
+    to_addrs=PARENT,
+    subject="Message from Dana Alvarez",
+    headers={"list-unsubscribe": "<https://parentsquare.example/settings>"},
+)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        dict(
+            OUTSIDE,
+            text="Hi Jordan, I got your letter about Sam. Could we talk by phone first?" + FOOTER,
+        ),
+        dict(
+            OUTSIDE,
+            sender="no-reply@schoology.example",
+            from_name="Schoology",
+            subject="Dana Alvarez sent you a message",
+            text="Dana Alvarez sent you a message\n\nSubject: Sam\n\nI got your letter; "
+            "the IEP team can meet on January 6." + FOOTER,
+        ),
+        dict(
+            OUTSIDE,
+            from_name="Remind",
+            subject="New message from DANA  ÁLVAREZ",
+            text="Sam's IEP meeting: does January 6 at 4 work?" + FOOTER,
+        ),
+    ],
+    ids=["parentsquare_from_name", "schoology_subject", "remind_name_in_capitals_with_accent"],
+)
+def test_a_platform_outside_the_school_relaying_the_case_manager_belongs_to_the_request(
+    fields: dict[str, object],
+) -> None:
+    incoming = message(**fields)  # type: ignore[arg-type]
+    assert is_candidate(replace(incoming, text=""), STAFF_CTX)
+    assert match(incoming, STAFF_CTX) == Match("sam-speech", NAMES)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        dict(
+            OUTSIDE,
+            from_name="Kim Ortega via ParentSquare",
+            subject="Message from Kim Ortega",
+            text="Sam's IEP meeting will be on January 6." + FOOTER,
+        ),
+        dict(OUTSIDE, text="The IEP meeting will be on January 6." + FOOTER),
+        dict(OUTSIDE, text="Sam left his jacket in my room today." + FOOTER),
+        dict(OUTSIDE, headers={"x-campaign": "week-49"}, text="Sam's IEP night." + FOOTER),
+    ],
+    ids=["someone_else_relayed", "no_child_named", "about_something_else", "a_campaign"],
+)
+def test_a_platform_outside_the_school_relaying_anyone_else_or_anything_else_is_not_matched(
+    fields: dict[str, object],
+) -> None:
+    assert match(message(**fields), STAFF_CTX) is None  # type: ignore[arg-type]

@@ -229,24 +229,46 @@ def relays_a_person(message: IncomingMessage, parent_addresses: Iterable[str] = 
     would be. Mail to many is never one: a list, a campaign header, anyone but the parent
     addressed, a greeting to families. An office or a school is no person; a help desk counts
     only with a staff member's response in it, not a bare change of status."""
+    found = _relay(message, parent_addresses)
+    return found[0] if found else None
+
+
+def relayed_person(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> str:
+    """Given a message (whole, or its headers) and the parent's addresses, return the name of
+    the staff member whose own message a system relays to the parent alone as
+    :func:`relays_a_person` reads it ("Dana Alvarez" of "New message from Dana Alvarez"), or
+    "" (no relay, or a help desk's response, which names its writer nowhere reliable)."""
+    found = _relay(message, parent_addresses)
+    return found[1] if found else ""
+
+
+def _relay(message: IncomingMessage, parent_addresses: Iterable[str]) -> tuple[str, str] | None:
+    """(the sign, the person relayed or "") or None."""
     parents = {address.lower() for address in parent_addresses}
     addressed = set(message.to_addrs) | set(message.cc_addrs)
     if not addressed or not addressed <= parents or _sent_to_many(message, parents):
         return None
     text = message.text[:TEXT_LIMIT]
-    for where, words in (("sender", message.from_name), ("subject", message.subject)):
-        for pattern in _RELAYED_BY_NAME:
+    # "Dana Alvarez sent you a message" is a subject too, which the header-first pass sees.
+    subject_patterns = (*_RELAYED_BY_NAME, _RELAYED_IN_TEXT[0])
+    for where, words, patterns in (
+        ("sender", message.from_name, _RELAYED_BY_NAME),
+        ("subject", message.subject, subject_patterns),
+    ):
+        for pattern in patterns:
             found = pattern.search(words)
             if found and _a_person(found.group("person")):
-                return f'relays a person\'s message ({where}: "{found.group(0).strip()}")'
+                sign = f'relays a person\'s message ({where}: "{found.group(0).strip()}")'
+                return sign, found.group("person")
     for pattern in _RELAYED_IN_TEXT:
         for found in pattern.finditer(text[:3000]):
             if _a_person(found.group("person")):
-                return f'relays a person\'s message: "{found.group(0).strip()}"'
+                sign = f'relays a person\'s message: "{found.group(0).strip()}"'
+                return sign, found.group("person")
     ticket = _TICKET.search(message.subject) or _TICKET.search(text[:3000])
     response = _STAFF_RESPONSE.search(text)
     if ticket and response:
-        return f'a help desk\'s {response.group(1).lower()} on "{ticket.group(0)}"'
+        return f'a help desk\'s {response.group(1).lower()} on "{ticket.group(0)}"', ""
     return None
 
 

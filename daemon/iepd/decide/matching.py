@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -67,6 +68,9 @@ class OpenRequest:
     case_manager: str
     principal: str
     school_domains: tuple[str, ...] = ()
+    # The case manager's and the principal's names as the config gives them: a messaging
+    # platform outside the school's domains relays their messages under their names.
+    staff_names: tuple[str, ...] = ()
     # What the parent's letter is about ("reading", "speech"): mentions.areas_of her concern.
     areas: tuple[str, ...] = ()
 
@@ -97,7 +101,7 @@ def is_candidate(headers_only: IncomingMessage, ctx: MatchContext) -> bool:
     # The signs of mass or system mail (bulk.reason) are read only once the whole message is
     # here: a meeting-notice system sends its invitation from a no-reply address marked
     # Precedence: bulk, and only the body shows the invitation.
-    return bool(_school_requests(headers_only, ctx))
+    return bool(_school_requests(headers_only, ctx) or _relayed_staff_requests(headers_only, ctx))
 
 
 def match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
@@ -177,6 +181,8 @@ _LEGAL_NOTICE = re.compile(
     r"[\s\S]*?(?=\n\s*\n|$)",
     re.IGNORECASE,
 )
+
+
 def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, a notice), in English or Spanish: a word of the request itself, the child's
@@ -270,6 +276,28 @@ def _school_requests(message: IncomingMessage, ctx: MatchContext) -> list[OpenRe
     return found
 
 
+def _relayed_staff_requests(message: IncomingMessage, ctx: MatchContext) -> list[OpenRequest]:
+    """The requests whose case manager or principal a messaging platform relays by name
+    ("New message from Dana Alvarez" from ParentSquare, Remind or Schoology): the platform's
+    own domain vouches for nobody, the name of the very person the letter went to does, as
+    far as a From line ever does."""
+    person = _folded(bulk.relayed_person(message, ctx.parent_addresses))
+    if not person:
+        return []
+    return [
+        request
+        for request in ctx.requests
+        if any(_folded(name) == person for name in request.staff_names)
+    ]
+
+
+def _folded(name: str) -> str:
+    """A name compared as people write it: "Benavídez" and "Benavidez", any case, any spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
 def _names(child_name: str, message: IncomingMessage, text: str) -> bool:
     return (
         mentions.names(child_name, message.subject)
@@ -284,6 +312,12 @@ def _sender_match(
     """``relayed``: a school system's copy of one staff member's message (bulk.relays_a_person),
     which must name the child: a broadcast copied to every parent names none."""
     candidates = _school_requests(message, ctx)
+    if relayed:
+        candidates += [
+            request
+            for request in _relayed_staff_requests(message, ctx)
+            if request not in candidates
+        ]
     if not candidates:
         return None
     text = message.text[:TEXT_SCAN_LIMIT]

@@ -93,6 +93,7 @@ def _open_request(
         case_manager=child.case_manager.email.lower(),
         principal=child.principal.email.lower(),
         school_domains=child.school_domains,
+        staff_names=(child.case_manager.name, child.principal.name),
         areas=areas_of(*about),
     )
 
