@@ -514,6 +514,15 @@ KEPT_CASES = [
         "a_reply_from_a_no_reply_address",
         dict(sender="noreply@district.example", subject="RE: Sam Rivera - IEP meeting"),
     ),
+    (
+        # "review it in advance" is no newsletter's "view it in your browser"
+        "a_letter_asking_for_a_report_to_review_it_in_advance",
+        dict(
+            sender="pokafor@district.example",
+            text="The district will convene Sam's IEP team. Please send the report so the team "
+            "can review it in advance.",
+        ),
+    ),
 ]
 
 

@@ -129,6 +129,14 @@ CASES = [
         Match("maya-reading", NAMES),
     ),
     (
+        "youre_concerned_about_maya",
+        dict(
+            sender=COUNSELOR,
+            text="Ms. Alvarez mentioned that you're concerned about how Maya is doing.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    (
         "your_emails_plural",
         dict(sender=TEACHER, text="She got both of your emails about Sam."),
         Match("sam-speech", NAMES),

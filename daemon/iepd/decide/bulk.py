@@ -62,7 +62,9 @@ _EVERYONE = re.compile(r"everyone|everybody|y'all|todos|todas", re.IGNORECASE)
 _SENT_TO_MANY = re.compile(
     r"you are receiving this (?:message|e-?mail|notification)|you're receiving this"
     r"|this (?:message|e-?mail) was sent to all|sent to all (?:families|parents)"
-    r"|\bunsubscribe\b|notification (?:preferences|settings)|view (?:it|this message) (?:on|in) "
+    r"|\bunsubscribe\b|notification (?:preferences|settings)"
+    # not "to review it in advance"
+    r"|\bview (?:it|this message) (?:on|in) "
     r"|usted recibe este mensaje|recibe este (?:mensaje|correo) porque"
     r"|preferencias de notificaci[oó]n|enviado a todas las familias"
     r"|cancelar (?:la )?suscripci[oó]n",
