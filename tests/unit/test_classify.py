@@ -102,6 +102,15 @@ AUTO_REPLIES = [
         dict(subject="Out of Office: Request", text="I am out of the office until Monday."),
         "auto_reply",
     ),
+    # an Exchange server rule's reply: the loop header and the subject, no suppression header
+    (
+        dict(subject="Out of Office - Dana", headers={"x-ms-exchange-inbox-rules-loop": "a@b"}),
+        "auto_reply",
+    ),
+    (
+        dict(subject="Out of Office", text="I am in meetings and unable to check email today."),
+        "auto_reply",
+    ),
     (dict(subject="Re: Request", text="I am out of the office until Monday."), "answer"),
     (dict(subject="Re: Out of office days", text="Yes, we can meet on Monday."), "answer"),
 ]

@@ -310,6 +310,30 @@ READINGS = [
         "y conmigo.",
         "informal",
     ),
+    # what follows "rather than" is passed over: the meeting is chosen, the call is not
+    (
+        "You asked that this be a formal IEP meeting rather than a phone call, and it will be "
+        "scheduled that way. We are holding Monday, December 14 at 3:45.",
+        "answer",
+    ),
+    # "a drop in her reading" is a decline in it, no drop-in visit offered
+    (
+        "Because you describe a drop in her reading, the team wants new data first. When it "
+        "is done, we will hold an IEP meeting to review the results.",
+        "declined",
+    ),
+    # a meeting that is not the best way, and a call proposed to answer questions instead
+    (
+        "I do not believe an IEP meeting is the most efficient way to address this. I propose "
+        "a phone call with the SLP so that we can answer your questions.",
+        "informal",
+    ),
+    # a video link already sent for a check-in is a smaller meeting, set
+    (
+        "I just sent you a Teams link for a 20-minute check-in on Monday at 4:00. If the team "
+        "needs to meet after that, I can start scheduling then.",
+        "informal",
+    ),
 ]
 
 

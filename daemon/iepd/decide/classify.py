@@ -72,6 +72,7 @@ OOF_WORDING = _any(
     r"|on (?:vacation|leave|holiday|medical leave|maternity leave|paternity leave)|out sick"
     r"|out of town|traveling|travelling|attending)",
     r"\b(?:limited|no|intermittent) access to (?:my )?e-?mail",
+    r"\b(?:not able|unable) to (?:check|access|read|monitor) (?:my )?e-?mail",
     r"\b(?:respond|reply|get back to you|answer)\b[^.?!]{0,40}\b(?:up)?on my return",
     r"\bout of (?:the )?office (?:until|through|from|and will)",
     r"\bwill (?:be )?return(?:ing)? (?:to the office )?on\b",
@@ -347,7 +348,9 @@ def _is_auto_reply(
         return True
     weak_subject = bool(OOF_SUBJECT.search(message.subject))
     wording = bool(OOF_WORDING.search(fresh))
-    if weak_subject and (wording or suppress):
+    # An Exchange server rule's reply carries the loop header alone, no suppression header.
+    server_rule = suppress or "x-ms-exchange-inbox-rules-loop" in headers
+    if weak_subject and (wording or server_rule):
         signals.append("out-of-office subject" + (" and wording" if wording else " and headers"))
         return True
     if generated:

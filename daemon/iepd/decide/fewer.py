@@ -110,7 +110,9 @@ def set_aside(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
     for index, token in enumerate(tokens):
         if token.is_(cues.SET_ASIDE):
-            ahead = tokens[index + 1 : index + 8]
+            ahead = list(tokens[index + 1 : index + 8])
+            # only what is passed over: "rather than a phone call, and it will be scheduled"
+            ahead = ahead[: next((at for at, t in enumerate(ahead) if t.after_comma), None)]
             if any(t.is_(cues.HOLD) or t.is_(cues.TEAM) or t.is_(cues.MEETING) for t in ahead):
                 return Cue("deferral", False, sentence.text, "the meeting set aside")
     return None

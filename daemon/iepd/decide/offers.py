@@ -137,7 +137,11 @@ def _with_someone_else(tokens: Sequence[Token], item: int) -> bool:
 _CALLS = frozenset({"call", "phone", "phone_call", "telephone", "llamar", "llamada", "telefono",
                     "marcar", "email", "correo"})  # fmt: skip
 _PURPOSE = frozenset({"talk", "discuss", "go_over", "walk", "explain", "platicar", "explicar",
-                      "hablar", "conversar", "revisar", "chat"})  # fmt: skip
+                      "hablar", "conversar", "revisar", "chat", "review",
+                      "talk_through"})  # fmt: skip
+# "I propose a phone call with the SLP ... and answer your questions": proposed, an offer.
+_PROPOSE = frozenset({"propose", "suggest", "offer", "recommend", "proponer", "sugerir",
+                      "ofrecer"})  # fmt: skip
 
 
 def _contact_only(tokens: Sequence[Token], item: int) -> bool:
@@ -147,7 +151,8 @@ def _contact_only(tokens: Sequence[Token], item: int) -> bool:
     if not tokens[item].is_(_CALLS) or not has(tokens, cues.CONTACT):
         return False
     purpose = any(token.is_(_PURPOSE) for token in tokens[item + 1 :])
-    return not purpose and not _to_parent(tokens, item)
+    proposed = any(token.is_(_PROPOSE) for token in tokens[max(0, item - 4) : item])
+    return not purpose and not proposed and not _to_parent(tokens, item)
 
 
 _BEFORE_IMPERATIVE = frozenset({
@@ -247,6 +252,12 @@ def _if_the_parent_wishes(tokens: Sequence[Token], item: int) -> bool:
     return parent and has(rest, _WISH)
 
 
+# What comes right after these is what the school passes over, not what it offers.
+_PASSED_OVER = frozenset({
+    "rather_than", "instead_of", "in_place_of", "in_lieu_of", "en_vez_de", "en_lugar_de",
+})  # fmt: skip
+
+
 def offer(sentence: Sentence) -> Cue | None:
     """The first smaller thing the sentence offers, or the invitation to get in touch it
     makes: "after consultation with the department, we suggest a meeting of the SST" offers
@@ -278,6 +289,8 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
         return None  # "there's no need to call"
     if _with_someone_else(tokens, item) or _waited_for(tokens, item):
         return None
+    if any(token.is_(_PASSED_OVER) for token in tokens[max(0, item - 3) : item]):
+        return None  # "a formal Team meeting rather than a phone call": the call passed over
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
     thanked = any(token.low in ("thank", "thanks", "gracias") for token in tokens[:item])
@@ -286,11 +299,15 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
     if _before_the_meeting(tokens):
         return Cue("contact", False, sentence.text, "a call before the meeting, not instead")
     imperative = all(token.low in _BEFORE_IMPERATIVE for token in tokens[start:item])
-    arranged = any(token.is_(cues.HOLD) for token in tokens[max(0, item - 5) : item])
+    # "I'll have her set up a call", "I sent you a Teams link for a check-in"
+    arranged = any(
+        token.is_(cues.HOLD) or token.lemma == "video_link"
+        for token in tokens[max(0, item - 5) : item]
+    )
     framed = (
         sentence.question
         or imperative  # "Call my office if you want to talk", "Stop by after school"
-        or arranged  # "I'll have her set up a call with you"
+        or arranged
         or has(tokens, cues.OFFER)
         or has(tokens, cues.TOGETHER)
         or _to_parent(tokens, item)
