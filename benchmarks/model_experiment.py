@@ -66,7 +66,7 @@ SEEN = (
     *("b", "c", "e", "g", "h", "k", "l", "m"),
     *("n", "o", "p", "q", "r", "s", "t", "u", "v", "w"),
     *("x", "y", "z", "za", "zb", "zc", "zd", "ze", "zf", "zg"),
-    *("zh", "zi", "zj", "zk", "zl"),
+    *("zh", "zi", "zj", "zk", "zl", "zm", "zn", "zo", "zp", "zq"),
 )
 TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")
