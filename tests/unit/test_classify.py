@@ -112,6 +112,24 @@ AUTO_REPLIES = [
         "auto_reply",
     ),
     (dict(subject="Re: Request", text="I am out of the office until Monday."), "answer"),
+    # a system's notice of the meeting says its mailbox is unattended and suppresses replies
+    (
+        dict(
+            subject="Invitation to a Meeting - Sam Rivera",
+            headers={"x-auto-response-suppress": "OOF, AutoReply"},
+            text="An Invitation to a Meeting has been issued: Monday, December 14 at 3:45 PM. "
+            "This message was generated automatically. This mailbox is not monitored.",
+        ),
+        "answer",
+    ),
+    (
+        dict(
+            subject="Automatic reply: Request",
+            headers={"x-auto-response-suppress": "All"},
+            text="This mailbox is not monitored. Please write to the main office.",
+        ),
+        "auto_reply",
+    ),
     (dict(subject="Re: Out of office days", text="Yes, we can meet on Monday."), "answer"),
 ]
 

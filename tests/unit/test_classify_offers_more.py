@@ -328,6 +328,24 @@ READINGS = [
         "a phone call with the SLP so that we can answer your questions.",
         "informal",
     ),
+    # a meeting that took place is no meeting agreed to, nor its day a day refused
+    (
+        "Sam's IEP team just met on October 27 and his IEP is current, so another IEP meeting "
+        "will not be scheduled right now.",
+        "declined",
+    ),
+    ("Thanks for writing. We won't be scheduling that right now; the team met in May.", "declined"),
+    # who the writer is and why a time names a smaller meeting without offering it
+    (
+        "I sit on our MTSS team and I have looked at her data. We will hold the IEP meeting on "
+        "Monday, December 14 at 3:45.",
+        "answer",
+    ),
+    (
+        "Monday at 3:45 works for the IEP meeting. We can't start before 3:40 because of "
+        "dismissal.",
+        "answer",
+    ),
     # a video link already sent for a check-in is a smaller meeting, set
     (
         "I just sent you a Teams link for a 20-minute check-in on Monday at 4:00. If the team "

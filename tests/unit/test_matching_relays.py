@@ -250,8 +250,19 @@ OUTSIDE = dict(
             subject="New message from DANA  ÁLVAREZ",
             text="Sam's IEP meeting: does January 6 at 4 work?" + FOOTER,
         ),
+        dict(
+            OUTSIDE,
+            from_name="Mrs. Alvarez via ParentSquare",
+            subject="New message from Mrs. Alvarez",
+            text="I got your letter about Sam's IEP meeting; does Monday work?" + FOOTER,
+        ),
     ],
-    ids=["parentsquare_from_name", "schoology_subject", "remind_name_in_capitals_with_accent"],
+    ids=[
+        "parentsquare_from_name",
+        "schoology_subject",
+        "remind_name_in_capitals_with_accent",
+        "a_title_and_the_surname",
+    ],
 )
 def test_a_platform_outside_the_school_relaying_the_case_manager_belongs_to_the_request(
     fields: dict[str, object],

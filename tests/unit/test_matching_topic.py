@@ -197,6 +197,24 @@ AREA_CASES = [
         None,
     ),
     (
+        "per_mayas_iep_she_tests_with_me",
+        dict(
+            subject="Maya - math benchmark Tuesday",
+            text="Per Maya's IEP she'll test with me in a small group with extended time.",
+        ),
+        None,
+    ),
+    (
+        "the_yearly_consent_to_bill_medicaid",
+        dict(
+            subject="Maya - consent form",
+            text="Each year we ask families to sign the Notice and Consent to Access Public "
+            "Benefits for services listed on the IEP. Could you sign and return it?",
+            parts=MessageParts(attachments=("Public_Benefits_Consent_Rivera_M.pdf",)),
+        ),
+        None,
+    ),
+    (
         "the_case_manager_asks_to_talk_of_the_area",
         dict(subject="Maya", text="can you call me? id like to talk thru mayas fluency"),
         Match("maya-reading", NAMES),

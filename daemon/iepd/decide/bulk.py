@@ -187,7 +187,7 @@ def _has_invitation(message: IncomingMessage) -> bool:
     return any(invite.start is not None for invite in message.parts.invites)
 
 
-def _a_reply(message: IncomingMessage) -> bool:
+def is_a_reply(message: IncomingMessage) -> bool:
     """True when the subject says the message replies to one ("Re:", "RE:", "AW:", "RV:"):
     a broadcast never does."""
     return bool(_REPLY_SUBJECT.match(message.subject))
@@ -211,7 +211,7 @@ def reason(message: IncomingMessage, parent_addresses: Iterable[str] = ()) -> st
     student-information system, ``Auto-Submitted: auto-generated``) is set aside unless it
     is about the request itself: a district's compliance system may send the prior written
     notice. Auto-replies, calendar invitations and replies ("Re: ...") are never set aside."""
-    if is_auto_reply(message) or _has_invitation(message) or _a_reply(message):
+    if is_auto_reply(message) or _has_invitation(message) or is_a_reply(message):
         return None
     mass = _to_many(message, parent_addresses)
     if mass:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from iepd.decide.bulk import is_a_reply
 from iepd.decide.excerpt import make_excerpt, new_text
 from iepd.decide.mentions import relayed_text
 from iepd.decide.notices import prior_notice, smaller_meeting
@@ -337,7 +338,10 @@ def _is_auto_reply(
         signals.append("Exchange out-of-office headers")
         return True
     away = _away(fresh, "")
-    if not has_invite and NOT_MONITORED.search(fresh) and (suppress or away):
+    # A special-education system's notice says its mailbox is unattended too, and suppresses
+    # auto-replies to itself: the subject must then say it is a reply.
+    replying = bool(OOF_SUBJECT.search(message.subject)) or is_a_reply(message)
+    if not has_invite and NOT_MONITORED.search(fresh) and ((suppress and replying) or away):
         signals.append("an unattended mailbox says so")
         return True
     # A system's notice says it is automated too: only with an absence besides is it one.

@@ -193,9 +193,25 @@ def meeting_object(clause: Sequence[Token], start: int, *, pronoun: bool) -> boo
             return True
         if pronoun and token.is_(cues.ONE) and index <= start + 2:
             return True
+        if pronoun and index == start and _stands_for_the_request(clause, index):
+            return True
         if token.is_(cues.REQUEST) and index <= start + 3:
             return True
     return False
+
+
+# "We won't be scheduling that right now": "that" alone, the thing asked for.
+_DEMONSTRATIVES = frozenset({"that", "this", "eso", "esto"})
+_AFTER_A_PRONOUN = frozenset({
+    "right", "now", "at", "for", "until", "yet", "either", "soon", "today", "again", "ahora",
+    "por_ahora", "todavia",
+})  # fmt: skip
+
+
+def _stands_for_the_request(clause: Sequence[Token], index: int) -> bool:
+    if clause[index].low not in _DEMONSTRATIVES:
+        return False
+    return index + 1 == len(clause) or clause[index + 1].low in _AFTER_A_PRONOUN
 
 
 def mentions_meeting(tokens: Sequence[Token]) -> bool:
@@ -237,10 +253,28 @@ def annual(tokens: Sequence[Token]) -> bool:
     return has(tokens, cues.ANNUAL)
 
 
+# A holding told as done: "the team just met in October", "her IEP meeting was held in May".
+_DONE_FORMS = frozenset({"held", "convened", "reconvened", "gathered"})
+_DONE_BEFORE = frozenset({
+    "was", "were", "has", "have", "had", "just", "already", "recently", "we've", "they've",
+})  # fmt: skip
+
+
+def told_as_done(tokens: Sequence[Token], index: int) -> bool:
+    """True when the meeting verb at ``index`` tells of a meeting that took place."""
+    low = tokens[index].low
+    if low == "met":
+        return True
+    return low in _DONE_FORMS and index > 0 and tokens[index - 1].low in _DONE_BEFORE
+
+
 def holds_meeting(tokens: Sequence[Token]) -> int:
     """Index of a holding of a meeting that is not negated, or -1 ("we will hold the
-    meeting", "the team will meet", "a meeting will be scheduled", "la junta se programará")."""
+    meeting", "the team will meet", "a meeting will be scheduled", "la junta se programará");
+    a meeting told as done ("the team just met") holds none."""
     for index, token in enumerate(tokens):
+        if told_as_done(tokens, index):
+            continue
         if token.is_(cues.HOLD) and not negated(tokens, index, window=4):
             passive = any(
                 is_meeting_noun(tokens, before) for before in range(max(0, index - 4), index)

@@ -156,7 +156,8 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
 # The IEP named only as what a teacher follows every day ("per her IEP accommodations I'll
 # read the questions aloud") is not the request spoken of.
 _EVERYDAY_IEP = re.compile(
-    r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the) iep"
+    r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the|\w+['’]s)"
+    r" iep"
     r"|iep (?:accommodations?|modifications?|supports?|testing|seating|goals?|progress)"
     r"(?: reports?)?"
     r"|(?:the|his|her|their) iep reports?"
@@ -183,6 +184,15 @@ _LEGAL_NOTICE = re.compile(
 )
 
 
+# The yearly notice about billing Medicaid or insurance for IEP services (34 CFR 300.154) is
+# a form to sign, no notice of the request.
+_BENEFITS_NOTICE = re.compile(
+    r"\bnotice (?:and consent )?(?:to access|of (?:access to|intent to access)) (?:the )?"
+    r"(?:public benefits|(?:public |private )?insurance|medicaid)\b[^\n.]*",
+    re.IGNORECASE,
+)
+
+
 def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
     """True when the subject or the new text speaks of the request (the meeting, the IEP,
     the letter, a notice), in English or Spanish: a word of the request itself, the child's
@@ -194,7 +204,8 @@ def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, .
 
 
 def _on_topic_text(text: str, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
-    text = mentions.OTHER_MEETINGS.sub(" ", _EVERYDAY_IEP.sub(" ", text))
+    text = _BENEFITS_NOTICE.sub(" ", _EVERYDAY_IEP.sub(" ", text))
+    text = mentions.OTHER_MEETINGS.sub(" ", text)
     if _ON_TOPIC.search(text):
         return True
     if child_name and mentions.names_the_meeting_of(child_name, text):
@@ -287,8 +298,22 @@ def _relayed_staff_requests(message: IncomingMessage, ctx: MatchContext) -> list
     return [
         request
         for request in ctx.requests
-        if any(_folded(name) == person for name in request.staff_names)
+        if any(_same_person(person, _folded(name)) for name in request.staff_names)
     ]
+
+
+_TITLE = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|sr|sra|srta)\.? ")
+
+
+def _same_person(relayed: str, staff: str) -> bool:
+    """ "dana alvarez" is "dana alvarez", and "mrs. alvarez" too, as a platform shows a
+    teacher by her title and surname."""
+    if not relayed or not staff:
+        return False
+    titled = _TITLE.match(relayed)
+    if titled:
+        return relayed[titled.end() :] == staff.split()[-1]
+    return relayed == staff
 
 
 def _folded(name: str) -> str:

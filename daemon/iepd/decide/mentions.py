@@ -47,7 +47,9 @@ _SAID_OF_THE_TEAM = (_TEAM_WORDS, _TEAM_NAMES)
 # "Rivera_Sam_IEP_Progress_Q2.pdf" is the quarter's report on the goals, no document of it.
 _DOCUMENT_WORDS = re.compile(
     r"(?<![a-z])(?:pwn|iep(?! progress)|pei|ard|norep|pwe|prior written|notice of|evaluation"
-    r"|consent|aviso previo|notificacion previa)(?![a-z])",
+    # not consent to bill Medicaid, to a photo or a trip: "Public_Benefits_Consent_Rivera.pdf"
+    r"|(?<!benefits )(?<!medicaid )(?<!insurance )(?<!media )(?<!photo )(?<!trip )consent"
+    r"|aviso previo|notificacion previa)(?![a-z])",
     re.IGNORECASE,
 )
 _FILE_SEPARATORS = re.compile(r"[_.\-+]+")

@@ -10,6 +10,7 @@ over with the team").
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from iepd.decide import cues
@@ -258,6 +259,20 @@ _PASSED_OVER = frozenset({
 })  # fmt: skip
 
 
+# What names a smaller meeting without offering it: "I sit on our MTSS team" (who the writer
+# is), "we can't start before 3:40 because of dismissal" (why a time).
+_NOT_OFFERED = frozenset({
+    ("sit", "on"), ("serve", "on"), ("member", "of"), ("part", "of"), ("because", "of"),
+    ("due", "to"), ("chair", "of"), ("lead", "of"),
+})  # fmt: skip
+
+
+def _named_not_offered(tokens: Sequence[Token], item: int) -> bool:
+    window = tokens[max(0, item - 4) : item]
+    pairs = {(a.lemma, b.low) for a, b in itertools.pairwise(window)}
+    return bool(pairs & _NOT_OFFERED)
+
+
 def offer(sentence: Sentence) -> Cue | None:
     """The first smaller thing the sentence offers, or the invitation to get in touch it
     makes: "after consultation with the department, we suggest a meeting of the SST" offers
@@ -291,6 +306,8 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
         return None
     if any(token.is_(_PASSED_OVER) for token in tokens[max(0, item - 3) : item]):
         return None  # "a formal Team meeting rather than a phone call": the call passed over
+    if _named_not_offered(tokens, item):
+        return None
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
     thanked = any(token.low in ("thank", "thanks", "gracias") for token in tokens[:item])

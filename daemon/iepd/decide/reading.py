@@ -48,6 +48,7 @@ from iepd.decide.clauses import (
     negated,
     negation_before,
     negator,
+    told_as_done,
     told_of_the_past,
 )  # fmt: skip
 from iepd.decide.deferrals import deferral
@@ -74,7 +75,15 @@ def _refusal_in(clause: Sequence[Token]) -> str | None:
     for index, token in enumerate(clause):
         negation = negation_before(clause, index)
         if token.is_(cues.HOLD) and negation >= 0 and not told_of_the_past(clause, negation):
-            if meeting_object(clause, index + 1, pronoun=True) or is_meet_verb(clause, index):
+            # "another IEP meeting will not be scheduled": the meeting before, passive
+            passive = negation > 0 and any(
+                is_meeting_noun(clause, at) for at in range(max(0, negation - 4), negation)
+            )
+            if (
+                meeting_object(clause, index + 1, pronoun=True)
+                or is_meet_verb(clause, index)
+                or passive
+            ):
                 if has(clause[index + 1 :], _WITHOUT):
                     return "not that way"  # "we can't meet without the SLP"
                 return "a meeting negated"
@@ -170,11 +179,19 @@ def refusal(sentence: Sentence) -> Cue | None:
             found == "a meeting negated"
             or (found == "the request not granted" and not has(clause, cues.REQUEST))
         )
+        # the day of a meeting that took place ("the team just met on October 27, so another
+        # meeting will not be scheduled") is no day refused
+        timed = _without_what_was_done(clause)
         day_here = (
-            names_day_or_time(clause) or has(clause, _TIMES) or _that_time(clause)
-            or _near_time(clause)
+            names_day_or_time(timed) or has(timed, _TIMES) or _that_time(timed)
+            or _near_time(timed)
         )  # fmt: skip
-        if dated and (day_here or has_day_or_time(sentence)):
+        any_day = (
+            has_day_or_time(sentence)
+            if len(timed) == len(clause)
+            else names_day_or_time(_without_what_was_done(tokens))
+        )
+        if dated and (day_here or any_day):
             other_clauses = day_here and len(sentence.clauses) > 1
             # "another" in "we won't hold another meeting" is the meeting refused
             elsewhere = tokens if day_here else [t for t in tokens if t not in clause]
@@ -223,6 +240,12 @@ _HABIT = frozenset({
     "generalmente", "usualmente", "habitualmente",
 })  # fmt: skip
 _NEAR = frozenset({"today", "tomorrow", "tonight", "hoy", "manana"})
+
+
+def _without_what_was_done(tokens: Sequence[Token]) -> list[Token]:
+    """The tokens less a meeting told as done and the words of its time: "met on October 27"."""
+    done = [at for at in range(len(tokens)) if told_as_done(tokens, at)]
+    return [t for at, t in enumerate(tokens) if not any(0 <= at - d <= 5 for d in done)]
 
 
 def _near_time(clause: Sequence[Token]) -> bool:
