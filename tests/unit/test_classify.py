@@ -122,6 +122,17 @@ AUTO_REPLIES = [
         ),
         "answer",
     ),
+    # a records system's notice of refusal, generated, says its mailbox is unattended
+    (
+        dict(
+            subject="Prior Written Notice issued - RIVERA, SAM",
+            headers={"auto-submitted": "auto-generated"},
+            text="This is an automated notification from the special education records system."
+            "\n\nDocument: Prior Written Notice\nAction: Refused - Parent request to convene "
+            "the IEP team\n\nPlease do not reply. This mailbox is not monitored.",
+        ),
+        "declined",
+    ),
     (
         dict(
             subject="Automatic reply: Request",

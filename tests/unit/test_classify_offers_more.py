@@ -346,6 +346,14 @@ READINGS = [
         "dismissal.",
         "answer",
     ),
+    # a named smaller meeting already set is offered, though "scheduled" is logistics
+    (
+        "I have scheduled a Student Assistance Team (SAT) meeting for Maya on Wednesday, "
+        "December 16 at 3:45 in the library.",
+        "informal",
+    ),
+    # Illinois' notice of the IEP meeting is no parent-teacher conference
+    ("Got it. I'll send out the Notice of Conference once the SSM confirms a room.", "answer"),
     # a video link already sent for a check-in is a smaller meeting, set
     (
         "I just sent you a Teams link for a 20-minute check-in on Monday at 4:00. If the team "

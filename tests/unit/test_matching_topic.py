@@ -215,6 +215,30 @@ AREA_CASES = [
         None,
     ),
     (
+        "a_nurses_referral_letter_going_home",
+        dict(
+            sender="office@district.example",
+            subject="Vision screening - Sam Rivera",
+            text="Sam did not pass the vision screening, so we recommend a further evaluation "
+            "by an eye doctor. The referral letter is going home in his backpack today.",
+        ),
+        None,
+    ),
+    (
+        "a_test_every_student_takes_no_es_parte_del_iep",
+        dict(
+            subject="Prueba de lectura de Maya",
+            text="El viernes Maya va a tomar la prueba de lectura de medio año. Es la misma "
+            "evaluación que toman todos los alumnos, no es parte del IEP.",
+        ),
+        None,
+    ),
+    (
+        "your_december_first_letter_still_speaks_of_the_request",
+        dict(subject="Sam", text="I received your December 1 letter and will call you Monday."),
+        Match("sam-speech", NAMES),
+    ),
+    (
         "the_case_manager_asks_to_talk_of_the_area",
         dict(subject="Maya", text="can you call me? id like to talk thru mayas fluency"),
         Match("maya-reading", NAMES),

@@ -319,7 +319,7 @@ def _is_auto_reply(
             return False
         # A ticket desk's update or a portal's "Dana Alvarez replied" is generated, and
         # carries a person's answer; an out-of-office so marked says it is away.
-        generated = auto_submitted == "auto-generated" and not _away(fresh, message.subject)
+        generated = auto_submitted == "auto-generated" and not _away(fresh, message)
         if not generated:
             signals.append(f"Auto-Submitted: {auto_submitted}")
             return True
@@ -337,11 +337,11 @@ def _is_auto_reply(
     if (suppress or rule) and "x-ms-exchange-inbox-rules-loop" in headers:
         signals.append("Exchange out-of-office headers")
         return True
-    away = _away(fresh, "")
+    away = _away(fresh, message, subject=False)
     # A special-education system's notice says its mailbox is unattended too, and suppresses
     # auto-replies to itself: the subject must then say it is a reply.
-    replying = bool(OOF_SUBJECT.search(message.subject)) or is_a_reply(message)
-    if not has_invite and NOT_MONITORED.search(fresh) and ((suppress and replying) or away):
+    unattended = NOT_MONITORED.search(fresh) and ((suppress and _replying(message)) or away)
+    if not has_invite and unattended:
         signals.append("an unattended mailbox says so")
         return True
     # A system's notice says it is automated too: only with an absence besides is it one.
@@ -362,14 +362,21 @@ def _is_auto_reply(
     return False
 
 
-def _away(fresh: str, subject: str) -> bool:
+def _away(fresh: str, message: IncomingMessage, *, subject: bool = True) -> bool:
     """True when the text (beyond a notice's "this is an automated message") or the subject
     says that someone is away, or an automatic reply that its mailbox is unattended. An
     unmonitored mailbox alone is no absence: a portal's footer says so under a teacher's
-    message."""
-    unattended = NOT_MONITORED.search(fresh) and SAYS_AUTOMATIC.search(fresh)
+    message, and a records system's notice ("A Prior Written Notice has been finalized")
+    says so with "this is an automated notification": only a reply's counts."""
+    unattended = (
+        NOT_MONITORED.search(fresh) and SAYS_AUTOMATIC.search(fresh) and _replying(message)
+    )
     return bool(
         OOF_WORDING.search(SAYS_AUTOMATIC.sub(" ", fresh))
         or unattended
-        or OOF_SUBJECT.search(subject)
+        or (subject and OOF_SUBJECT.search(message.subject))
     )
+
+
+def _replying(message: IncomingMessage) -> bool:
+    return bool(OOF_SUBJECT.search(message.subject)) or is_a_reply(message)

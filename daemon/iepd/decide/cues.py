@@ -277,6 +277,8 @@ PHRASES: tuple[str, ...] = (
     "llevar a cabo", "lleve a cabo=llevar_a_cabo", "llevara a cabo=llevar_a_cabo",
     "a continuacion", "next review", "next iep", "next ard", "spring ard", "iep team",
     "ard committee", "notice of meeting", "notice of ard", "meeting notice", "formal notice",
+    # Illinois' and North Carolina's names for the notice of the IEP meeting
+    "notice of conference=notice_of_meeting", "invitation to conference=notice_of_meeting",
     "notificacion oficial", "mas facil", "mas rapido", "before we", "to start", "start with",
     "para empezar", "team check-in=team_check_in", "you me and", "will call",
     "i'll call=will_call", "we'll call=will_call", "i will call=will_call", "reach out to you",

@@ -36,7 +36,10 @@ _ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting|junta|reuni[oó]n)\b", re.
 # (mentions.weak_signs): a teacher's note about a field-trip slip, the speech teacher's
 # practice calendar, the counselor's lunch group name the child and are from the school.
 _ON_TOPIC = re.compile(
-    r"\b(?:iep|ard|pei|504|committee|comit[eé]|request\w*|solicit\w*|letter|carta"
+    r"\b(?:iep|ard|pei|504|committee|comit[eé]|request\w*|solicit\w*"
+    # the parent's letter, not a nurse's referral letter going home in the backpack
+    r"|(?:your|ur|yr)(?: [\w,'-]+){0,3} letter|letter (?:that )?you (?:sent|wrote|e-?mailed)"
+    r"|(?:su|tu)(?: [\w,-]+){0,3} carta|carta que (?:nos |me )?(?:envi|mand|escribi)\w*"
     r"|prior written notice|notice of (?:meeting|ard)|aviso previo|notificaci[oó]n previa|pwn"
     r"|your concerns?|sus? preocupaci[oó]n(?:es)?|sst|(?:your|ur) (?:e-?mails?|notes?|messages?)"
     r"|sus? (?:correos?|mensajes?)"
@@ -169,6 +172,9 @@ _EVERYDAY_IEP = re.compile(
     # what the child's IEP gives during a test or a trip ("her extended time from her IEP",
     # "anything she needs from her IEP on the trip", "una adaptación de su IEP")
     r"|from (?:his|her|their) iep(?! (?:meeting|team|conference|mtg)s?\b)"
+    # "the same test every 7th grader takes, not part of the IEP", "no es parte del IEP"
+    r"|(?:not|no es|no son|isn't) (?:a )?(?:part of|parte del?|related to|connected to"
+    r"|relacionad[oa]s? con(?: el)?)(?: (?:the|his|her|their|el|la|su))? (?:iep|pei)"
     r"|(?:adaptaci[oó]n|adaptaciones|acomodos?|acomodaciones) (?:de|en|del) (?:su |el )?"
     r"(?:iep|pei))\b"
     r"(?: (?:accommodations?|modifications?))?",

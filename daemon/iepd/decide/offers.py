@@ -292,7 +292,13 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
         return Cue("contact", False, sentence.text, "an invitation to get in touch")
     meeting_noun = any(is_meeting_noun(tokens, index) for index in range(len(tokens)))
     plain_call = not has(tokens, cues.INSTEAD) and not smaller(tokens)
-    if plain_call and has(tokens, cues.LOGISTICS) and (meeting_noun or _to_set_up(tokens, item)):
+    named_meeting = tokens[item].is_(cues.LESSER_MEETING)  # "a Student Assistance Team meeting"
+    if (
+        plain_call
+        and not named_meeting
+        and has(tokens, cues.LOGISTICS)
+        and (meeting_noun or _to_set_up(tokens, item))
+    ):
         return None  # a call to set the meeting's date up
     if plain_call and tokens[item].is_(_MEDIA) and (has(tokens, _JOIN) or _held_by(tokens, item)):
         return None  # "you may join the meeting by phone": how to attend, not instead

@@ -166,7 +166,25 @@ def _needs_something_else(clause: Sequence[Token], index: int) -> bool:
     )  # fmt: skip
 
 
+# A form's field that gives the decision: "Action: Refused", "Decisión: Rechazada".
+_DECISION_FIELDS = frozenset({
+    "action", "decision", "status", "outcome", "determination", "response", "result",
+    "accion", "estado", "resultado", "respuesta", "determinacion",
+})  # fmt: skip
+
+
+def _form_decision(sentence: Sentence) -> bool:
+    tokens = sentence.tokens
+    return (
+        0 < len(tokens) <= 5
+        and tokens[0].low in _DECISION_FIELDS
+        and any(token.is_(cues.REFUSE) for token in tokens[1:3])
+    )
+
+
 def refusal(sentence: Sentence) -> Cue | None:
+    if _form_decision(sentence):
+        return Cue("refusal", True, sentence.text, "a form's decision: refused")
     for clause in sentence.clauses:
         found = _refusal_in(clause)
         if found is None:
