@@ -493,7 +493,10 @@ KEPT_CASES = [
             text="Dear Jordan, we will hold Sam's IEP meeting on the 10th.",
         ),
     ),
-    ("a_letter_to_a_parent_guardian", dict(text="Dear Parent/Guardian of Sam Rivera: IEP")),
+    (
+        "a_letter_to_a_parent_guardian",
+        dict(text="Dear Parent/Guardian of Sam Rivera: the IEP team will meet on December 14."),
+    ),
     (
         "a_compliance_system_sends_the_prior_written_notice",
         dict(

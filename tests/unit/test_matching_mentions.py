@@ -46,7 +46,7 @@ CASES = [
     ),
     (
         "mayas_iep_in_the_subject",
-        dict(sender=SECRETARY, subject="mayas iep", text="see below"),
+        dict(sender=SECRETARY, subject="mayas iep mtg", text="see below"),
         Match("maya-reading", NAMES),
     ),
     ("samantha_is_still_no_sam", dict(text="Samantha's IEP meeting is Friday."), None),

@@ -1,18 +1,20 @@
 """matching and mentions: whether a fresh message from the school speaks of the request itself,
 as a careful parent reads it, or only uses a word of its area (issue 14). A word of the
-request (the IEP, the parent's letter or e-mail, a notice of meeting) is enough alone; a weak
-sign (a meeting of unknown kind, the area, a signature's title, a notice) needs another kind
-beside it, or the child's own meeting (pure, table-driven; the world of test_matching.py)."""
+request (the parent's letter or e-mail, a notice of meeting) is enough alone, the IEP beside a
+meeting, a talk, a notice or an invitation; a weak sign (a meeting of unknown kind, the area, a
+signature's title, a notice) needs another kind beside it, or the child's own meeting (pure,
+table-driven; the world of test_matching.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
-from test_matching import CTX, MAYA, SAM, message
+from test_matching import CTX, MAYA, SAM, START, message
 
 from iepd.decide import mentions
 from iepd.decide.matching import Match, match
+from iepd.inbox.invites import Invite
 from iepd.inbox.parse import MessageParts
 
 NAMES = "sender_names_child"
@@ -236,6 +238,30 @@ AREA_CASES = [
     (
         "your_december_first_letter_still_speaks_of_the_request",
         dict(subject="Sam", text="I received your December 1 letter and will call you Monday."),
+        Match("sam-speech", NAMES),
+    ),
+    # The IEP beside only the area or a test is the plan followed; beside a meeting, a talk,
+    # a notice or an invitation, the request.
+    (
+        "the_iep_beside_only_a_reading_test",
+        dict(
+            subject="Maya - reading benchmark Friday",
+            text="Maya takes the winter reading benchmark on Friday with the extended time in "
+            "her IEP; results post after break.",
+        ),
+        None,
+    ),
+    (
+        "the_iep_beside_a_talk",
+        dict(subject="Sam", text="Could I call you Monday to go over his IEP and the speech?"),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "an_invitation_titled_iep_with_no_body",
+        dict(
+            subject="IEP - Sam Rivera",
+            parts=MessageParts(invites=(Invite("REQUEST", START, "Room 104", "IEP"),)),
+        ),
         Match("sam-speech", NAMES),
     ),
     (

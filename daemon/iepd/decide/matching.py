@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Literal
 
 from iepd.decide import bulk, mentions
-from iepd.decide.excerpt import new_text
+from iepd.decide.topic import TEXT_SCAN_LIMIT, on_topic, on_topic_text
 from iepd.inbox.parse import IncomingMessage, is_mail_system
 
 logger = logging.getLogger(__name__)
@@ -30,33 +30,11 @@ logger = logging.getLogger(__name__)
 Reason = Literal["thread", "bounce", "sender_names_child", "sole_open_request"]
 
 _ASKS_ABOUT_MEETING = re.compile(r"\b(IEP|ARD|meeting|junta|reuni[oó]n)\b", re.IGNORECASE)
-# What a message about the request itself speaks of, in its subject or its new text: the
-# IEP or the team's meeting, the parent's letter, request, e-mail or concerns, a notice. A
-# word of the request's area or a meeting of unknown kind is only a weak sign
-# (mentions.weak_signs): a teacher's note about a field-trip slip, the speech teacher's
-# practice calendar, the counselor's lunch group name the child and are from the school.
-_ON_TOPIC = re.compile(
-    r"\b(?:iep|ard|pei|504|committee|comit[eé]|request\w*|solicit\w*"
-    # the parent's letter, not a nurse's referral letter going home in the backpack
-    r"|(?:your|ur|yr)(?: [\w,'-]+){0,3} letter|letter (?:that )?you (?:sent|wrote|e-?mailed)"
-    r"|(?:su|tu)(?: [\w,-]+){0,3} carta|carta que (?:nos |me )?(?:envi|mand|escribi)\w*"
-    r"|prior written notice|notice of (?:meeting|ard)|aviso previo|notificaci[oó]n previa|pwn"
-    r"|your concerns?|sus? preocupaci[oó]n(?:es)?|sst|(?:your|ur) (?:e-?mails?|notes?|messages?)"
-    r"|sus? (?:correos?|mensajes?)"
-    # The parent's own contact, as the school tells it: "Dana mentioned you emailed about
-    # Sam's speech", "you had some concerns about Maya's reading".
-    r"|you (?:had |have )?(?:reached out|e-?mailed|wrote|written to|contacted)"
-    r"|you(?: were| have been|'re| are) (?:worried|concerned)"
-    r"|you (?:had|raised|shared|expressed|mentioned) (?:some |a few |a )?concerns?"
-    r"|(?:me|nos) escribi[oó])\b",
-    re.IGNORECASE,
-)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery status notification|returned mail|failure notice|mail delivery"
     r"|delivery (has )?failed|could not be delivered|delayed mail|delivery delayed",
     re.IGNORECASE,
 )
-TEXT_SCAN_LIMIT = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -154,69 +132,6 @@ def _excluded(message: IncomingMessage, ctx: MatchContext) -> str | None:
         if not bulk.is_auto_reply(message) and not relayed:
             return "list mail"
     return None
-
-
-# The IEP named only as what a teacher follows every day ("per her IEP accommodations I'll
-# read the questions aloud") is not the request spoken of.
-_EVERYDAY_IEP = re.compile(
-    r"\b(?:(?:per|under|according to|as (?:in|per)|following) (?:his|her|their|the|\w+['’]s)"
-    r" iep"
-    r"|iep (?:accommodations?|modifications?|supports?|testing|seating|goals?|progress)"
-    r"(?: reports?)?"
-    r"|(?:the|his|her|their) iep reports?"
-    r"|(?:accommodations?|modifications?) (?:in|on|from) (?:his|her|their|the) iep"
-    # what the IEP already says, followed in class or at a test ("provided as they are
-    # listed in her IEP")
-    r"|(?:listed|written|outlined|stated|included|noted|documented|spelled out) (?:in|on)"
-    r" (?:his|her|their|the) iep(?! (?:meeting|team|conference|mtg)s?\b)"
-    # what the child's IEP gives during a test or a trip ("her extended time from her IEP",
-    # "anything she needs from her IEP on the trip", "una adaptación de su IEP")
-    r"|from (?:his|her|their) iep(?! (?:meeting|team|conference|mtg)s?\b)"
-    # "the same test every 7th grader takes, not part of the IEP", "no es parte del IEP"
-    r"|(?:not|no es|no son|isn't) (?:a )?(?:part of|parte del?|related to|connected to"
-    r"|relacionad[oa]s? con(?: el)?)(?: (?:the|his|her|their|el|la|su))? (?:iep|pei)"
-    r"|(?:adaptaci[oó]n|adaptaciones|acomodos?|acomodaciones) (?:de|en|del) (?:su |el )?"
-    r"(?:iep|pei))\b"
-    r"(?: (?:accommodations?|modifications?))?",
-    re.IGNORECASE,
-)
-# A signature's confidentiality or public-records notice ("... available to the public and
-# media upon request") speaks of no request: its paragraph is left out.
-_LEGAL_NOTICE = re.compile(
-    r"(?:^|\n\s*\n)[^\n]*(?:public records|confidential(?:ity)?(?: notice)?|privileged"
-    r"|intended (?:only|solely) for|ferpa|aviso de confidencialidad|registros p[uú]blicos)"
-    r"[\s\S]*?(?=\n\s*\n|$)",
-    re.IGNORECASE,
-)
-
-
-# The yearly notice about billing Medicaid or insurance for IEP services (34 CFR 300.154) is
-# a form to sign, no notice of the request.
-_BENEFITS_NOTICE = re.compile(
-    r"\bnotice (?:and consent )?(?:to access|of (?:access to|intent to access)) (?:the )?"
-    r"(?:public benefits|(?:public |private )?insurance|medicaid)\b[^\n.]*",
-    re.IGNORECASE,
-)
-
-
-def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
-    """True when the subject or the new text speaks of the request (the meeting, the IEP,
-    the letter, a notice), in English or Spanish: a word of the request itself, the child's
-    own meeting, or weak signs of two kinds (mentions.weak_signs; ``areas`` are the
-    request's, and count as a service)."""
-    fresh = new_text(message.text[:TEXT_SCAN_LIMIT])
-    text = f"{message.subject}\n\n{_LEGAL_NOTICE.sub(' ', fresh)}"
-    return _on_topic_text(text, child_name, areas)
-
-
-def _on_topic_text(text: str, child_name: str = "", areas: tuple[str, ...] = ()) -> bool:
-    text = _BENEFITS_NOTICE.sub(" ", _EVERYDAY_IEP.sub(" ", text))
-    text = mentions.OTHER_MEETINGS.sub(" ", text)
-    if _ON_TOPIC.search(text):
-        return True
-    if child_name and mentions.names_the_meeting_of(child_name, text):
-        return True
-    return len(mentions.weak_signs(text, areas)) >= 2
 
 
 def _looks_like_bounce(message: IncomingMessage) -> bool:
@@ -380,7 +295,7 @@ def _speaks_of(message: IncomingMessage, request: OpenRequest, *, relayed: bool 
     if on_topic(message, named, areas) or mentions.speaks_of_the_team(message, TEXT_SCAN_LIMIT):
         return True
     relayed_text = mentions.relayed_text(message, TEXT_SCAN_LIMIT) if relayed else ""
-    if relayed_text and _on_topic_text(relayed_text, named, areas):
+    if relayed_text and on_topic_text(relayed_text, named, areas):
         return True
     if bulk.is_auto_reply(message):
         return True

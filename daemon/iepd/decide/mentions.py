@@ -29,7 +29,7 @@ WORD_NAMES = frozenset(
 # team (which the parent asked for), the parent's letter or request in text-message spelling.
 _TEAM_WORDS = re.compile(
     r"\b(?:re-?conven\w*|convene|convening"
-    r"|(?:whole|full|entire|complete) (?:iep |ard |sped )?team"
+    r"|(?:whole|full|entire|complete) (?:(?:iep |ard |sped )?team|arc|ard|ppt|committee)"
     r"|todo el equipo|(?:el )?equipo (?:completo|entero|del pei)"
     r"|(?:ur|yr) (?:e-?mail|note|message|letter|request)"
     # Michigan's IEP Team meeting: "Sam Rivera IEPT".
