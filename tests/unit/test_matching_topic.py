@@ -110,6 +110,32 @@ CASES = [
         ),
         None,
     ),
+    # Any request or committee is not the parent's request or the IEP committee.
+    (
+        "a_copy_available_upon_request",
+        dict(
+            sender=TEACHER,
+            subject="Sam's class photos",
+            text="Sam's class photos came in today; a digital copy is available upon request.",
+        ),
+        None,
+    ),
+    (
+        "the_carnival_committee",
+        dict(
+            sender=COUNSELOR,
+            text="Maya signed up for the spring carnival committee; it needs a parent volunteer.",
+        ),
+        None,
+    ),
+    (
+        "she_received_your_request_about_sam",
+        dict(
+            sender="office@district.example",
+            text="Mrs. Alvarez asked me to let you know she received your request about Sam.",
+        ),
+        Match("sam-speech", NAMES),
+    ),
     (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),

@@ -21,7 +21,14 @@ TEXT_SCAN_LIMIT = 256 * 1024
 # (mentions.weak_signs): a teacher's note about a field-trip slip, the speech teacher's
 # practice calendar, the counselor's lunch group name the child and are from the school.
 _ON_TOPIC = re.compile(
-    r"\b(?:committee|comit[eé]|request\w*|solicit\w*"
+    # the parent's request, not any request ("available upon request", "the PTA committee")
+    r"\b(?:(?:your|ur|yr|su|tu)(?: [\w,'-]+){0,3} (?:requests?|solicitud|petici[oó]n)"
+    r"|you(?: have| had)? requested|usted (?:ha )?solicit\w*|(?:nos|me) solicit[oó]"
+    r"|requested (?:an?|the) (?:iep |ard |team |arc )?(?:meeting|team|conference)"
+    r"|(?:meeting|mtg|iep|ard) request"
+    r"|request (?:for|of) (?:an?|the) (?:iep |ard )?(?:meeting|team)"
+    r"|(?:iep|ard|arc|admission|case conference|eligibility|placement) committee"
+    r"|comit[eé] (?:del? )?(?:iep|pei|ard|admisi[oó]n)"
     # the parent's letter, not a nurse's referral letter going home in the backpack
     r"|(?:your|ur|yr)(?: [\w,'-]+){0,3} letter|letter (?:that )?you (?:sent|wrote|e-?mailed)"
     r"|(?:su|tu)(?: [\w,-]+){0,3} carta|carta que (?:nos |me )?(?:envi|mand|escribi)\w*"
@@ -36,6 +43,8 @@ _ON_TOPIC = re.compile(
     r"|(?:me|nos) escribi[oó])\b",
     re.IGNORECASE,
 )
+# A request or a committee of unknown kind: a weak sign ("available upon request").
+_ANY_REQUEST = re.compile(r"\b(?:request\w*|solicit\w*|committee|comit[eé])", re.IGNORECASE)
 # The IEP (or Texas' ARD, Spanish PEI, a 504 plan) named: a sign of the request with another.
 _THE_IEP = re.compile(r"\b(?:iep|ard|pei|504)\b", re.IGNORECASE)
 
@@ -102,6 +111,8 @@ def on_topic_text(
     if child_name and mentions.names_the_meeting_of(child_name, text):
         return True
     signs = set(mentions.weak_signs(text, areas)) | ({"meeting"} if invited else set())
+    if _ANY_REQUEST.search(text):
+        signs.add("request")
     # The IEP beside a meeting, a talk, a notice or an invitation is the request's; beside
     # only the child's area or a test it is the plan a teacher follows ("she'll test in a
     # small group per her IEP", "la prueba de lectura no es parte del IEP").
