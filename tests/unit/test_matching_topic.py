@@ -137,6 +137,24 @@ CASES = [
         Match("sam-speech", NAMES),
     ),
     (
+        "thanks_for_your_note_about_lunch",
+        dict(
+            sender=TEACHER,
+            text="Thanks for your note about Sam's lunch account; I sent it to the cafeteria.",
+        ),
+        None,
+    ),
+    (
+        "about_your_email_she_would_talk_it_through",
+        dict(
+            sender="office@district.example",
+            subject="Phone message - Sam Rivera",
+            text="Ms. Alvarez tried to reach you about your email regarding Sam. She would "
+            "prefer to talk this through over the phone.",
+        ),
+        Match("sam-speech", NAMES),
+    ),
+    (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
         Match("sam-speech", NAMES),

@@ -33,8 +33,11 @@ _ON_TOPIC = re.compile(
     r"|(?:your|ur|yr)(?: [\w,'-]+){0,3} letter|letter (?:that )?you (?:sent|wrote|e-?mailed)"
     r"|(?:su|tu)(?: [\w,-]+){0,3} carta|carta que (?:nos |me )?(?:envi|mand|escribi)\w*"
     r"|prior written notice|notice of (?:meeting|ard)|aviso previo|notificaci[oó]n previa|pwn"
-    r"|your concerns?|sus? preocupaci[oó]n(?:es)?|sst|(?:your|ur) (?:e-?mails?|notes?|messages?)"
-    r"|sus? (?:correos?|mensajes?)"
+    r"|your concerns?|sus? preocupaci[oó]n(?:es)?|sst"
+    # the parent's e-mail about the child as a whole ("both of your emails about Sam."), not
+    # about one thing of the child's ("your note about Sam's lunch account")
+    r"|(?:your|ur) (?:e-?mails?|notes?|messages?) (?:about|regarding|concerning|re:?|on)"
+    r" (?:him|her|them|[A-Z][\w-]+)(?=\s*(?:[.,;:!?)]|$|and\b))"
     # The parent's own contact, as the school tells it: "Dana mentioned you emailed about
     # Sam's speech", "you had some concerns about Maya's reading".
     r"|you (?:had |have )?(?:reached out|e-?mailed|wrote|written to|contacted)"
@@ -44,7 +47,11 @@ _ON_TOPIC = re.compile(
     re.IGNORECASE,
 )
 # A request or a committee of unknown kind: a weak sign ("available upon request").
-_ANY_REQUEST = re.compile(r"\b(?:request\w*|solicit\w*|committee|comit[eé])", re.IGNORECASE)
+_ANY_REQUEST = re.compile(
+    r"\b(?:request\w*|solicit\w*|committee|comit[eé]|(?:your|ur) (?:e-?mails?|notes?|messages?)"
+    r"|sus? (?:correos?|mensajes?))",
+    re.IGNORECASE,
+)
 # The IEP (or Texas' ARD, Spanish PEI, a 504 plan) named: a sign of the request with another.
 _THE_IEP = re.compile(r"\b(?:iep|ard|pei|504)\b", re.IGNORECASE)
 
