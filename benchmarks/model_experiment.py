@@ -67,7 +67,7 @@ SEEN = (
     *("n", "o", "p", "q", "r", "s", "t", "u", "v", "w"),
     *("x", "y", "z", "za", "zb", "zc", "zd", "ze", "zf", "zg"),
     *("zh", "zi", "zj", "zk", "zl", "zm", "zn", "zo", "zp", "zq"),
-    *("zr", "zs", "zt", "zu", "zv"),
+    *("zr", "zs", "zt", "zu", "zv", "zw", "zx", "zy", "zz", "zza"),
 )
 TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")
