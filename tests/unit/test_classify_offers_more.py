@@ -354,6 +354,17 @@ READINGS = [
     ),
     # Illinois' notice of the IEP meeting is no parent-teacher conference
     ("Got it. I'll send out the Notice of Conference once the SSM confirms a room.", "answer"),
+    # Michigan's MET is a team, not a meeting negated
+    (
+        "Dana is setting up the IEPT and will be in touch about dates. I've moved his group so "
+        "it won't run into the MET days.",
+        "answer",
+    ),
+    (
+        "I don't think a formal meeting is the best use of everyone's time. I'm happy to work "
+        "through any remaining questions by email.",
+        "informal",
+    ),
     # a video link already sent for a check-in is a smaller meeting, set
     (
         "I just sent you a Teams link for a 20-minute check-in on Monday at 4:00. If the team "

@@ -154,6 +154,36 @@ CASES = [
         ),
         Match("sam-speech", NAMES),
     ),
+    # A class's talk and the school's conference nights are no meeting asked for.
+    (
+        "book_discussions_and_reading_logs",
+        dict(
+            sender="ela@hamiltonms.example",
+            subject="Maya - missing reading logs",
+            text="Maya is missing two reading logs. She's been doing great in our book "
+            "discussions, so it's more about keeping up with the logs.",
+        ),
+        None,
+    ),
+    (
+        "see_you_at_conferences_after_a_speech_group",
+        dict(
+            sender=TEACHER,
+            subject="Sam - math test",
+            text="The math test is tomorrow; his speech group is at 10:15 so he'll finish after "
+            "speech. See you at conferences in January!",
+        ),
+        None,
+    ),
+    (
+        "youve_been_worried_about_sams_speech",
+        dict(
+            sender=TEACHER,
+            text="Dana mentioned you've been worried about Sam's speech sessions and asked if "
+            "I could help.",
+        ),
+        Match("sam-speech", NAMES),
+    ),
     (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),

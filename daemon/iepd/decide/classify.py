@@ -368,9 +368,7 @@ def _away(fresh: str, message: IncomingMessage, *, subject: bool = True) -> bool
     unmonitored mailbox alone is no absence: a portal's footer says so under a teacher's
     message, and a records system's notice ("A Prior Written Notice has been finalized")
     says so with "this is an automated notification": only a reply's counts."""
-    unattended = (
-        NOT_MONITORED.search(fresh) and SAYS_AUTOMATIC.search(fresh) and _replying(message)
-    )
+    unattended = NOT_MONITORED.search(fresh) and SAYS_AUTOMATIC.search(fresh) and _replying(message)
     return bool(
         OOF_WORDING.search(SAYS_AUTOMATIC.sub(" ", fresh))
         or unattended

@@ -177,6 +177,8 @@ _MET_THINGS = frozenset({
 
 def is_meet_verb(clause: Sequence[Token], index: int) -> bool:
     token = clause[index]
+    if token.text == "MET":
+        return False  # Michigan's multidisciplinary evaluation team, a noun
     if token.low in ("meeting",):
         return index > 0 and clause[index - 1].is_(BE)
     if token.low in ("junta", "juntas", "reunion", "reuniones"):
@@ -263,7 +265,7 @@ _DONE_BEFORE = frozenset({
 def told_as_done(tokens: Sequence[Token], index: int) -> bool:
     """True when the meeting verb at ``index`` tells of a meeting that took place."""
     low = tokens[index].low
-    if low == "met":
+    if low == "met" and tokens[index].text != "MET":
         return True
     return low in _DONE_FORMS and index > 0 and tokens[index - 1].low in _DONE_BEFORE
 

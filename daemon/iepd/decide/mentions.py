@@ -95,7 +95,7 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
         r"|discuss\w*|talk (?:with you )?about(?![^.\n]{0,30}\bwith (?:a|the|their|his|her)"
         r" (?:small )?(?:groups?|class|partners?|classmates?|peers?)\b)"
         r"|call (?:me|you)(?: [\w'-]+){0,3}? about|talk (?:this|it|that|things) (?:through|over)"
-        r"|give you a call|hablar|platicar|llamarl[aeo]",
+        r"|give you a call|sit down with you|hablar|platicar|llamarl[aeo]",
         "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",
         "office": r"special education|educaci[oó]n especial|sped|special ed"
         r"|exceptional (?:student|children)|(?:student|pupil|special) services|case manager",
@@ -114,6 +114,12 @@ OTHER_MEETINGS = re.compile(
     r"|\b(?:club|group|class(?:es)?|sessions?)(?: will| would| also)? meets?\b"
     r"|\bmeets?\b(?=[^.\n]{0,40}\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days"
     r"|every (?:week|day|morning|afternoon)|each week|weekly|during lunch|at lunch))"
+    # a class's own talk and the school's conference nights: "our book discussions", "see you
+    # at conferences in January" (the meeting asked for is one, and the team's)
+    r"|\b(?:book|class|classroom|literature|literary|group|small[- ]group|partner)"
+    r" discussions?\b"
+    r"|(?<!iep )(?<!ard )(?<!arc )(?<!ppt )(?<!case )\bconferences\b"
+    r"|\bconference (?:night|nights|week|day|days)\b"
     # and "meet" in another sense: "on track to meet that goal by his annual"
     r"|\bmeet(?:s|ing)? (?:(?:all|each|both|that|this|these|those|the|his|her|their|its|our"
     r"|your) ){1,2}(?:[\w-]+ )?(?:goals?|objectives?|benchmarks?|standards?|expectations?"

@@ -41,7 +41,7 @@ _ON_TOPIC = re.compile(
     # The parent's own contact, as the school tells it: "Dana mentioned you emailed about
     # Sam's speech", "you had some concerns about Maya's reading".
     r"|you (?:had |have )?(?:reached out|e-?mailed|wrote|written to|contacted)"
-    r"|you(?: were| have been|'re| are) (?:worried|concerned)"
+    r"|you(?: were| have been|'ve been|'re| are) (?:worried|concerned)"
     r"|you (?:had|raised|shared|expressed|mentioned) (?:some |a few |a )?concerns?"
     r"|(?:me|nos) escribi[oó])\b",
     re.IGNORECASE,
