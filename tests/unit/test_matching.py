@@ -150,6 +150,11 @@ SENDER_CASES = [
         Match("maya-reading", SOLE),
     ),
     (
+        "no_name_sender_with_one_request_about_another_groups_meeting",
+        dict(sender="office@hamiltonms.example", text="Reminder: the PTA meeting is Thursday."),
+        None,
+    ),
+    (
         "no_name_and_not_about_a_meeting",
         dict(sender="office@hamiltonms.example", text="Picture day is Friday."),
         None,

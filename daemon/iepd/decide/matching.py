@@ -285,7 +285,8 @@ def _sender_match(
     if relayed:
         return None
     asks = _ASKS_ABOUT_MEETING.search(message.subject) or _ASKS_ABOUT_MEETING.search(text)
-    if asks and len(candidates) == 1:
+    # and of the request's meeting, not the PTA's or the band's on Thursday
+    if asks and len(candidates) == 1 and on_topic(message, "", candidates[0].areas):
         return Match(candidates[0].request_id, "sole_open_request")
     return None
 
