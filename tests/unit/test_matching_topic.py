@@ -339,6 +339,22 @@ AREA_CASES = [
         Match("sam-speech", NAMES),
     ),
     (
+        "kentuckys_arc_with_its_invitation",
+        dict(
+            subject="Sam Rivera ARC",
+            text="Here's the calendar thing for Sam's ARC on the 6th. See you then",
+            parts=MessageParts(invites=(Invite("PUBLISH", START, "Lincoln", "Sam Rivera ARC"),)),
+        ),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "an_arc_in_lowercase_is_a_shape",
+        dict(
+            subject="Sam - art", text="Sam drew a lovely arc in art today; can we meet at pickup?"
+        ),
+        None,
+    ),
+    (
         "the_case_manager_asks_to_talk_of_the_area",
         dict(subject="Maya", text="can you call me? id like to talk thru mayas fluency"),
         Match("maya-reading", NAMES),

@@ -52,8 +52,9 @@ _ANY_REQUEST = re.compile(
     r"|sus? (?:correos?|mensajes?))",
     re.IGNORECASE,
 )
-# The IEP (or Texas' ARD, Spanish PEI, a 504 plan) named: a sign of the request with another.
-_THE_IEP = re.compile(r"\b(?:iep|ard|pei|504)\b", re.IGNORECASE)
+# The IEP (or Texas' ARD, Spanish PEI, a 504 plan) named: a sign of the request with another;
+# so are other states' names for the team's meeting, in capitals only (an "arc" is a shape).
+_THE_IEP = re.compile(r"\b(?:(?i:iep|ard|pei|504)|ARC|PPT|IEPT|CSE)\b")
 
 # The IEP named only as what a teacher follows every day ("per her IEP accommodations I'll
 # read the questions aloud") is not the request spoken of.
