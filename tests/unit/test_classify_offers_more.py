@@ -476,3 +476,74 @@ def test_a_title_in_a_signature_without_a_closing_offers_nothing() -> None:
     )
     result = classify(message(text))
     assert (result.klass, result.unsure) == ("answer", False), result.signals
+
+
+# ---- round 13: shapes from zzg to zzk once seen ----------------------------------------------
+
+
+def test_the_short_last_line_of_wrapped_prose_ends_its_sentence() -> None:
+    text = (
+        "If at the end of that period the data shows Sam is still behind, we will\n"
+        "schedule an IEP meeting at that time.\n\nThanks for your patience."
+    )
+    assert split_sentences(text) == [
+        "If at the end of that period the data shows Sam is still behind, we will schedule an "
+        "IEP meeting at that time.",
+        "Thanks for your patience.",
+    ]
+
+
+def test_a_portals_heading_of_the_message_it_relays_is_no_quoted_history() -> None:
+    text = (
+        "You have received a new message through Skyward Family Access.\n\n"
+        "From:      Alvarez, Dana\nRegarding: Rivera, Maya\nSent:      12/11/2026 3:44 PM\n"
+        "Subject:   Response to your request\n\n"
+        "The IEP team has determined that an IEP meeting is not necessary at this time."
+    )
+    assert "not necessary at this time" in new_text(text)
+    reply = "Thanks!\n\nFrom: Jordan Rivera\nSent: Tuesday\nSubject: Request\n\nPlease meet."
+    assert new_text(reply) == "Thanks!"
+
+
+ROUND_13 = [
+    # a records system's form: the decision field, beside the notice it attaches
+    (
+        "Document: Notice of Action\n\nAction: Refusal - Parent request to convene IEP meeting "
+        "(12/01/2026)\n\nThe document is attached to this email as a PDF.",
+        ("NoticeOfAction_RIVERA_SAM.pdf",),
+        "declined",
+    ),
+    # annual reviews in the plural are the writer's workload
+    (
+        "Your first email got buried under a stack of annual reviews and I should have answered "
+        "it last week. Would Monday the 14th at 3:30 work for the IEP meeting?",
+        (),
+        "answer",
+    ),
+    # the time confirmed with the parent is the meeting's, no smaller meeting
+    (
+        "We will hold the IEP meeting Monday the 14th. Dana will confirm the time with you.",
+        (),
+        "answer",
+    ),
+    # the notice of the meeting comes by e-mail; nothing is handled by e-mail instead
+    (
+        "Recibimos su solicitud y estamos programando la reunión del IEP. Usted recibirá la "
+        "Notificación de Reunión por correo electrónico.",
+        (),
+        "answer",
+    ),
+    # a support team's standing time is no IEP meeting agreed to
+    (
+        "The best next step is for our Student Support Team to review her data. The team meets "
+        "Tuesdays, and I have added Maya to the agenda for December 15.",
+        (),
+        "informal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "attachments", "expected"), ROUND_13)
+def test_round_13_shapes(text: str, attachments: tuple[str, ...], expected: str) -> None:
+    result = classify(message(text, attachments=attachments))
+    assert result.klass == expected, result.signals

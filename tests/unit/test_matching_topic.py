@@ -185,6 +185,31 @@ CASES = [
         Match("sam-speech", NAMES),
     ),
     (
+        "dana_showed_me_your_email",
+        dict(sender=TEACHER, subject="Sam", text="Dana showed me your email. So sorry!"),
+        Match("sam-speech", NAMES),
+    ),
+    (
+        "your_concerns_across_a_wrapped_line",
+        dict(
+            sender=COUNSELOR,
+            subject="Appointment - Maya Rivera",
+            text="Ms. Alvarez asked me to schedule a check-in regarding your\nconcerns about "
+            "Maya's reading.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    (
+        "a_reading_log_and_a_conference_slot",
+        dict(
+            sender="ela@hamiltonms.example",
+            subject="Maya - missing ELA homework",
+            text="Maya has not turned in the chapter 9-12 reading log. Conference night sign-ups "
+            "close Wednesday - if you'd like to meet, there are still slots.",
+        ),
+        None,
+    ),
+    (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
         Match("sam-speech", NAMES),

@@ -262,6 +262,20 @@ _DONE_BEFORE = frozenset({
 })  # fmt: skip
 
 
+# A group's standing time: "the S-Team meets on Tuesday mornings", "se reúne cada martes".
+_RECURRING = frozenset({
+    "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "every", "each", "weekly",
+    "monthly", "biweekly", "cada", "mornings", "afternoons",
+})  # fmt: skip
+
+
+def _standing(tokens: Sequence[Token], index: int) -> bool:
+    """True when the meeting verb at ``index`` is a group's standing time, not one meeting."""
+    return tokens[index].is_(INTRANSITIVE_MEET) and any(
+        token.low in _RECURRING for token in tokens[index + 1 : index + 4]
+    )
+
+
 def told_as_done(tokens: Sequence[Token], index: int) -> bool:
     """True when the meeting verb at ``index`` tells of a meeting that took place."""
     low = tokens[index].low
@@ -275,7 +289,7 @@ def holds_meeting(tokens: Sequence[Token]) -> int:
     meeting", "the team will meet", "a meeting will be scheduled", "la junta se programará");
     a meeting told as done ("the team just met") holds none."""
     for index, token in enumerate(tokens):
-        if told_as_done(tokens, index):
+        if told_as_done(tokens, index) or _standing(tokens, index):
             continue
         if token.is_(cues.HOLD) and not negated(tokens, index, window=4):
             passive = any(

@@ -65,9 +65,29 @@ def _until_a_day(tokens: Sequence[Token], wait: int) -> bool:
     )
 
 
+# Annual reviews in the plural are the staff's workload, not the child's review: "your first
+# email got buried under a stack of annual reviews".
+_PLURAL_REVIEWS = frozenset({
+    "reviews", "ieps", "meetings", "ards", "revisiones", "juntas", "reuniones",
+})  # fmt: skip
+
+
+def _the_childs_annual(tokens: Sequence[Token]) -> bool:
+    return any(
+        token.is_(cues.ANNUAL)
+        and not (at + 1 < len(tokens) and tokens[at + 1].low in _PLURAL_REVIEWS)
+        for at, token in enumerate(tokens)
+    )
+
+
 def deferral(sentence: Sentence) -> Cue | None:
     tokens = sentence.tokens
-    if annual(tokens) and not offers_in(sentence) and not _annual_refused(tokens):
+    if (
+        annual(tokens)
+        and _the_childs_annual(tokens)
+        and not offers_in(sentence)
+        and not _annual_refused(tokens)
+    ):
         return Cue("deferral", True, sentence.text, "left to the annual review")
     condition = find(tokens, cues.CONDITION)
     if condition >= 0:

@@ -75,6 +75,11 @@ def new_text(text: str) -> str:
             skip_until = index if single else index + 1
             continue
         if _starts_history(lines, index):
+            if _portal_header(kept, lines, index):
+                # "You have received a new message through Skyward Family Access." above
+                # "From: / Regarding: / Sent: / Subject:": the message relayed, not history
+                skip_until = _end_of_block(lines, index)
+                continue
             break
         if _SIGNATURE.match(line) or _MOBILE_SIGNATURE.match(line):
             break
@@ -82,6 +87,34 @@ def new_text(text: str) -> str:
             continue
         kept.append(line)
     return "\n".join(kept).strip()
+
+
+# A portal's line above the message it relays.
+_PORTAL_LINE = re.compile(
+    r"(?:received|have|got) a new message|sent you a (?:new |private |direct )?message"
+    r"|new message (?:from|through|via)|(?:recibi[oó]|tiene) un (?:nuevo )?mensaje"
+    r"|le envi[oó] un (?:nuevo )?mensaje",
+    re.IGNORECASE,
+)
+
+
+def _portal_header(kept: list[str], lines: list[str], index: int) -> bool:
+    """True when an Outlook-like header block is a portal's heading of the message it
+    relays: nothing written above it but the portal's own line, which says so."""
+    written = [line for line in kept if line.strip()]
+    return (
+        _OUTLOOK_FROM.match(lines[index]) is not None
+        and 0 < len(written) <= 2
+        and any(_PORTAL_LINE.search(line) for line in written)
+    )
+
+
+def _end_of_block(lines: list[str], index: int) -> int:
+    """The last line of the header block that starts at ``index`` (up to a blank line)."""
+    end = index
+    while end + 1 < len(lines) and lines[end + 1].strip():
+        end += 1
+    return end
 
 
 def _is_attribution(lines: list[str], index: int) -> bool:

@@ -95,7 +95,7 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
         r"|discuss\w*|talk (?:with you )?about(?![^.\n]{0,30}\bwith (?:a|the|their|his|her)"
         r" (?:small )?(?:groups?|class|partners?|classmates?|peers?)\b)"
         r"|call (?:me|you)(?: [\w'-]+){0,3}? about|talk (?:this|it|that|things) (?:through|over)"
-        r"|give you a call|sit down with you|hablar|platicar|llamarl[aeo]",
+        r"|give you a call|sit down with you|catch you|hablar|platicar|llamarl[aeo]",
         "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",
         "office": r"special education|educaci[oó]n especial|sped|special ed"
         r"|exceptional (?:student|children)|(?:student|pupil|special) services|case manager",

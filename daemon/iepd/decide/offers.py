@@ -68,7 +68,11 @@ def _items(tokens: Sequence[Token]) -> list[int]:
             found.append(index)  # "can we do an MTSS mtg Friday instead?"
         elif meeting_of_few(tokens, index):
             found.append(index)
-        elif token.lemma == "time_with" and not has(tokens[index + 1 : index + 4], cues.TEAM):
+        elif (
+            token.lemma == "time_with"
+            and not has(tokens[index + 1 : index + 4], cues.TEAM)
+            and following not in ("you", "usted")  # "Dana will confirm the time with you"
+        ):
             found.append(index)  # "please schedule a time with Ms. Okafor"
         elif (
             token.low.startswith("recib")
@@ -81,10 +85,24 @@ def _items(tokens: Sequence[Token]) -> list[int]:
             found.append(index)  # "a time for you to observe her reading group"
         elif token.is_(_AMEND) and (has(tokens, cues.SET_ASIDE) or has(tokens, cues.INSTEAD)):
             found.append(index)  # "we can amend his IEP without a meeting"
+        elif token.is_(cues.BY_EMAIL) and _a_notice_sent(tokens, index):
+            continue  # "you will receive the Notice of Meeting by email": how it comes
         elif token.is_(cues.TALK) or token.is_(cues.BY_EMAIL) or token.is_(cues.VISIT):
             if following not in ("room", "rm", "line", "number", "numero"):
                 found.append(index)
     return found
+
+
+_SENT_THINGS = frozenset({
+    "notice", "notice_of_meeting", "invitation", "invite", "copy", "form", "forms", "packet",
+    "notificacion", "aviso", "invitacion", "copia", "formulario", "documento", "document",
+    "receive", "recibir",
+})  # fmt: skip
+
+
+def _a_notice_sent(tokens: Sequence[Token], index: int) -> bool:
+    """True when the e-mail is how a notice or a form reaches the parent."""
+    return any(token.lemma in _SENT_THINGS for token in tokens[max(0, index - 8) : index])
 
 
 def _item(tokens: Sequence[Token]) -> int:

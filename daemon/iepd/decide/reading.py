@@ -166,7 +166,8 @@ def _needs_something_else(clause: Sequence[Token], index: int) -> bool:
     )  # fmt: skip
 
 
-# A form's field that gives the decision: "Action: Refused", "Decisión: Rechazada".
+# A form's field that gives the decision: "Action: Refused", "Action: Refusal - Parent
+# request to convene IEP meeting", "Decisión: Rechazada".
 _DECISION_FIELDS = frozenset({
     "action", "decision", "status", "outcome", "determination", "response", "result",
     "accion", "estado", "resultado", "respuesta", "determinacion",
@@ -176,9 +177,9 @@ _DECISION_FIELDS = frozenset({
 def _form_decision(sentence: Sentence) -> bool:
     tokens = sentence.tokens
     return (
-        0 < len(tokens) <= 5
+        len(tokens) > 1
         and tokens[0].low in _DECISION_FIELDS
-        and any(token.is_(cues.REFUSE) for token in tokens[1:3])
+        and any(token.is_(cues.REFUSE) or token.is_(cues.REFUSAL_NOUNS) for token in tokens[1:3])
     )
 
 

@@ -117,6 +117,9 @@ def without_closing(text: str) -> str:
     return text
 
 
+_ENDS = re.compile(r"[.!?:;]['\")]*$")
+
+
 def split_sentences(text: str) -> list[str]:
     """Given plain text with its line breaks, return its sentences, whitespace collapsed.
     Short lines and list items stand alone; hard-wrapped prose is joined first."""
@@ -127,7 +130,10 @@ def split_sentences(text: str) -> list[str]:
             stripped = line.strip()
             if not stripped:
                 continue
-            if _LIST_ITEM.match(stripped) or len(stripped) < 45:
+            # the short last line of wrapped prose ends its sentence: "...data shows Sam is /
+            # still not receiving his minutes, we will / schedule an IEP meeting at that time."
+            tail = bool(current) and stripped[:1].islower() and not _ENDS.search(current[-1])
+            if (_LIST_ITEM.match(stripped) or len(stripped) < 45) and not tail:
                 if current:
                     units.append(" ".join(current))
                     current = []

@@ -34,6 +34,9 @@ _ON_TOPIC = re.compile(
     r"|(?:su|tu)(?: [\w,-]+){0,3} carta|carta que (?:nos |me )?(?:envi|mand|escribi)\w*"
     r"|prior written notice|notice of (?:meeting|ard)|aviso previo|notificaci[oó]n previa|pwn"
     r"|your concerns?|sus? preocupaci[oó]n(?:es)?|sst"
+    # the parent's e-mail passed on by the case manager: "Dana showed me your email"
+    r"|(?:showed|forwarded|passed(?: on| along)?|shared|sent|gave) (?:me|us) (?:your|ur)"
+    r" (?:e-?mail|note|message|letter)"
     # the parent's e-mail about the child as a whole ("both of your emails about Sam."), not
     # about one thing of the child's ("your note about Sam's lunch account")
     r"|(?:your|ur) (?:e-?mails?|notes?|messages?) (?:about|regarding|concerning|re:?|on)"
@@ -90,6 +93,13 @@ _LEGAL_NOTICE = re.compile(
 )
 
 
+# A line break inside a paragraph of hard-wrapped plain text.
+_WRAPPED = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\S)")
+# Class work named after the area is no word of the concern: "the Chapter 9-12 reading log".
+_CLASSWORK = re.compile(
+    r"\breading (?:logs?|assignments?|homework|quiz(?:zes)?|grades?|minutes|challenge)\b",
+    re.IGNORECASE,
+)
 # The yearly notice about billing Medicaid or insurance for IEP services (34 CFR 300.154) is
 # a form to sign, no notice of the request.
 _BENEFITS_NOTICE = re.compile(
@@ -112,7 +122,8 @@ def on_topic(message: IncomingMessage, child_name: str = "", areas: tuple[str, .
 def on_topic_text(
     text: str, child_name: str = "", areas: tuple[str, ...] = (), *, invited: bool = False
 ) -> bool:
-    text = _BENEFITS_NOTICE.sub(" ", _EVERYDAY_IEP.sub(" ", text))
+    text = _WRAPPED.sub(" ", text)  # "regarding your\nconcerns" as written, one phrase
+    text = _BENEFITS_NOTICE.sub(" ", _EVERYDAY_IEP.sub(" ", _CLASSWORK.sub(" ", text)))
     text = mentions.OTHER_MEETINGS.sub(" ", text)
     if _ON_TOPIC.search(text):
         return True
