@@ -533,6 +533,13 @@ ROUND_13 = [
         (),
         "answer",
     ),
+    # the parent asked to sit down with a teacher first: a smaller meeting offered
+    (
+        "Before we go the route of a full IEP team meeting, I'd like for you to sit down with "
+        "Maya's ELA teacher, Mrs. Dotson, on Thursday at 4:00.",
+        (),
+        "informal",
+    ),
     # a support team's standing time is no IEP meeting agreed to
     (
         "The best next step is for our Student Support Team to review her data. The team meets "

@@ -145,6 +145,8 @@ def _with_someone_else(tokens: Sequence[Token], item: int) -> bool:
         return False
     if any(token.low in DETERMINERS for token in tokens[max(0, item - 3) : item]):
         return False
+    if any(token.is_(cues.TO_PARENT) for token in tokens[max(0, item - 3) : item]):
+        return False  # "I'd like for you to sit down with her ELA teacher": the parent's talk
     company = tokens[item + 2 : item + 10]
     return not any(
         other.is_(cues.TO_PARENT) or other.is_(cues.FEW_PEOPLE)
