@@ -43,18 +43,19 @@ from support.corpus_context import CONTEXT  # noqa: E402
 REPLIES = ROOT / "tests" / "replies"
 DEVELOP = ("a", "d", "f", "i", "j")
 # Held out in earlier rounds and measured there (b, c, e at seven checkpoints; g, h, k, l, m
-# at three; n to r, s to w, x to zb, zc to zg, zh to zl, zm to zq, zr to zv, zw to zza
-# and zzb to zzf once each), then used to train the second reading: their figures measure nothing.
+# at three; n to r, s to w, x to zb, zc to zg, zh to zl, zm to zq, zr to zv, zw to zza,
+# zzb to zzf and zzg to zzk once each), then used to train the second reading: their figures
+# measure nothing.
 SEEN = (
     *("b", "c", "e", "g", "h", "k", "l", "m"),
     *("n", "o", "p", "q", "r", "s", "t", "u", "v", "w"),
     *("x", "y", "z", "za", "zb", "zc", "zd", "ze", "zf", "zg"),
     *("zh", "zi", "zj", "zk", "zl", "zm", "zn", "zo", "zp", "zq"),
     *("zr", "zs", "zt", "zu", "zv", "zw", "zx", "zy", "zz", "zza"),
-    *("zzb", "zzc", "zzd", "zze", "zzf"),
+    *("zzb", "zzc", "zzd", "zze", "zzf", "zzg", "zzh", "zzi", "zzj", "zzk"),
 )
 # Written after the second reading was trained on the others, committed unread: the measure.
-HELD_OUT = ("zzg", "zzh", "zzi", "zzj", "zzk")
+HELD_OUT = ("zzl", "zzm", "zzn", "zzo", "zzp")
 GROUPS = (
     (f"develop ({', '.join(DEVELOP)})", DEVELOP),
     (f"seen, train the second reading ({', '.join(SEEN)})", SEEN),

@@ -68,7 +68,7 @@ SEEN = (
     *("x", "y", "z", "za", "zb", "zc", "zd", "ze", "zf", "zg"),
     *("zh", "zi", "zj", "zk", "zl", "zm", "zn", "zo", "zp", "zq"),
     *("zr", "zs", "zt", "zu", "zv", "zw", "zx", "zy", "zz", "zza"),
-    *("zzb", "zzc", "zzd", "zze", "zzf"),
+    *("zzb", "zzc", "zzd", "zze", "zzf", "zzg", "zzh", "zzi", "zzj", "zzk"),
 )
 TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")
