@@ -503,6 +503,14 @@ def test_a_portals_heading_of_the_message_it_relays_is_no_quoted_history() -> No
     assert "not necessary at this time" in new_text(text)
     reply = "Thanks!\n\nFrom: Jordan Rivera\nSent: Tuesday\nSubject: Request\n\nPlease meet."
     assert new_text(reply) == "Thanks!"
+    framed = (
+        "Skyward Family Access Message\n\nFrom: Dana Alvarez (Hamilton)\nRegarding: Rivera, "
+        "Maya\n\n" + "_" * 32 + "\n\nI got your letter about Maya. Could we start with a "
+        "check-in?\n\n" + "_" * 32 + "\n\nThis message was sent through Skyward."
+    )
+    assert "Could we start with a check-in?" in new_text(framed)
+    outlook = "Thanks\n" + "_" * 32 + "\nFrom: Jordan Rivera\nSent: Tuesday\n\nPlease meet."
+    assert new_text(outlook) == "Thanks"
 
 
 ROUND_13 = [
@@ -539,6 +547,27 @@ ROUND_13 = [
         "Maya's ELA teacher, Mrs. Dotson, on Thursday at 4:00.",
         (),
         "informal",
+    ),
+    # the parent may call the office: no call offered
+    (
+        "Dana asked me to let you know she received your request and will be in touch about "
+        "the IEP meeting. If you need anything in the meantime you can call the front office.",
+        (),
+        "answer",
+    ),
+    # someone joining the meeting by phone attends it
+    (
+        "I'd like to propose January 6 at 3:45 for Sam's IEP meeting. If you would rather meet "
+        "before break, I can make Friday, December 18 work with Allison joining by phone.",
+        (),
+        "answer",
+    ),
+    # left to the annual review, "at that meeting"
+    (
+        "Since Sam's annual IEP review is already coming up on March 9, I think the best plan is "
+        "to address his speech minutes at that meeting rather than holding a separate one now.",
+        (),
+        "declined",
     ),
     # a support team's standing time is no IEP meeting agreed to
     (

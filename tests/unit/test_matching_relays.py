@@ -291,3 +291,31 @@ def test_a_platform_outside_the_school_relaying_anyone_else_or_anything_else_is_
     fields: dict[str, object],
 ) -> None:
     assert match(message(**fields), STAFF_CTX) is None  # type: ignore[arg-type]
+
+
+def test_a_platform_that_shows_the_case_manager_as_its_sender_is_fetched_and_matched() -> None:
+    canvas = message(
+        sender="notifications@instructure.example",
+        from_name="Dana Alvarez",
+        to_addrs=PARENT,
+        subject="Sam - IEP meeting",
+        text="Dana Alvarez just sent you a message in Canvas:\n\nYes, let's get the IEP team "
+        "together for Sam. Does January 4 work?\n\nView this message in Canvas." + FOOTER,
+    )
+    assert is_candidate(replace(canvas, text=""), STAFF_CTX)
+    assert match(canvas, STAFF_CTX) == Match("sam-speech", NAMES)
+    stranger = replace(canvas, from_name="Kim Ortega", text=canvas.text.replace("Dana", "Kim"))
+    assert not is_candidate(replace(stranger, text=""), STAFF_CTX)
+    assert match(stranger, STAFF_CTX) is None
+
+
+def test_new_yorks_cse_meeting_notice_from_a_no_reply_system_is_about_the_request() -> None:
+    notice = message(
+        sender="iepdirect-noreply@district.example",
+        to_addrs=PARENT,
+        subject="Meeting Notice - Committee on Special Education - Sam Rivera",
+        text="This is to notify you that a meeting of the Committee on Special Education has "
+        "been scheduled for your child: Thursday, December 17 at 3:45 PM.",
+    )
+    assert bulk.reason(notice, CTX.parent_addresses) is None
+    assert match(notice, CTX) == Match("sam-speech", NAMES)

@@ -210,6 +210,16 @@ CASES = [
         None,
     ),
     (
+        "un_aviso_de_conducta",
+        dict(
+            sender=COUNSELOR,
+            subject="Aviso de conducta - Maya Rivera",
+            text="Maya estaba usando el celular durante un examen. Si quiere hablar con el "
+            "subdirector, me avisa.",
+        ),
+        None,
+    ),
+    (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
         Match("sam-speech", NAMES),

@@ -106,7 +106,10 @@ _ABOUT_THE_REQUEST = re.compile(
     r" |una )?(?:reuni[oó]n|junta) (?:del?|de la) (?:equipo|comit[eé]|iep|pei|ard|admisi[oó]n)"
     r"|your (?:written )?request|parent(?:'s|s')? request|request (?:for|dated|of) (?:an?"
     r" )?(?:iep|ard|meeting)|meeting request|aviso previo|notificaci[oó]n previa"
-    r"|su solicitud|solicitud (?:de|del|para) (?:una |la )?(?:junta|reuni[oó]n)",
+    r"|su solicitud|solicitud (?:de|del|para) (?:una |la )?(?:junta|reuni[oó]n)"
+    # New York's: "a meeting of the Committee on Special Education has been scheduled"
+    r"|meeting of the (?:committee on (?:preschool )?special education|cse|iep team"
+    r"|ard committee|ppt)|at the request of the parent",
     re.IGNORECASE,
 )
 _AUTO_REPLY_SUBJECT = re.compile(
@@ -137,7 +140,8 @@ _RELAYED_BY_NAME = (
 # Dana Alvarez using Campus Messenger", "Ana Ruiz le envió un mensaje".
 _RELAYED_IN_TEXT = (
     re.compile(
-        rf"{_PERSON}(?:[ \t]*\([^)\n]{{0,60}}\))?[ \t]+(?i:(?:has[ \t]+)?sent[ \t]+you[ \t]+a"
+        rf"{_PERSON}(?:[ \t]*\([^)\n]{{0,60}}\))?[ \t]+(?i:(?:has[ \t]+)?(?:just[ \t]+)?sent"
+        r"[ \t]+you[ \t]+a"
         r"[ \t]+(?:new[ \t]+|private[ \t]+|direct[ \t]+)?message"
         r"|le[ \t]+(?:ha[ \t]+)?envi[oó][ \t]+un[ \t]+(?:nuevo[ \t]+)?mensaje)"
     ),

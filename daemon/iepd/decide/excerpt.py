@@ -75,6 +75,8 @@ def new_text(text: str) -> str:
             skip_until = index if single else index + 1
             continue
         if _starts_history(lines, index):
+            if _portal_frame(kept, lines, index):
+                continue  # a portal's rule around the message it relays, not history
             if _portal_header(kept, lines, index):
                 # "You have received a new message through Skyward Family Access." above
                 # "From: / Regarding: / Sent: / Subject:": the message relayed, not history
@@ -107,6 +109,25 @@ def _portal_header(kept: list[str], lines: list[str], index: int) -> bool:
         and 0 < len(written) <= 2
         and any(_PORTAL_LINE.search(line) for line in written)
     )
+
+
+_SEPARATOR = re.compile(r"^\s*_{10,}\s*$")
+# The heading a portal puts above the message it relays: "From: Dana Alvarez", "Regarding:".
+_PORTAL_FIELD = re.compile(r"^\s*(?:From|De|Regarding|Re|Concerning|Student|Estudiante):\s")
+
+
+def _portal_frame(kept: list[str], lines: list[str], index: int) -> bool:
+    """True for a rule of underscores under a portal's heading of the message it relays, with
+    nothing written above it (no sentence) and no mail program's reply header below it."""
+    if not _SEPARATOR.match(lines[index]):
+        return False
+    written = [line for line in kept if line.strip()]
+    if not written or any(re.search(r"[.!?]\s*$", line) for line in written):
+        return False
+    below = next((line for line in lines[index + 1 :] if line.strip()), "")
+    if _OUTLOOK_FROM.match(below) or any(pattern.match(below) for pattern in _ATTRIBUTIONS):
+        return False
+    return any(_PORTAL_FIELD.match(line) or _PORTAL_LINE.search(line) for line in written)
 
 
 def _end_of_block(lines: list[str], index: int) -> int:

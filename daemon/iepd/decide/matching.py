@@ -82,7 +82,11 @@ def is_candidate(headers_only: IncomingMessage, ctx: MatchContext) -> bool:
     # The signs of mass or system mail (bulk.reason) are read only once the whole message is
     # here: a meeting-notice system sends its invitation from a no-reply address marked
     # Precedence: bulk, and only the body shows the invitation.
-    return bool(_school_requests(headers_only, ctx) or _relayed_staff_requests(headers_only, ctx))
+    return bool(
+        _school_requests(headers_only, ctx)
+        or _relayed_staff_requests(headers_only, ctx)
+        or _staff_named_sender(headers_only, ctx)
+    )
 
 
 def match(message: IncomingMessage, ctx: MatchContext) -> Match | None:
@@ -235,6 +239,18 @@ def _same_person(relayed: str, staff: str) -> bool:
     if titled:
         return relayed[titled.end() :] == staff.split()[-1]
     return relayed == staff
+
+
+def _staff_named_sender(message: IncomingMessage, ctx: MatchContext) -> bool:
+    """True when the From name is the case manager's or the principal's from a platform's
+    address (Canvas: "Dana Alvarez" <notifications@instructure.com>): worth fetching, since
+    only its text shows whether it relays her message (``match`` decides)."""
+    sender = _folded(message.from_name)
+    return bool(sender) and any(
+        _same_person(sender, _folded(name))
+        for request in ctx.requests
+        for name in request.staff_names
+    )
 
 
 def _folded(name: str) -> str:

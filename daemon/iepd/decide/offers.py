@@ -46,8 +46,14 @@ _AMEND = frozenset({"amend", "amendment", "amending", "enmienda", "enmendar"})
 
 def _at_the_annual(tokens: Sequence[Token]) -> bool:
     at = next((i for i, token in enumerate(tokens) if token.is_(cues.ANNUAL)), -1)
+    if at < 0:
+        return False
     before = {token.low for token in tokens[max(0, at - 4) : at]}
-    return at >= 0 and bool(before & {"at", "during", "in", "until", "en", "durante", "hasta"})
+    if before & {"at", "during", "in", "until", "en", "durante", "hasta"}:
+        return True
+    # "his annual review is coming up on March 9 ... address it at that meeting"
+    after = {(a.low, b.low) for a, b in itertools.pairwise(tokens[at:])}
+    return bool(after & {("that", "meeting"), ("esa", "reunion"), ("esa", "junta")})
 
 
 def _items(tokens: Sequence[Token]) -> list[int]:
@@ -115,10 +121,25 @@ def offers_in(sentence: Sentence) -> bool:
     return _item(sentence.tokens) >= 0
 
 
+# After "you", these make it the subject: "you can call the front office" (the parent calls).
+_SUBJECT_OF = frozenset({
+    "can", "could", "may", "might", "should", "will", "would", "need", "want", "are", "puede",
+    "podria", "quiere",
+})  # fmt: skip
+
+
+def _subject(tokens: Sequence[Token], at: int) -> bool:
+    return at + 1 < len(tokens) and tokens[at + 1].low in _SUBJECT_OF
+
+
 def _to_parent(tokens: Sequence[Token], item: int) -> bool:
     """True for "call you", "give you a call", "le llamo", "llamarle": the school calls."""
-    near = tokens[max(0, item - 2) : item + 3]
-    if any(token.is_(cues.TO_PARENT) for token in near) or tokens[item].low.endswith("you"):
+    start = max(0, item - 2)
+    near = tokens[start : item + 3]
+    if tokens[item].low.endswith("you") or any(
+        token.is_(cues.TO_PARENT) and not _subject(tokens, start + at)
+        for at, token in enumerate(near)
+    ):
         return True
     noun = tokens[item].low.endswith(("ada", "adas", "cion", "cia", "ica", "la"))
     if noun:
@@ -184,7 +205,8 @@ _BEFORE_IMPERATIVE = frozenset({
 
 # "You may join by phone", "puede participar por Zoom": how the parent attends the meeting.
 _JOIN = frozenset({
-    "join", "attend", "participate", "dial", "call_in", "unirse", "participar", "asistir",
+    "join", "joining", "joins", "attend", "attending", "participate", "participating", "dial",
+    "call_in", "unirse", "participar", "asistir",
     "conectarse",
 })  # fmt: skip
 _MEDIA = frozenset({

@@ -28,6 +28,7 @@ _ON_TOPIC = re.compile(
     r"|(?:meeting|mtg|iep|ard) request"
     r"|request (?:for|of) (?:an?|the) (?:iep |ard )?(?:meeting|team)"
     r"|(?:iep|ard|arc|admission|case conference|eligibility|placement) committee"
+    r"|committee on (?:preschool )?special education"
     r"|comit[eé] (?:del? )?(?:iep|pei|ard|admisi[oó]n)"
     # the parent's letter, not a nurse's referral letter going home in the backpack
     r"|(?:your|ur|yr)(?: [\w,'-]+){0,3} letter|letter (?:that )?you (?:sent|wrote|e-?mailed)"
@@ -100,6 +101,16 @@ _CLASSWORK = re.compile(
     r"\breading (?:logs?|assignments?|homework|quiz(?:zes)?|grades?|minutes|challenge)\b",
     re.IGNORECASE,
 )
+# A notice about something else: "Aviso de conducta", "attendance notice", "notice of absence".
+_OTHER_NOTICES = re.compile(
+    r"\b(?:(?:aviso|notificaci[oó]n|notice|letter|carta) (?:de|of|del|sobre) (?:la |el )?"
+    r"(?:conducta|comportamiento|behaviou?r|absences?|ausencias?|tardanzas?|tardies|attendance"
+    r"|asistencia|discipline|disciplina|grades?|calificaciones|suspensi[oó]n|suspension"
+    r"|detention|detenci[oó]n|lunch|almuerzo|fees?|cuotas?)"
+    r"|(?:behaviou?r|conduct|attendance|absence|tardy|discipline|detention|grade|lunch|fee"
+    r"|field trip|permission|vision|hearing|immunization) (?:notices?|letters?|notifications?))\b",
+    re.IGNORECASE,
+)
 # The yearly notice about billing Medicaid or insurance for IEP services (34 CFR 300.154) is
 # a form to sign, no notice of the request.
 _BENEFITS_NOTICE = re.compile(
@@ -124,6 +135,7 @@ def on_topic_text(
 ) -> bool:
     text = _WRAPPED.sub(" ", text)  # "regarding your\nconcerns" as written, one phrase
     text = _BENEFITS_NOTICE.sub(" ", _EVERYDAY_IEP.sub(" ", _CLASSWORK.sub(" ", text)))
+    text = _OTHER_NOTICES.sub(" ", text)
     text = mentions.OTHER_MEETINGS.sub(" ", text)
     if _ON_TOPIC.search(text):
         return True
