@@ -87,6 +87,12 @@ CASES = [
      sent(to=("someone@elsewhere.example",), cc=("lchen@district.example",),
           text="Sam Rivera still has no speech services. When is the meeting?"),
      "sam-speech", "sender_names_child"),
+    # the parent's "my letter" is the school's "your letter"
+    ("a new message asking whether the case manager got the parent's letter",
+     sent(subject="Sam", text="Did you get my letter about Sam's IEP?"),
+     "sam-speech", "sender_names_child"),
+    ("a new message about the parent's own field trip form",
+     sent(subject="Sam", text="Sam's field trip form is in his folder."), None, None),
     ("to Maya's school about Maya",
      sent(to=("pgomez@hamiltonms.example",), text="When is Maya's IEP meeting?"),
      "maya-reading", "sender_names_child"),

@@ -19,6 +19,7 @@ a message From one of the parent's addresses can be hers; a message found in bot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -105,7 +106,14 @@ def parent_message_request(message: IncomingMessage, ctx: SentContext) -> Match 
         if not _school_side(recipient, ctx):
             continue
         # Seen from the recipient: the school's message to the parent, as matching reads it.
-        mirrored = replace(message, from_addr=recipient, to_addrs=parent, cc_addrs=())
+        mirrored = replace(
+            message,
+            from_addr=recipient,
+            to_addrs=parent,
+            cc_addrs=(),
+            subject=_as_the_school_says_it(message.subject),
+            text=_as_the_school_says_it(message.text),
+        )
         result = match(mirrored, matching)
         if result is None or result.reason == "bounce":
             continue
@@ -115,6 +123,22 @@ def parent_message_request(message: IncomingMessage, ctx: SentContext) -> Match 
     if len(found) != 1:
         return None
     return next(iter(found.values()))
+
+
+# The parent's own words for her letter, as the school would put them: "my letter about
+# Sam's IEP" is the school's "your letter"; "I requested a meeting", "you requested".
+_FIRST_PERSON = (
+    (re.compile(r"\bmy\b", re.IGNORECASE), "your"),
+    (re.compile(r"\bmis\b", re.IGNORECASE), "sus"),
+    (re.compile(r"\bmi\b", re.IGNORECASE), "su"),
+    (re.compile(r"\bI (requested|wrote|e-?mailed|reached out|asked for)\b"), r"you \1"),
+)
+
+
+def _as_the_school_says_it(text: str) -> str:
+    for pattern, replacement in _FIRST_PERSON:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def sent_moment(
