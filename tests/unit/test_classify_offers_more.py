@@ -569,6 +569,29 @@ ROUND_13 = [
         (),
         "declined",
     ),
+    # where something was said, and the talk at the meeting itself, are no offers
+    ("Jordan, as I told you at pickup Friday we won't be scheduling that.", (), "declined"),
+    (
+        "We will hold the ARD meeting. If the committee thinks more testing would help, we "
+        "would talk about a REED at the meeting itself.",
+        (),
+        "answer",
+    ),
+    # "That said," is no telling
+    (
+        "The team does not believe a full IEP meeting is necessary. That said, I'd be glad to "
+        "call you Wednesday after 3:30 to go over this.",
+        (),
+        "informal",
+    ),
+    # sitting down with the case manager and one teacher first
+    (
+        "Would you be open to sitting down with me and Mr. Castillo, her reading "
+        "interventionist, first? If after that we think her IEP needs to change, I'll start "
+        "the paperwork.",
+        (),
+        "informal",
+    ),
     # a support team's standing time is no IEP meeting agreed to
     (
         "The best next step is for our Student Support Team to review her data. The team meets "

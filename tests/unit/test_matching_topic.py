@@ -220,6 +220,25 @@ CASES = [
         None,
     ),
     (
+        "a_state_language_test_of_speaking_and_listening",
+        dict(
+            sender=COUNSELOR,
+            subject="Evaluación TELPAS - Sam",
+            text="Sam va a tomar la evaluación TELPAS en febrero: escuchar, hablar, leer y "
+            "escribir.",
+        ),
+        None,
+    ),
+    (
+        "una_cita_para_hablar_sobre_las_terapias",
+        dict(
+            sender="secretaria@district.example",
+            subject="Cita con el director - Sam Rivera",
+            text="El director le puede atender el martes para hablar sobre las terapias de Sam.",
+        ),
+        Match("sam-speech", NAMES),
+    ),
+    (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
         Match("sam-speech", NAMES),

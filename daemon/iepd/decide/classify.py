@@ -219,8 +219,11 @@ def _decide(
     # disagreed the weight of the words was right far more often once it was clear. Where the
     # rules read nothing at all, the words are most likely not the school's own (the parent's
     # letter quoted without a marker): the second reading corrects a reading, it never makes one.
+    # A prior written notice given is a refusal on paper even where nothing else is read:
+    # the weight of words turns it only as it would turn a reading the rules were sure of.
+    on_paper = verdict.klass == "declined" and notice is not None
     clear = second.probability >= SECOND_READING_DECIDES or (
-        verdict.unsure and second.probability >= SECOND_READING_WHEN_UNSURE
+        verdict.unsure and not on_paper and second.probability >= SECOND_READING_WHEN_UNSURE
     )
     # A refusal said in so many words beside the prior written notice it gives is the
     # district's decision on paper: the weight of other words does not turn it.

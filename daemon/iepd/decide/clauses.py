@@ -277,9 +277,10 @@ def _standing(tokens: Sequence[Token], index: int) -> bool:
 
 
 def told_as_done(tokens: Sequence[Token], index: int) -> bool:
-    """True when the meeting verb at ``index`` tells of a meeting that took place."""
+    """True when the meeting verb at ``index`` tells of a meeting that took place, or of where
+    something was said ("as I told you at pickup Friday")."""
     low = tokens[index].low
-    if low == "met" and tokens[index].text != "MET":
+    if (low == "met" and tokens[index].text != "MET") or low in ("told", "said"):
         return True
     return low in _DONE_FORMS and index > 0 and tokens[index - 1].low in _DONE_BEFORE
 

@@ -95,7 +95,10 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
         r"|discuss\w*|talk (?:with you )?about(?![^.\n]{0,30}\bwith (?:a|the|their|his|her)"
         r" (?:small )?(?:groups?|class|partners?|classmates?|peers?)\b)"
         r"|call (?:me|you)(?: [\w'-]+){0,3}? about|talk (?:this|it|that|things) (?:through|over)"
-        r"|give you a call|sit down with you|catch you|hablar|platicar|llamarl[aeo]",
+        # "hablar" with someone, not a skill tested: "escuchar, hablar, leer y escribir"
+        r"|give you a call|sit down with you|catch you|hablar (?:con|sobre|de)|hablarl[aeo]s?"
+        r"|hablemos"
+        r"|(?:podemos|podr[ií]amos|quisiera|quiero|me gustar[ií]a) hablar|platicar|llamarl[aeo]",
         "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",
         "office": r"special education|educaci[oó]n especial|sped|special ed"
         r"|exceptional (?:student|children)|(?:student|pupil|special) services|case manager",
@@ -131,7 +134,8 @@ OTHER_MEETINGS = re.compile(
 # Exceptional Student Education, only in capitals: "ese" is Spanish for "that".
 _ESE = re.compile(r"\bESE\b")
 _TALK = re.compile(
-    r"\b(?:call|talk|chat|meet|discuss|touch base|hablar|hablamos|llam[ae]\w*|platic\w*)\b",
+    r"\b(?:call|talk|chat|meet|discuss|touch base|check[- ]in|sit(?:ting)? down|catch up"
+    r"|hablar|hablamos|llam[ae]\w*|platic\w*)\b",
     re.IGNORECASE,
 )
 _MEETING = r"(?i:meetings?|mtg|juntas?|reuni[oó]n|conferences?|conferencia)"

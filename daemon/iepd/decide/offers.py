@@ -25,6 +25,7 @@ from iepd.decide.clauses import (
     negator,
 )  # fmt: skip
 from iepd.decide.fewer import meeting_of_few, smaller
+from iepd.decide.not_offered import named_not_offered, part_of_the_meeting, passed_over
 from iepd.decide.sentences import Sentence, Token
 
 _NOT_A_CONFERENCE_BEFORE = frozenset({
@@ -295,26 +296,6 @@ def _if_the_parent_wishes(tokens: Sequence[Token], item: int) -> bool:
     return parent and has(rest, _WISH)
 
 
-# What comes right after these is what the school passes over, not what it offers.
-_PASSED_OVER = frozenset({
-    "rather_than", "instead_of", "in_place_of", "in_lieu_of", "en_vez_de", "en_lugar_de",
-})  # fmt: skip
-
-
-# What names a smaller meeting without offering it: "I sit on our MTSS team" (who the writer
-# is), "we can't start before 3:40 because of dismissal" (why a time).
-_NOT_OFFERED = frozenset({
-    ("sit", "on"), ("serve", "on"), ("member", "of"), ("part", "of"), ("because", "of"),
-    ("due", "to"), ("chair", "of"), ("lead", "of"),
-})  # fmt: skip
-
-
-def _named_not_offered(tokens: Sequence[Token], item: int) -> bool:
-    window = tokens[max(0, item - 4) : item]
-    pairs = {(a.lemma, b.low) for a, b in itertools.pairwise(window)}
-    return bool(pairs & _NOT_OFFERED)
-
-
 def offer(sentence: Sentence) -> Cue | None:
     """The first smaller thing the sentence offers, or the invitation to get in touch it
     makes: "after consultation with the department, we suggest a meeting of the SST" offers
@@ -352,9 +333,9 @@ def _offer_of(sentence: Sentence, item: int) -> Cue | None:
         return None  # "there's no need to call"
     if _with_someone_else(tokens, item) or _waited_for(tokens, item):
         return None
-    if any(token.is_(_PASSED_OVER) for token in tokens[max(0, item - 3) : item]):
-        return None  # "a formal Team meeting rather than a phone call": the call passed over
-    if _named_not_offered(tokens, item):
+    if passed_over(tokens, item) or named_not_offered(tokens, item):
+        return None
+    if part_of_the_meeting(tokens, item):
         return None
     if tokens[item].low.endswith("ed") and tokens[item].low != tokens[item].lemma:
         return None  # "we talked it over this week": told, not offered
