@@ -69,7 +69,7 @@ SEEN = (
     *("zh", "zi", "zj", "zk", "zl", "zm", "zn", "zo", "zp", "zq"),
     *("zr", "zs", "zt", "zu", "zv", "zw", "zx", "zy", "zz", "zza"),
     *("zzb", "zzc", "zzd", "zze", "zzf", "zzg", "zzh", "zzi", "zzj", "zzk"),
-    *("zzl", "zzm", "zzn", "zzo", "zzp"),
+    *("zzl", "zzm", "zzn", "zzo", "zzp", "zzq", "zzr", "zzs", "zzt", "zzu"),
 )
 TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")
