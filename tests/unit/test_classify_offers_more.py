@@ -592,6 +592,19 @@ ROUND_13 = [
         (),
         "informal",
     ),
+    # the notice coming by mail is no visit
+    (
+        "We are set for Sam's IEP meeting on Monday, December 14 at 3:45 in Room 12. The formal "
+        "Notice of IEP Meeting is coming by mail today.",
+        (),
+        "answer",
+    ),
+    # Kentucky's Notice of Proposal or Refusal is the written notice
+    (
+        "Please see the attached Notice of Proposal or Refusal regarding your December 2 request.",
+        ("Rivera_Maya_Notice_of_Proposal_or_Refusal_12-09-2026.pdf",),
+        "declined",
+    ),
     # a support team's standing time is no IEP meeting agreed to
     (
         "The best next step is for our Student Support Team to review her data. The team meets "

@@ -409,6 +409,15 @@ AREA_CASES = [
         None,
     ),
     (
+        "a_phone_call_about_mayas_reading",
+        dict(
+            sender="office@hamiltonms.example",
+            subject="Phone call - Maya Rivera",
+            text="Mr. Brooks asked me to get a phone call set up with you about Maya's reading.",
+        ),
+        Match("maya-reading", NAMES),
+    ),
+    (
         "the_case_manager_asks_to_talk_of_the_area",
         dict(subject="Maya", text="can you call me? id like to talk thru mayas fluency"),
         Match("maya-reading", NAMES),

@@ -96,7 +96,8 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
         r" (?:small )?(?:groups?|class|partners?|classmates?|peers?)\b)"
         r"|call (?:me|you)(?: [\w'-]+){0,3}? about|talk (?:this|it|that|things) (?:through|over)"
         # "hablar" with someone, not a skill tested: "escuchar, hablar, leer y escribir"
-        r"|give you a call|sit down with you|catch you|hablar (?:con|sobre|de)|hablarl[aeo]s?"
+        r"|give you a call|sit down with you|catch you|phone call|call with you|llamada"
+        r"|hablar (?:con|sobre|de)|hablarl[aeo]s?"
         r"|hablemos"
         r"|(?:podemos|podr[ií]amos|quisiera|quiero|me gustar[ií]a) hablar|platicar|llamarl[aeo]",
         "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",

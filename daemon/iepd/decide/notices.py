@@ -22,7 +22,7 @@ from iepd.inbox.parse import MessageParts
 
 _NOTICE_FILE = re.compile(
     r"(?:^|[^a-z])(?:pwn|norep)(?:[^a-z]|$)|prior.?written.?notice|notif\w*.?previa"
-    r"|aviso.?previo|notice.?of.?(?:action|refusal|proposed|refused)"
+    r"|aviso.?previo|notice.?of.?(?:action|refusal|proposed|proposal|refused)"
     r"|written.?notice(?!.?(?:of|for).?(?:the.?)?(?:meeting|iep|ard|team|cse|ppt))",
 )
 
