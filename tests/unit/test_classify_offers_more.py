@@ -605,6 +605,20 @@ ROUND_13 = [
         ("Rivera_Maya_Notice_of_Proposal_or_Refusal_12-09-2026.pdf",),
         "declined",
     ),
+    # a talk at the meeting, and what "won't hold up the meeting", offer and refuse nothing
+    (
+        "I'll be joining Maya's IEP team meeting on Monday. At the meeting the team may talk "
+        "about updated testing, but it won't hold up the meeting itself.",
+        (),
+        "answer",
+    ),
+    # Indiana's case conference, in Spanish, is the meeting refused, not a smaller one
+    (
+        "El distrito ha decidido no convocar una conferencia de caso en este momento. Su "
+        "conferencia de caso anual se hará en la fecha que corresponde.",
+        ("Written_Notice_Rivera_S.pdf",),
+        "declined",
+    ),
     # a support team's standing time is no IEP meeting agreed to
     (
         "The best next step is for our Student Support Team to review her data. The team meets "

@@ -239,6 +239,15 @@ CASES = [
         Match("sam-speech", NAMES),
     ),
     (
+        "le_aviso_que_cambia_la_terapia",
+        dict(
+            sender=TEACHER,
+            subject="Cambio de horario - terapia de Sam",
+            text="Le aviso que a partir de enero la terapia de Sam va a cambiar de horario.",
+        ),
+        None,
+    ),
+    (
         "la_reunion_de_sam",
         dict(sender=TEACHER, text="La reunión de Sam es el jueves a las 3."),
         Match("sam-speech", NAMES),

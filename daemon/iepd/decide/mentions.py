@@ -103,7 +103,9 @@ _WEAK_SIGNS: dict[str, re.Pattern[str]] = {
         "service": r"speech|habla|therap\w+|terapia\w*|evaluations?|evaluaci[oó]n|assessments?",
         "office": r"special education|educaci[oó]n especial|sped|special ed"
         r"|exceptional (?:student|children)|(?:student|pupil|special) services|case manager",
-        "document": r"notices?|correspondence|aviso|notificaci[oó]n",
+        # "el aviso", not the verb: "le aviso que la terapia cambia de horario"
+        "document": r"notices?|correspondence|(?:el|un|este|ese|su|del|al) aviso"
+        r"|aviso (?:de|previo|por escrito)|notificaci[oó]n",
     }.items()
 }  # fmt: skip
 # Another group's meeting ("a short band parent meeting on Thursday", "the PTA meeting") is

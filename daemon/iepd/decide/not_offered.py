@@ -44,11 +44,13 @@ def part_of_the_meeting(tokens: Sequence[Token], item: int) -> bool:
     )
     if said or [token.low for token in tokens[start:item]][-2:] == ["we", "all"]:
         return True
-    after = tokens[item + 1 : item + 6]
-    pairs = {(a.low, b.low) for a, b in itertools.pairwise(after)}
-    return any(token.low in ("at", "in", "en", "durante") for token in after) and bool(
-        pairs & _THE_MEETING_ITSELF
-    )
+    for around in (tokens[item + 1 : item + 6], tokens[max(0, item - 8) : item]):
+        pairs = {(a.low, b.low) for a, b in itertools.pairwise(around)}
+        if any(token.low in ("at", "in", "en", "durante") for token in around) and (
+            pairs & _THE_MEETING_ITSELF
+        ):
+            return True  # "at the meeting the team may talk about testing"
+    return False
 
 
 def named_not_offered(tokens: Sequence[Token], item: int) -> bool:
