@@ -70,7 +70,7 @@ SEEN = (
     *("zr", "zs", "zt", "zu", "zv", "zw", "zx", "zy", "zz", "zza"),
     *("zzb", "zzc", "zzd", "zze", "zzf", "zzg", "zzh", "zzi", "zzj", "zzk"),
     *("zzl", "zzm", "zzn", "zzo", "zzp", "zzq", "zzr", "zzs", "zzt", "zzu"),
-    *("zzv", "zzw", "zzx", "zzy", "zzz"),
+    *("zzv", "zzw", "zzx", "zzy", "zzz", "zzaa", "zzab", "zzac", "zzad", "zzae"),
 )
 TRAINING = DEVELOP + SEEN
 CLASSES = ("answer", "declined", "informal")

@@ -42,7 +42,7 @@ def test_every_development_reply_is_read_right(harness: ModuleType, author: str)
 
 # Floors, not the goal: (overall right, unrelated messages matched) at most as measured. The
 # held-out floor is its first and only measure (docs/classification.md); the goal is 95 %, 0.
-FLOORS = {"SEEN": (0.95, 0), "HELD_OUT": (0.96, 1)}
+FLOORS = {"SEEN": (0.95, 0), "HELD_OUT": (0.96, 0)}
 
 
 @pytest.mark.parametrize("which", ["SEEN", "HELD_OUT"])
