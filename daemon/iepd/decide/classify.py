@@ -227,11 +227,7 @@ def _decide(
     )
     # A refusal said in so many words beside the prior written notice it gives is the
     # district's decision on paper: the weight of other words does not turn it.
-    refused_on_paper = (
-        verdict.klass == "declined"
-        and notice is not None
-        and any(cue.kind == "refusal" and cue.strong for cue in cues)
-    )
+    refused_on_paper = on_paper and any(cue.kind == "refusal" and cue.strong for cue in cues)
     decides = clear and bool(cues or notice) and not refused_on_paper
     klass = second.klass if decides else verdict.klass
     return Classification(

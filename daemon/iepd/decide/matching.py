@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from iepd.decide import bulk, mentions
+from iepd.decide.lemmas import plain
 from iepd.decide.topic import TEXT_SCAN_LIMIT, on_topic, on_topic_text
 from iepd.inbox.parse import IncomingMessage, is_mail_system
 
@@ -217,13 +217,18 @@ def _relayed_staff_requests(message: IncomingMessage, ctx: MatchContext) -> list
     ("New message from Dana Alvarez" from ParentSquare, Remind or Schoology): the platform's
     own domain vouches for nobody, the name of the very person the letter went to does, as
     far as a From line ever does."""
-    person = _folded(bulk.relayed_person(message, ctx.parent_addresses))
+    return _staff_requests(bulk.relayed_person(message, ctx.parent_addresses), ctx)
+
+
+def _staff_requests(name: str, ctx: MatchContext) -> list[OpenRequest]:
+    """The requests whose case manager or principal goes by ``name``."""
+    person = _folded(name)
     if not person:
         return []
     return [
         request
         for request in ctx.requests
-        if any(_same_person(person, _folded(name)) for name in request.staff_names)
+        if any(_same_person(person, _folded(staff)) for staff in request.staff_names)
     ]
 
 
@@ -245,19 +250,12 @@ def _staff_named_sender(message: IncomingMessage, ctx: MatchContext) -> bool:
     """True when the From name is the case manager's or the principal's from a platform's
     address (Canvas: "Dana Alvarez" <notifications@instructure.com>): worth fetching, since
     only its text shows whether it relays her message (``match`` decides)."""
-    sender = _folded(message.from_name)
-    return bool(sender) and any(
-        _same_person(sender, _folded(name))
-        for request in ctx.requests
-        for name in request.staff_names
-    )
+    return bool(_staff_requests(message.from_name, ctx))
 
 
 def _folded(name: str) -> str:
     """A name compared as people write it: "Benavídez" and "Benavidez", any case, any spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.casefold().split())
+    return " ".join(plain(name).casefold().split())
 
 
 def _names(child_name: str, message: IncomingMessage, text: str) -> bool:
